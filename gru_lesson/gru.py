@@ -1,0 +1,321 @@
+"""A Gated Recurrent Unit in NumPy, written the way Keras computes it.
+
+Shapes are batch-first, as in Keras: ``x`` is ``(batch, time, features)``.
+Vectors are rows, so a product reads ``x_t @ W`` as in the notebooks.
+
+The three gate blocks sit side by side along the last axis in the order
+**z, r, h** (update gate, reset gate, candidate), exactly as in Keras'
+``kernel``, ``recurrent_kernel`` and ``bias``:
+
+* ``W``  input weights,      ``(input_dim, 3*units)`` = ``[W_z | W_r | W_h]``
+* ``R``  recurrent weights,  ``(units, 3*units)``     = ``[R_z | R_r | R_h]``
+* ``bx`` input-side bias,    ``(3*units,)``           = Keras ``bias[0]``
+* ``bh`` recurrent-side bias ``(3*units,)``           = Keras ``bias[1]``
+  (only when ``reset_after=True``; the reset-before form has one bias row)
+
+One step, ``reset_after=True`` (Keras' default, also cuDNN's and PyTorch's)::
+
+    z  = sigmoid(x_t W_z + bx_z + h_prev R_z + bh_z)
+    r  = sigmoid(x_t W_r + bx_r + h_prev R_r + bh_r)
+    h~ = tanh(x_t W_h + bx_h + r * (h_prev R_h + bh_h))
+    h  = z * h_prev + (1 - z) * h~
+
+``reset_after=False`` (Cho et al. 2014) applies ``r`` before the product::
+
+    h~ = tanh(x_t W_h + bx_h + (r * h_prev) R_h)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gru_lesson.validation import check_array, check_finite
+
+__all__ = ["GRU", "GRUTrace", "sigmoid", "split_gates"]
+
+
+def sigmoid(a):
+    """The logistic function 1 / (1 + exp(-a)), without overflow warnings."""
+    # exp(-|a|) never overflows; the two branches are the same function.
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def split_gates(m):
+    """Split the last axis of a fused ``3*units`` array into its z, r, h blocks."""
+    units = m.shape[-1] // 3
+    return m[..., :units], m[..., units : 2 * units], m[..., 2 * units :]
+
+
+@dataclass
+class GRUTrace:
+    """Every intermediate value of a forward pass, each ``(batch, time, units)``.
+
+    The time axis is in *processing* order: with ``go_backwards=True``,
+    ``trace.h[:, 0]`` is the state after reading the *last* input.
+    ``h0`` is the initial state ``(batch, units)`` and ``mask`` the
+    ``(batch, time)`` boolean mask in processing order (all ``True`` without one).
+    At a masked step ``z``, ``r`` and ``h_tilde`` are what the gates would
+    have been; ``h`` is the carried-over state.
+    """
+
+    z: np.ndarray
+    r: np.ndarray
+    h_tilde: np.ndarray
+    h: np.ndarray
+    h0: np.ndarray
+    mask: np.ndarray
+
+
+class GRU:
+    """A GRU layer in NumPy that computes what ``keras.layers.GRU`` computes.
+
+    Call it like the Keras layer: ``gru(x, initial_state=None, mask=None)``
+    returns the last state ``(batch, units)``, or with ``return_sequences=True``
+    every state ``(batch, time, units)``, and with ``return_state=True`` the
+    list ``[output, final_state]``.
+
+    Build one from a Keras layer with :meth:`GRU.from_keras`, or with fresh
+    Keras-style random weights with :meth:`GRU.initialize`.
+    """
+
+    def __init__(
+        self,
+        W,
+        R,
+        bx=None,
+        bh=None,
+        *,
+        reset_after=True,
+        go_backwards=False,
+        return_sequences=False,
+        return_state=False,
+        zero_output_for_mask=False,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+    ):
+        W = check_array("W (input weights)", W, ndim=2)
+        R = check_array("R (recurrent weights)", R, ndim=2)
+        if W.shape[1] % 3:
+            raise ValueError(
+                "W (input weights) must have 3*units columns (blocks z, r, h), "
+                f"got shape {W.shape}"
+            )
+        units = W.shape[1] // 3
+        if R.shape != (units, 3 * units):
+            raise ValueError(
+                f"R (recurrent weights) must have shape (units, 3*units) = "
+                f"{(units, 3 * units)} to match W of shape {W.shape}, got {R.shape}"
+            )
+        if reset_after and (bx is None) != (bh is None):
+            raise ValueError(
+                "with reset_after=True a GRU has two bias rows or none: got "
+                f"bx={'an array' if bx is not None else None}, "
+                f"bh={'an array' if bh is not None else None}"
+            )
+        if not reset_after and bh is not None:
+            raise ValueError(
+                "reset_after=False has a single bias row (bx); got a recurrent bias bh too"
+            )
+        dtype = np.result_type(W, R)
+        if not np.issubdtype(dtype, np.floating):
+            dtype = np.float64
+        if bx is not None:
+            bx = check_array("bx (input bias)", bx, shape=(3 * units,))
+        if bh is not None:
+            bh = check_array("bh (recurrent bias)", bh, shape=(3 * units,))
+        self.W = W.astype(dtype, copy=False)
+        self.R = R.astype(dtype, copy=False)
+        self.bx = None if bx is None else bx.astype(dtype, copy=False)
+        self.bh = None if bh is None else bh.astype(dtype, copy=False)
+        self.reset_after = bool(reset_after)
+        self.go_backwards = bool(go_backwards)
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        # Kept only so that a training-mode call can refuse: the twin has no dropout.
+        self.dropout = float(dropout)
+        self.recurrent_dropout = float(recurrent_dropout)
+
+    # ------------------------------------------------------------------ shape
+    @property
+    def units(self):
+        return self.R.shape[0]
+
+    @property
+    def input_dim(self):
+        return self.W.shape[0]
+
+    @property
+    def use_bias(self):
+        return self.bx is not None
+
+    @property
+    def dtype(self):
+        return self.W.dtype
+
+    @property
+    def params(self):
+        """The weights by name, in Keras' order: ``{"W", "R"[, "bx"[, "bh"]]}``."""
+        p = {"W": self.W, "R": self.R}
+        if self.bx is not None:
+            p["bx"] = self.bx
+        if self.bh is not None:
+            p["bh"] = self.bh
+        return p
+
+    def count_params(self):
+        return sum(p.size for p in self.params.values())
+
+    def __repr__(self):
+        return (
+            f"GRU(input_dim={self.input_dim}, units={self.units}, "
+            f"reset_after={self.reset_after}, use_bias={self.use_bias}, "
+            f"dtype={self.dtype.name})"
+        )
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def initialize(
+        cls, input_dim, units, *, reset_after=True, use_bias=True, seed=None, dtype=np.float64, **options
+    ):
+        """Fresh weights drawn the way Keras draws them by default.
+
+        ``W`` is Glorot-uniform, ``R`` orthogonal (each gate block, as Keras
+        draws one orthogonal ``(units, 3*units)`` matrix), biases zero.
+        """
+        rng = np.random.default_rng(seed)
+        limit = np.sqrt(6.0 / (input_dim + 3 * units))
+        W = rng.uniform(-limit, limit, size=(input_dim, 3 * units))
+        # Orthogonal: QR of a Gaussian matrix, signs fixed so the law is uniform.
+        a = rng.normal(size=(3 * units, units))
+        q, rr = np.linalg.qr(a)
+        q *= np.sign(np.diag(rr))
+        R = q.T
+        bx = np.zeros(3 * units) if use_bias else None
+        bh = np.zeros(3 * units) if (use_bias and reset_after) else None
+        cast = (lambda v: None if v is None else v.astype(dtype))
+        return cls(cast(W), cast(R), cast(bx), cast(bh), reset_after=reset_after, **options)
+
+    @classmethod
+    def from_keras(cls, layer):
+        """The NumPy twin of a built ``keras.layers.GRU`` (same weights and options)."""
+        from gru_lesson.keras_twin import gru_from_keras
+
+        return gru_from_keras(layer)
+
+    def to_keras(self, **layer_options):
+        """A new, built ``keras.layers.GRU`` holding these weights."""
+        from gru_lesson.keras_twin import gru_to_keras
+
+        return gru_to_keras(self, **layer_options)
+
+    # ---------------------------------------------------------------- forward
+    def _check_inputs(self, x, initial_state, mask):
+        x = check_array("x", x, ndim=3, names="(batch, time, features)")
+        if x.shape[2] != self.input_dim:
+            raise ValueError(
+                f"x must have {self.input_dim} features (the GRU's input_dim) on its last axis, "
+                f"got shape {x.shape}"
+            )
+        if x.shape[1] == 0:
+            raise ValueError(f"x must have at least one time step, got shape {x.shape}")
+        check_finite("x", x)
+        x = x.astype(self.dtype, copy=False)
+        batch = x.shape[0]
+        if initial_state is None:
+            h0 = np.zeros((batch, self.units), dtype=self.dtype)
+        else:
+            if isinstance(initial_state, (list, tuple)):
+                if len(initial_state) != 1:
+                    raise ValueError(
+                        f"a GRU has one state; initial_state must be one array, got {len(initial_state)}"
+                    )
+                initial_state = initial_state[0]
+            h0 = check_array("initial_state", initial_state, shape=(batch, self.units))
+            check_finite("initial_state", h0)
+            h0 = h0.astype(self.dtype, copy=False)
+        if mask is None:
+            m = np.ones(x.shape[:2], dtype=bool)
+        else:
+            m = np.asarray(mask)
+            if m.shape != x.shape[:2]:
+                raise ValueError(
+                    f"mask must have shape (batch, time) = {x.shape[:2]}, got {m.shape}"
+                )
+            if m.dtype != bool:
+                raise TypeError(f"mask must be boolean (True = use this step), got dtype {m.dtype}")
+        if self.go_backwards:
+            x, m = x[:, ::-1], m[:, ::-1]
+        return x, h0, m
+
+    def trace(self, x, initial_state=None, mask=None):
+        """Run the GRU over ``x`` and keep every gate at every step (a :class:`GRUTrace`)."""
+        x, h0, mask = self._check_inputs(x, initial_state, mask)
+        batch, steps, _ = x.shape
+        U = self.units
+        # The input half of every gate at every step, in one matrix product.
+        x_proj = x @ self.W  # (batch, time, 3U): [x W_z | x W_r | x W_h]
+        if self.bx is not None:
+            x_proj += self.bx
+        R_z, R_r, R_h = split_gates(self.R)
+        R_zr = self.R[:, : 2 * U]  # z and r blocks, multiplied together
+        bh_zr = None if self.bh is None else self.bh[: 2 * U]
+        bh_h = None if self.bh is None else self.bh[2 * U :]
+
+        shape = (batch, steps, U)
+        z_all, r_all, h_tilde_all, h_all = (np.empty(shape, self.dtype) for _ in range(4))
+        h = h0
+        for t in range(steps):
+            xz, xr, xh = split_gates(x_proj[:, t])
+            h_prev = h
+            hR_zr = h_prev @ R_zr
+            if bh_zr is not None:
+                hR_zr += bh_zr
+            z = sigmoid(xz + hR_zr[:, :U])
+            r = sigmoid(xr + hR_zr[:, U:])
+            if self.reset_after:
+                m = h_prev @ R_h  # reset applied *after* the product
+                if bh_h is not None:
+                    m += bh_h
+                h_tilde = np.tanh(xh + r * m)
+            else:
+                h_tilde = np.tanh(xh + (r * h_prev) @ R_h)  # reset *before* the product
+            h = z * h_prev + (1 - z) * h_tilde
+            keep = ~mask[:, t, None]
+            if keep.any():
+                h = np.where(keep, h_prev, h)
+            z_all[:, t], r_all[:, t], h_tilde_all[:, t], h_all[:, t] = z, r, h_tilde, h
+        return GRUTrace(z=z_all, r=r_all, h_tilde=h_tilde_all, h=h_all, h0=h0, mask=mask)
+
+    def __call__(self, x, initial_state=None, mask=None, training=False):
+        if training and (self.dropout or self.recurrent_dropout):
+            raise NotImplementedError(
+                "the NumPy GRU does not reproduce dropout in training mode "
+                f"(dropout={self.dropout}, recurrent_dropout={self.recurrent_dropout}); "
+                "call it with training=False"
+            )
+        tr = self.trace(x, initial_state=initial_state, mask=mask)
+        final_state = tr.h[:, -1]
+        if self.return_sequences:
+            output = self._masked_outputs(tr)
+        else:
+            output = final_state
+        if self.return_state:
+            return [output, final_state]
+        return output
+
+    def _masked_outputs(self, tr):
+        """The sequence Keras returns: at a masked step the previous output is
+        repeated (zeros before the first valid step), or zeros with
+        ``zero_output_for_mask=True``. The state itself is carried either way."""
+        if tr.mask.all():
+            return tr.h
+        out = np.where(tr.mask[..., None], tr.h, 0.0).astype(self.dtype)
+        if not self.zero_output_for_mask:
+            for t in range(1, out.shape[1]):
+                masked = ~tr.mask[:, t]
+                out[masked, t] = out[masked, t - 1]
+        return out
