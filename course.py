@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Set up the course's environment in .venv/ and open the course, or run its tests.
+
+    python3 course.py lab     # set up .venv/ and open the course in JupyterLab
+    python3 course.py test    # set up .venv/ and run every test (notebooks included)
+
+Both commands create .venv/ at the repository root when it is missing, and
+(re)install the pinned requirements when they changed since the last install.
+Anything after ``test`` goes to pytest, e.g. ``python3 course.py test -k keras``.
+Only the standard library is used here, so any Python 3.10 to 3.13 can run it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+import webbrowser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
+SUPPORTED = ((3, 10), (3, 13))  # the Python versions TensorFlow 2.21 publishes wheels for
+
+# TensorFlow prints C++ log lines into notebook outputs unless both are set
+# before it is imported (binder/start sets the same two).
+QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+
+def venv_python() -> Path:
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def run(*cmd, **kwargs):
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, **kwargs)
+
+
+def ensure_venv() -> Path:
+    python = venv_python()
+    if not python.exists():
+        if not (SUPPORTED[0] <= sys.version_info[:2] <= SUPPORTED[1]):
+            sys.exit(
+                f"This course needs Python {SUPPORTED[0][0]}.{SUPPORTED[0][1]} to "
+                f"{SUPPORTED[1][0]}.{SUPPORTED[1][1]} (TensorFlow's range); this is Python "
+                f"{sys.version.split()[0]}. Run this script with a supported python."
+            )
+        print(f"Creating the course environment in {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    return python
+
+
+def ensure_installed(python: Path, requirements: str) -> None:
+    """pip install -r REQUIREMENTS unless the same files were installed before."""
+    files = [ROOT / requirements, ROOT / "requirements.txt", ROOT / "pyproject.toml"]
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    stamp = VENV / f".installed-{requirements}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    run(python, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements, cwd=ROOT)
+    stamp.write_text(digest)
+
+
+def environment() -> dict:
+    env = dict(os.environ)
+    for key, value in QUIET_TENSORFLOW.items():
+        env.setdefault(key, value)
+    return env
+
+
+def has_browser() -> bool:
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True
+
+
+def lab(args) -> int:
+    python = ensure_venv()
+    ensure_installed(python, "requirements.txt")
+    cmd = [python, "-m", "jupyterlab", FIRST_NOTEBOOK, *args]
+    if not has_browser() and "--no-browser" not in args:
+        print("No web browser found here: open the URL that JupyterLab prints below.", flush=True)
+        cmd.append("--no-browser")
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.call([str(c) for c in cmd], cwd=ROOT, env=environment())
+
+
+def test(args) -> int:
+    python = ensure_venv()
+    ensure_installed(python, "requirements-dev.txt")
+    cmd = [python, "-m", "pytest", *args]
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.call([str(c) for c in cmd], cwd=ROOT, env=environment())
+
+
+def main(argv) -> int:
+    commands = {"lab": lab, "test": test}
+    if not argv or argv[0] not in commands:
+        print(__doc__)
+        return 2
+    return commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
