@@ -1,0 +1,187 @@
+"""Small GRUs with weights set by hand, one gate at a time.
+
+The math names each gate's weights separately; :class:`~gru_lesson.gru.GRU`
+stores them fused, ``W = [W_z | W_r | W_h]``. :func:`handset_gru` builds a
+GRU from the separate pieces, with the names of the equations::
+
+    z  = sigmoid(x_t W_z + bx_z + h_prev R_z + bh_z)
+    r  = sigmoid(x_t W_r + bx_r + h_prev R_r + bh_r)
+    h~ = tanh(x_t W_h + bx_h + r * (h_prev R_h + bh_h))
+    h  = z * h_prev + (1 - z) * h~
+
+Every piece defaults to zero, so a one-unit GRU needs only the numbers that
+matter for the idea at hand::
+
+    keeper = handset_gru(W_h=1.0, bx_z=10.0)   # z close to 1: keeps its state
+
+Shapes: ``W_*`` is ``(input_dim, units)``, ``R_*`` is ``(units, units)``, the
+biases are ``(units,)``. A plain number stands for a block filled with it, so
+with all numbers the GRU has one input feature and one unit.
+
+:func:`gate_params` goes the other way: the per-gate pieces of any GRU.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gru_lesson.gru import GRU, split_gates
+from gru_lesson.validation import check_array, check_finite
+
+__all__ = ["handset_gru", "gate_params"]
+
+GATES = ("z", "r", "h")
+
+
+def _as_piece(name, value):
+    arr = check_array(name, value)
+    if arr.ndim == 0 and not np.isfinite(arr):
+        raise ValueError(f"{name} must be a finite number, got {float(arr)}")
+    check_finite(name, arr)
+    return arr.astype(np.float64)
+
+
+def _infer(pieces, input_dim, units):
+    """Input size and units implied by the non-scalar pieces, checked for agreement."""
+    found = {"input_dim": [], "units": []}  # lists of (size, reason)
+    if input_dim is not None:
+        found["input_dim"].append((input_dim, "input_dim was given"))
+    if units is not None:
+        found["units"].append((units, "units was given"))
+    for name, arr in pieces.items():
+        if arr.ndim == 0:
+            continue
+        kind = name.split("_")[0]
+        if kind == "W":
+            if arr.ndim != 2:
+                raise ValueError(
+                    f"{name} must be a number or a 2-D (input_dim, units) array, got shape {arr.shape}"
+                )
+            found["input_dim"].append((arr.shape[0], f"{name} has shape {arr.shape}"))
+            found["units"].append((arr.shape[1], f"{name} has shape {arr.shape}"))
+        elif kind == "R":
+            if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+                raise ValueError(
+                    f"{name} must be a number or a square (units, units) array, got shape {arr.shape}"
+                )
+            found["units"].append((arr.shape[0], f"{name} has shape {arr.shape}"))
+        else:
+            if arr.ndim != 1:
+                raise ValueError(
+                    f"{name} must be a number or a 1-D (units,) array, got shape {arr.shape}"
+                )
+            found["units"].append((arr.shape[0], f"{name} has shape {arr.shape}"))
+    sizes = {}
+    for what, claims in found.items():
+        for size, reason in claims:
+            first_size, first_reason = claims[0]
+            if size != first_size:
+                raise ValueError(
+                    f"the pieces disagree on {what}: {first_reason}, so {what}={first_size}, "
+                    f"but {reason}, so {what}={size}"
+                )
+        sizes[what] = claims[0][0] if claims else 1
+    return sizes["input_dim"], sizes["units"]
+
+
+def _check_size(name, value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a positive integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+    return int(value)
+
+
+def handset_gru(
+    *,
+    W_z=0.0,
+    W_r=0.0,
+    W_h=0.0,
+    R_z=0.0,
+    R_r=0.0,
+    R_h=0.0,
+    bx_z=0.0,
+    bx_r=0.0,
+    bx_h=0.0,
+    bh_z=None,
+    bh_r=None,
+    bh_h=None,
+    input_dim=None,
+    units=None,
+    reset_after=True,
+    return_sequences=False,
+    return_state=False,
+    go_backwards=False,
+):
+    """A float64 :class:`GRU` from per-gate weights named as in the equations.
+
+    All arguments are keyword-only and default to zero. Each piece is a
+    number (filling its whole block) or an array of its exact shape:
+    ``W_z, W_r, W_h``: ``(input_dim, units)``; ``R_z, R_r, R_h``:
+    ``(units, units)``; ``bx_*``, ``bh_*``: ``(units,)``. ``input_dim`` and
+    ``units`` are read from the arrays; give them only to build a larger GRU
+    from numbers alone (they default to 1).
+
+    ``bh_*`` are the recurrent-side biases of the ``reset_after=True`` form;
+    with ``reset_after=False`` there is one bias per gate (``bx_*``) and
+    passing any ``bh_*`` is an error.
+
+    >>> gru = handset_gru(W_h=1.0, bx_z=10.0)
+    >>> gru.input_dim, gru.units
+    (1, 1)
+    """
+    reset_after = bool(reset_after)
+    recurrent_biases = {"bh_z": bh_z, "bh_r": bh_r, "bh_h": bh_h}
+    if not reset_after:
+        given = [name for name, v in recurrent_biases.items() if v is not None]
+        if given:
+            raise ValueError(
+                "reset_after=False has one bias per gate (bx_z, bx_r, bx_h) and no "
+                f"recurrent-side bias, but got {', '.join(given)}"
+            )
+    raw = {
+        "W_z": W_z, "W_r": W_r, "W_h": W_h,
+        "R_z": R_z, "R_r": R_r, "R_h": R_h,
+        "bx_z": bx_z, "bx_r": bx_r, "bx_h": bx_h,
+    }  # fmt: skip
+    if reset_after:
+        raw.update({k: (0.0 if v is None else v) for k, v in recurrent_biases.items()})
+    pieces = {name: _as_piece(name, v) for name, v in raw.items()}
+    D, U = _infer(pieces, _check_size("input_dim", input_dim), _check_size("units", units))
+
+    def block(name, shape):
+        return np.broadcast_to(pieces[name], shape).copy()
+
+    W = np.concatenate([block(f"W_{g}", (D, U)) for g in GATES], axis=1)
+    R = np.concatenate([block(f"R_{g}", (U, U)) for g in GATES], axis=1)
+    bx = np.concatenate([block(f"bx_{g}", (U,)) for g in GATES])
+    bh = np.concatenate([block(f"bh_{g}", (U,)) for g in GATES]) if reset_after else None
+    return GRU(
+        W,
+        R,
+        bx,
+        bh,
+        reset_after=reset_after,
+        return_sequences=return_sequences,
+        return_state=return_state,
+        go_backwards=go_backwards,
+    )
+
+
+def gate_params(gru):
+    """The per-gate pieces of a GRU, named as in the equations (copies).
+
+    Returns ``{"W_z", "W_r", "W_h", "R_z", "R_r", "R_h"}`` plus ``bx_*`` when
+    the GRU has biases and ``bh_*`` when it also has the recurrent-side row,
+    so that ``handset_gru(**gate_params(gru), reset_after=gru.reset_after)``
+    computes what ``gru`` computes.
+    """
+    if not isinstance(gru, GRU):
+        raise TypeError(f"expected a gru_lesson.GRU, got {type(gru).__name__}")
+    out = {}
+    for prefix, fused in gru.params.items():
+        for g, part in zip(GATES, split_gates(fused)):
+            out[f"{prefix}_{g}"] = part.copy()
+    return out
