@@ -62,7 +62,17 @@ def ensure_installed(python: Path, requirements: str) -> None:
     stamp = VENV / f".installed-{requirements}"
     if stamp.exists() and stamp.read_text() == digest:
         return
-    run(python, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements, cwd=ROOT)
+    run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "-q",
+        "-r",
+        requirements,
+        cwd=ROOT,
+    )
     stamp.write_text(digest)
 
 

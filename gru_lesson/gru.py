@@ -100,8 +100,7 @@ class GRU:
         R = check_array("R (recurrent weights)", R, ndim=2)
         if W.shape[1] % 3:
             raise ValueError(
-                "W (input weights) must have 3*units columns (blocks z, r, h), "
-                f"got shape {W.shape}"
+                f"W (input weights) must have 3*units columns (blocks z, r, h), got shape {W.shape}"
             )
         units = W.shape[1] // 3
         if R.shape != (units, 3 * units):
@@ -179,12 +178,20 @@ class GRU:
     # ------------------------------------------------------------ construction
     @classmethod
     def initialize(
-        cls, input_dim, units, *, reset_after=True, use_bias=True, seed=None, dtype=np.float64, **options
+        cls,
+        input_dim,
+        units,
+        *,
+        reset_after=True,
+        use_bias=True,
+        seed=None,
+        dtype=np.float64,
+        **options,
     ):
         """Fresh weights drawn the way Keras draws them by default.
 
-        ``W`` is Glorot-uniform, ``R`` orthogonal (each gate block, as Keras
-        draws one orthogonal ``(units, 3*units)`` matrix), biases zero.
+        ``W`` is Glorot-uniform; ``R`` is one ``(units, 3*units)`` matrix with
+        orthonormal rows (Keras' orthogonal initializer); the biases are zero.
         """
         rng = np.random.default_rng(seed)
         limit = np.sqrt(6.0 / (input_dim + 3 * units))
@@ -194,10 +201,9 @@ class GRU:
         q, rr = np.linalg.qr(a)
         q *= np.sign(np.diag(rr))
         R = q.T
-        bx = np.zeros(3 * units) if use_bias else None
-        bh = np.zeros(3 * units) if (use_bias and reset_after) else None
-        cast = (lambda v: None if v is None else v.astype(dtype))
-        return cls(cast(W), cast(R), cast(bx), cast(bh), reset_after=reset_after, **options)
+        bx = np.zeros(3 * units, dtype) if use_bias else None
+        bh = np.zeros(3 * units, dtype) if (use_bias and reset_after) else None
+        return cls(W.astype(dtype), R.astype(dtype), bx, bh, reset_after=reset_after, **options)
 
     @classmethod
     def from_keras(cls, layer):
@@ -299,18 +305,17 @@ class GRU:
             )
         tr = self.trace(x, initial_state=initial_state, mask=mask)
         final_state = tr.h[:, -1]
-        if self.return_sequences:
-            output = self._masked_outputs(tr)
-        else:
-            output = final_state
+        outputs = self._masked_outputs(tr)
+        output = outputs if self.return_sequences else outputs[:, -1]
         if self.return_state:
             return [output, final_state]
         return output
 
     def _masked_outputs(self, tr):
-        """The sequence Keras returns: at a masked step the previous output is
+        """The outputs Keras returns: at a masked step the previous output is
         repeated (zeros before the first valid step), or zeros with
-        ``zero_output_for_mask=True``. The state itself is carried either way."""
+        ``zero_output_for_mask=True``. The state itself is carried either way,
+        so a fully masked sequence outputs zeros but keeps its initial state."""
         if tr.mask.all():
             return tr.h
         out = np.where(tr.mask[..., None], tr.h, 0.0).astype(self.dtype)

@@ -21,11 +21,13 @@ _SUPPORTED = {
 }
 
 
-def _option_name(value):
-    name = getattr(value, "__name__", None)
-    if name is None:
-        name = str(value)
-    return name
+def _option_value(value):
+    """A layer option as a plain value: activations by their name."""
+    if isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, dict):  # a serialized object
+        return value.get("config", {}).get("name", value.get("class_name", str(value)))
+    return getattr(value, "__name__", str(value))
 
 
 def gru_from_keras(layer):
@@ -43,13 +45,11 @@ def gru_from_keras(layer):
         )
     config = layer.get_config()
     for option, supported in _SUPPORTED.items():
-        got = config[option]
-        if isinstance(got, dict):  # a serialized callable
-            got = got.get("config", got)
-        if _option_name(got) != supported and got != supported:
+        got = _option_value(config[option])
+        if got != supported:
             raise NotImplementedError(
                 f"the NumPy GRU reproduces {option}={supported!r} only; "
-                f"layer {layer.name!r} has {option}={_option_name(got)!r}"
+                f"layer {layer.name!r} has {option}={got!r}"
             )
     weights = layer.get_weights()
     W, R = weights[0], weights[1]
@@ -100,7 +100,9 @@ def set_keras_weights(layer, gru):
         )
     new = [gru.W, gru.R, *_keras_bias(gru)]
     old = layer.get_weights()
-    for name, a, b in zip(("kernel", "recurrent_kernel", "bias"), old, new):
+    for name, a, b in zip(
+        ("kernel", "recurrent_kernel", "bias")[: len(new)], old, new, strict=True
+    ):
         if a.shape != b.shape:
             raise ValueError(
                 f"the Keras layer's {name} has shape {a.shape}, the NumPy GRU's has {b.shape}"

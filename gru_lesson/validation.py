@@ -13,7 +13,9 @@ def check_array(name, value, *, ndim=None, shape=None, names=None):
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
-        raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}: {exc}") from None
+        raise TypeError(
+            f"{name} must be an array of numbers, got {type(value).__name__}: {exc}"
+        ) from None
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.floating)
         or np.issubdtype(arr.dtype, np.integer)
