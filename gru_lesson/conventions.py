@@ -1,0 +1,374 @@
+"""GRU conventions side by side, and what each classic mistake costs (notebook 02).
+
+Two things live here.
+
+**Weight layouts.** Keras stores a GRU as ``kernel (D, 3U)``, ``recurrent_kernel
+(U, 3U)`` and ``bias (2, 3U)`` with the gate blocks ordered z, r, h. PyTorch's
+``nn.GRU`` computes the same function as Keras' default ``reset_after=True``
+but stores ``weight_ih_l0 (3H, D)``, ``weight_hh_l0 (3H, H)``, ``bias_ih_l0
+(3H,)`` and ``bias_hh_l0 (3H,)``, transposed and ordered r, z, n.
+:func:`keras_to_pytorch` and :func:`pytorch_to_keras` convert between the two
+with NumPy alone, and :func:`pytorch_gru_forward` transcribes PyTorch's
+documented equations so the conversion can be checked without PyTorch.
+
+**Classic mistakes.** Each function in :data:`MISTAKES` is a GRU forward pass
+with exactly one classic re-implementation mistake, run on the weights of a
+Keras-convention :class:`~gru_lesson.gru.GRU` (``reset_after=True``, with
+biases). :func:`keras_equations` is the same code without the mistake, and
+:func:`mistake_costs` measures how far each one lands from a Keras layer.
+
+Every forward function here takes ``(gru, x, h0)`` with ``x`` of shape
+``(batch, time, features)`` and ``h0`` of shape ``(batch, units)``, and returns
+every state, ``(batch, time, units)``. Keras is imported only inside the
+functions that need it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gru_lesson.compare import max_abs_diff
+from gru_lesson.gru import GRU, sigmoid, split_gates
+from gru_lesson.validation import check_array
+
+__all__ = [
+    "MISTAKES",
+    "MistakeCost",
+    "both_biases_summed",
+    "flipped_update_gate",
+    "gate_order_rzh",
+    "hard_sigmoid",
+    "hard_sigmoid_gates",
+    "keras_equations",
+    "keras_to_pytorch",
+    "mistake_costs",
+    "pytorch_gru_forward",
+    "pytorch_to_keras",
+    "random_keras_case",
+    "recurrent_bias_ignored",
+    "reorder_gates",
+    "reset_before_product",
+]
+
+PYTORCH_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+
+
+# ------------------------------------------------------------------ gate order
+def reorder_gates(m, source="zrh", target="rzh"):
+    """Reorder the three gate blocks along the last axis of ``m``.
+
+    ``source`` and ``target`` spell the block order with the letters z, r, h:
+    ``reorder_gates(kernel, "zrh", "rzh")`` turns Keras' order into PyTorch's.
+    """
+    m = np.asarray(m)
+    for name, order in (("source", source), ("target", target)):
+        if not isinstance(order, str) or sorted(order) != ["h", "r", "z"]:
+            raise ValueError(
+                f"{name} must be an ordering of the letters 'z', 'r', 'h', got {order!r}"
+            )
+    if m.ndim == 0 or m.shape[-1] % 3:
+        raise ValueError(f"the last axis must hold 3 gate blocks (3*units), got shape {m.shape}")
+    blocks = dict(zip(source, split_gates(m), strict=True))
+    return np.concatenate([blocks[g] for g in target], axis=-1)
+
+
+# ------------------------------------------------------------- Keras <-> PyTorch
+def keras_to_pytorch(kernel, recurrent_kernel, bias=None):
+    """PyTorch ``nn.GRU`` weights (layer 0) from Keras ``GRU`` weights.
+
+    Pass what ``layer.get_weights()`` returns, e.g.
+    ``keras_to_pytorch(*layer.get_weights())``. The layer must use
+    ``reset_after=True`` (Keras' default), the only form PyTorch has.
+    Returns a dict of NumPy arrays keyed like a PyTorch ``state_dict``.
+    """
+    W = check_array("kernel", kernel, ndim=2, names="(input_dim, 3*units)")
+    if W.shape[1] % 3:
+        raise ValueError(f"kernel must have 3*units columns (blocks z, r, h), got shape {W.shape}")
+    U = W.shape[1] // 3
+    R = check_array("recurrent_kernel", recurrent_kernel, shape=(U, 3 * U))
+    out = {
+        "weight_ih_l0": reorder_gates(W).T.copy(),
+        "weight_hh_l0": reorder_gates(R).T.copy(),
+    }
+    if bias is not None:
+        b = np.asarray(bias)
+        if b.shape == (3 * U,):
+            raise ValueError(
+                "this Keras GRU has one bias row, shape (3*units,), so it uses reset_after=False; "
+                "PyTorch's nn.GRU has no such form (it always applies the reset gate after the product)"
+            )
+        b = check_array("bias", b, shape=(2, 3 * U))
+        out["bias_ih_l0"] = reorder_gates(b[0])
+        out["bias_hh_l0"] = reorder_gates(b[1])
+    return out
+
+
+def pytorch_to_keras(state_dict):
+    """Keras ``GRU`` weights ``[kernel, recurrent_kernel(, bias)]`` from a PyTorch ``nn.GRU``.
+
+    ``state_dict`` maps ``weight_ih_l0``, ``weight_hh_l0`` and, if the GRU has
+    biases, ``bias_ih_l0`` and ``bias_hh_l0`` to arrays (PyTorch tensors work
+    once moved to the CPU). The result goes straight into
+    ``layer.set_weights(...)`` of a Keras ``GRU(H)`` with ``reset_after=True``.
+    """
+    if not hasattr(state_dict, "keys"):
+        raise TypeError(
+            f"state_dict must be a mapping of names to arrays, got {type(state_dict).__name__}"
+        )
+    missing = [k for k in PYTORCH_KEYS[:2] if k not in state_dict]
+    has_ih, has_hh = "bias_ih_l0" in state_dict, "bias_hh_l0" in state_dict
+    if missing or has_ih != has_hh:
+        if has_ih != has_hh:
+            missing.append("bias_hh_l0" if has_ih else "bias_ih_l0")
+        raise ValueError(
+            f"state_dict lacks {missing}: expected {list(PYTORCH_KEYS)} (the biases may be "
+            f"absent together), got keys {sorted(state_dict.keys())}"
+        )
+    w_ih = check_array(
+        "weight_ih_l0", state_dict["weight_ih_l0"], ndim=2, names="(3*hidden, input)"
+    )
+    if w_ih.shape[0] % 3:
+        raise ValueError(
+            f"weight_ih_l0 must have 3*hidden rows (blocks r, z, n), got shape {w_ih.shape}"
+        )
+    H = w_ih.shape[0] // 3
+    w_hh = check_array("weight_hh_l0", state_dict["weight_hh_l0"], shape=(3 * H, H))
+    weights = [reorder_gates(w_ih.T, "rzh", "zrh"), reorder_gates(w_hh.T, "rzh", "zrh")]
+    if has_ih:
+        b_ih = check_array("bias_ih_l0", state_dict["bias_ih_l0"], shape=(3 * H,))
+        b_hh = check_array("bias_hh_l0", state_dict["bias_hh_l0"], shape=(3 * H,))
+        weights.append(
+            np.stack([reorder_gates(b_ih, "rzh", "zrh"), reorder_gates(b_hh, "rzh", "zrh")])
+        )
+    return weights
+
+
+def pytorch_gru_forward(state_dict, x, h0=None):
+    """PyTorch's documented ``nn.GRU`` equations in NumPy (one layer, ``batch_first=True``).
+
+    Written the way the PyTorch documentation writes them, gate by gate::
+
+        r  = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
+        z  = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+        n  = tanh(W_in x + b_in + r * (W_hn h + b_hn))
+        h' = (1 - z) * n + z * h
+
+    Returns every state, ``(batch, time, hidden)``.
+    """
+    kernel, recurrent_kernel, *bias = pytorch_to_keras(state_dict)  # validates shapes
+    H = recurrent_kernel.shape[0]
+    x = check_array("x", x, ndim=3, names="(batch, time, features)")
+    if x.shape[2] != kernel.shape[0]:
+        raise ValueError(
+            f"x must have {kernel.shape[0]} features on its last axis, got shape {x.shape}"
+        )
+    h = np.zeros((x.shape[0], H)) if h0 is None else check_array("h0", h0, shape=(x.shape[0], H))
+    W_ir, W_iz, W_in = np.split(np.asarray(state_dict["weight_ih_l0"], dtype=float), 3)
+    W_hr, W_hz, W_hn = np.split(np.asarray(state_dict["weight_hh_l0"], dtype=float), 3)
+    zeros = np.zeros(3 * H)
+    b_ir, b_iz, b_in = np.split(np.asarray(state_dict.get("bias_ih_l0", zeros), dtype=float), 3)
+    b_hr, b_hz, b_hn = np.split(np.asarray(state_dict.get("bias_hh_l0", zeros), dtype=float), 3)
+    hs = []
+    for t in range(x.shape[1]):
+        x_t = x[:, t]
+        r = sigmoid(x_t @ W_ir.T + b_ir + h @ W_hr.T + b_hr)
+        z = sigmoid(x_t @ W_iz.T + b_iz + h @ W_hz.T + b_hz)
+        n = np.tanh(x_t @ W_in.T + b_in + r * (h @ W_hn.T + b_hn))
+        h = (1 - z) * n + z * h
+        hs.append(h)
+    return np.stack(hs, axis=1)
+
+
+# -------------------------------------------------------------- the mistakes
+def hard_sigmoid(a):
+    """Keras 2.2's ``hard_sigmoid``: ``clip(0.2 a + 0.5, 0, 1)``, a piecewise-linear sigmoid.
+
+    (Keras 3's ``keras.activations.hard_sigmoid`` has slope 1/6 instead of 0.2.)
+    """
+    return np.clip(0.2 * a + 0.5, 0.0, 1.0)
+
+
+def _checked(gru, x, h0):
+    if not isinstance(gru, GRU):
+        raise TypeError(f"gru must be a gru_lesson.GRU, got {type(gru).__name__}")
+    if not gru.reset_after or gru.bh is None:
+        raise ValueError(
+            "the mistakes are measured on Keras' default form: a GRU with reset_after=True and "
+            f"both bias rows, got reset_after={gru.reset_after}, use_bias={gru.use_bias}"
+        )
+    if gru.go_backwards:
+        raise ValueError(
+            "these forward functions read x forwards; got a GRU with go_backwards=True"
+        )
+    x = check_array("x", x, ndim=3, names="(batch, time, features)")
+    if x.shape[2] != gru.input_dim:
+        raise ValueError(
+            f"x must have {gru.input_dim} features on its last axis, got shape {x.shape}"
+        )
+    h0 = check_array("h0", h0, shape=(x.shape[0], gru.units))
+    return x, h0
+
+
+def _gates(gru, x_t, h_prev, gate=sigmoid):
+    """z, r and h~ of one Keras step (reset_after=True), written out from the equations."""
+    xz, xr, xh = split_gates(x_t @ gru.W + gru.bx)
+    hz, hr, hh = split_gates(h_prev @ gru.R + gru.bh)
+    z = gate(xz + hz)
+    r = gate(xr + hr)
+    h_tilde = np.tanh(xh + r * hh)  # hh = h_prev R_h + bh_h: the reset gate acts after the product
+    return z, r, h_tilde
+
+
+def _states(gru, x, h0):
+    """Every state of the (unchanged) GRU code, for mistakes that live in the weights."""
+    return gru.trace(x, initial_state=h0).h
+
+
+def keras_equations(gru, x, h0):
+    """The faithful path: Keras' equations, written out step by step (no mistake)."""
+    x, h = _checked(gru, x, h0)
+    hs = []
+    for t in range(x.shape[1]):
+        z, r, h_tilde = _gates(gru, x[:, t], h)
+        h = z * h + (1 - z) * h_tilde
+        hs.append(h)
+    return np.stack(hs, axis=1)
+
+
+def flipped_update_gate(gru, x, h0):
+    """Chung et al. 2014's update ``h = (1 - z) h_prev + z h~`` on Keras weights.
+
+    The paper's z means "how much new", Keras' z means "how much old".
+    """
+    x, h = _checked(gru, x, h0)
+    hs = []
+    for t in range(x.shape[1]):
+        z, r, h_tilde = _gates(gru, x[:, t], h)
+        h = (1 - z) * h + z * h_tilde  # the mistake: z and (1 - z) swapped
+        hs.append(h)
+    return np.stack(hs, axis=1)
+
+
+def hard_sigmoid_gates(gru, x, h0):
+    """Gates through Keras 2.2's ``hard_sigmoid``, the default before Keras 2.3."""
+    x, h = _checked(gru, x, h0)
+    hs = []
+    for t in range(x.shape[1]):
+        z, r, h_tilde = _gates(gru, x[:, t], h, gate=hard_sigmoid)  # the mistake
+        h = z * h + (1 - z) * h_tilde
+        hs.append(h)
+    return np.stack(hs, axis=1)
+
+
+def gate_order_rzh(gru, x, h0):
+    """Keras' ``[z | r | h]`` blocks read as ``[r | z | h]`` (PyTorch's order)."""
+    x, h0 = _checked(gru, x, h0)
+    swap = {k: reorder_gates(v, "zrh", "rzh") for k, v in gru.params.items()}  # the mistake
+    return _states(GRU(**swap), x, h0)
+
+
+def reset_before_product(gru, x, h0):
+    """Reset-after weights run through the reset-before equation ``(r * h_prev) R_h``.
+
+    The recurrent candidate bias then sits outside the reset gate too, as it
+    must in a formula with one bias row.
+    """
+    x, h0 = _checked(gru, x, h0)
+    wrong = GRU(gru.W, gru.R, gru.bx + gru.bh, reset_after=False)  # the mistake
+    return _states(wrong, x, h0)
+
+
+def recurrent_bias_ignored(gru, x, h0):
+    """Only Keras' ``bias[0]`` used: the recurrent-side row ``bias[1]`` dropped."""
+    x, h0 = _checked(gru, x, h0)
+    wrong = GRU(gru.W, gru.R, gru.bx, np.zeros_like(gru.bh))  # the mistake
+    return _states(wrong, x, h0)
+
+
+def both_biases_summed(gru, x, h0):
+    """``bias[0] + bias[1]`` added once, outside the reset gate.
+
+    Harmless for z and r, where the two rows simply add; wrong for the
+    candidate, where ``bh_h`` belongs inside ``r * (h_prev R_h + bh_h)``.
+    """
+    x, h0 = _checked(gru, x, h0)
+    wrong = GRU(gru.W, gru.R, gru.bx + gru.bh, np.zeros_like(gru.bh))  # the mistake
+    return _states(wrong, x, h0)
+
+
+#: Each classic mistake, by name, as a forward function ``(gru, x, h0) -> states``.
+MISTAKES = {
+    "flipped z (Chung et al.)": flipped_update_gate,
+    "gate order [r, z, h]": gate_order_rzh,
+    "reset before the product": reset_before_product,
+    "recurrent bias ignored": recurrent_bias_ignored,
+    "both bias rows summed": both_biases_summed,
+    "hard_sigmoid (Keras 2.2)": hard_sigmoid_gates,
+}
+
+
+# ------------------------------------------------------------- measuring them
+def random_keras_case(seed=0, *, batch=2, time=10, features=20, units=32, dtype="float64"):
+    """A Keras ``GRU`` layer with random biases, an input ``x`` and a non-zero ``h0``.
+
+    Kernels are drawn the way Keras draws them (:meth:`GRU.initialize`), the
+    biases from N(0, 0.5^2) instead of Keras' zeros, ``x`` from N(0, 1) and
+    ``h0`` uniformly in (-1, 1), all from NumPy's generator seeded with
+    ``seed`` so the case is the same on every machine. The layer returns
+    sequences. Returns ``(layer, x, h0)``.
+    """
+    for name, value in (("batch", batch), ("time", time), ("features", features), ("units", units)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    rng = np.random.default_rng(seed)
+    fresh = GRU.initialize(features, units, seed=rng)
+    bx = rng.normal(0.0, 0.5, size=3 * units)
+    bh = rng.normal(0.0, 0.5, size=3 * units)
+    gru = GRU(fresh.W, fresh.R, bx, bh)
+    x = rng.normal(size=(batch, time, features)).astype(dtype)
+    h0 = rng.uniform(-1.0, 1.0, size=(batch, units)).astype(dtype)
+    layer = gru.to_keras(return_sequences=True, dtype=dtype)
+    return layer, x, h0
+
+
+@dataclass
+class MistakeCost:
+    """One row of the table: a mistake and the largest error it causes."""
+
+    name: str
+    description: str
+    max_abs_diff: float
+
+    def __str__(self):
+        return f"{self.name:<28s} {self.max_abs_diff:9.2e}"
+
+
+def mistake_costs(layer, x, h0):
+    """How far each mistake lands from a Keras ``GRU`` layer, as a list of :class:`MistakeCost`.
+
+    ``layer`` must be a built ``keras.layers.GRU`` with ``reset_after=True``,
+    biases, and ``return_sequences=True``; ``x`` is ``(batch, time, features)``
+    and ``h0`` ``(batch, units)``. The first row is the faithful path
+    (:func:`keras_equations`), the control: it should be about 1e-16 in float64.
+    """
+    import keras
+
+    if not isinstance(layer, keras.layers.GRU):
+        raise TypeError(f"layer must be a keras.layers.GRU, got {type(layer).__name__}")
+    if not layer.return_sequences or layer.return_state or layer.go_backwards:
+        raise ValueError(
+            "layer must return every state and read forwards (return_sequences=True, "
+            f"return_state=False, go_backwards=False), got return_sequences={layer.return_sequences}, "
+            f"return_state={layer.return_state}, go_backwards={layer.go_backwards}"
+        )
+    gru = GRU.from_keras(layer)
+    x, h0 = _checked(gru, x, h0)
+    reference = np.asarray(layer(x, initial_state=h0))
+    rows = [("faithful (Keras' equations)", keras_equations)] + list(MISTAKES.items())
+    costs = []
+    for name, forward in rows:
+        doc = (forward.__doc__ or "").strip().splitlines()[0]
+        costs.append(MistakeCost(name, doc, max_abs_diff(forward(gru, x, h0), reference)))
+    return costs
