@@ -1,0 +1,526 @@
+"""Backpropagation through time for the NumPy GRU, written the way notebook 03 derives it.
+
+One step of the GRU (row vectors, ``reset_after=True``, Keras' default)::
+
+    a_z = x_t W_z + bx_z + h_prev R_z + bh_z        z  = sigmoid(a_z)
+    a_r = x_t W_r + bx_r + h_prev R_r + bh_r        r  = sigmoid(a_r)
+    m   = h_prev R_h + bh_h
+    a_h = x_t W_h + bx_h + r * m                    h~ = tanh(a_h)
+    h   = z * h_prev + (1 - z) * h~
+
+``reset_after=False`` has one bias row and resets *before* the product::
+
+    q   = r * h_prev
+    a_h = x_t W_h + bx_h + q R_h
+
+Going backwards through that step, with ``dh`` the whole gradient reaching
+``h`` (from the loss at this step and from every later step)::
+
+    dh~    = dh * (1 - z)
+    dz     = dh * (h_prev - h~)
+    da_h   = dh~ * (1 - h~**2)
+    da_z   = dz * z * (1 - z)
+    reset after:   dr = da_h * m         dm = da_h * r
+                   dh_prev = dh * z + [da_z | da_r | dm] R^T
+    reset before:  dq = da_h R_h^T       dr = dq * h_prev
+                   dh_prev = dh * z + dq * r + [da_z | da_r] R_zr^T
+    da_r   = dr * r * (1 - r)
+
+and the weights collect one term per step and per example::
+
+    dW  = sum_t x_t^T [da_z | da_r | da_h]          dbx = sum_t sum_batch [da_z | da_r | da_h]
+    dR  = sum_t h_prev^T [da_z | da_r | dm]         dbh = sum_t sum_batch [da_z | da_r | dm]
+    (reset before:  dR = sum_t [h_prev^T da_z | h_prev^T da_r | q^T da_h])
+
+:func:`gru_backward` is that derivation, line by line, with the same names.
+:func:`numerical_gradient` and :func:`gradient_check` check it by central
+differences, :func:`keras_gru_gradients` against TensorFlow's autodiff of the
+real Keras layer, and :func:`gradient_by_distance` measures how the gradient
+fades with the distance to the loss (vanishing gradients).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from gru_lesson.gru import GRU, GRUTrace, split_gates
+from gru_lesson.validation import check_array
+
+__all__ = [
+    "GRADIENT_NAMES",
+    "dh_seq_from_outputs",
+    "gru_backward",
+    "gru_loss_and_grads",
+    "numerical_gradient",
+    "gradient_check",
+    "keras_gru_gradients",
+    "gradient_by_distance",
+    "check_step_gradient",
+]
+
+# The arrays gru_backward returns a gradient for, in the order tables print them.
+GRADIENT_NAMES = ("W", "R", "bx", "bh", "x", "h0")
+
+
+# ---------------------------------------------------------------------------
+# checks of the arguments
+# ---------------------------------------------------------------------------
+def _check_gru(gru):
+    if not isinstance(gru, GRU):
+        raise TypeError(f"gru must be a gru_lesson.GRU, got {type(gru).__name__}")
+
+
+def _check_trace(gru, x, trace):
+    if not isinstance(trace, GRUTrace):
+        raise TypeError(
+            f"trace must be the GRUTrace that gru.trace(x, ...) returned, got {type(trace).__name__}"
+        )
+    batch, steps = x.shape[:2]
+    expected = (batch, steps, gru.units)
+    for name in ("z", "r", "h_tilde", "h"):
+        got = getattr(trace, name).shape
+        if got != expected:
+            raise ValueError(
+                f"trace.{name} has shape {got}, but x of shape {x.shape} and a GRU with "
+                f"{gru.units} units need {expected}: was the trace computed on this x with this GRU?"
+            )
+
+
+# ---------------------------------------------------------------------------
+# the backward pass
+# ---------------------------------------------------------------------------
+def gru_backward(gru, x, trace, dh_seq):
+    """Backpropagate through a GRU forward pass: the gradient of every weight, of ``x`` and of ``h0``.
+
+    Parameters
+    ----------
+    gru : GRU
+        The layer that ran the forward pass.
+    x : array (batch, time, features)
+        The inputs given to ``gru.trace`` (in their original order, also with ``go_backwards``).
+    trace : GRUTrace
+        What ``gru.trace(x, initial_state, mask)`` returned.
+    dh_seq : array (batch, time, units)
+        dLoss/dh for every state ``trace.h``, in *processing* order. A loss on the last
+        state only has its gradient at the last step and zeros elsewhere; a Keras-style
+        output sequence (masks, ``return_sequences``) converts with :func:`dh_seq_from_outputs`.
+
+    Returns
+    -------
+    dict
+        ``"W"``, ``"R"``, ``"bx"``, ``"bh"`` (the keys of ``gru.params``), ``"x"`` (shaped
+        like ``x``, original order), ``"h0"`` (batch, units), and ``"h"``: the whole gradient
+        that reached each state (batch, time, units), processing order, useful to watch
+        gradients vanish.
+
+    At a masked step the state is carried over (``h = h_prev``), so its gradient passes
+    straight through to ``h_prev`` and the gates of that step get none.
+    """
+    grads, _ = _backward(gru, x, trace, dh_seq)
+    return grads
+
+
+def _backward(gru, x, trace, dh_seq):
+    """:func:`gru_backward`, also returning ``[da_z | da_r | da_h]`` at every step (B, T, 3U)."""
+    _check_gru(gru)
+    x = check_array("x", x, ndim=3, names="(batch, time, features)").astype(gru.dtype, copy=False)
+    _check_trace(gru, x, trace)
+    B, T, D = x.shape
+    U = gru.units
+    dh_seq = check_array("dh_seq (dLoss/dh for every step)", dh_seq, shape=(B, T, U)).astype(
+        gru.dtype, copy=False
+    )
+    if gru.go_backwards:  # the trace is in processing order: read x in that order too
+        x = x[:, ::-1]
+    z, r, h_tilde, h, h0, mask = trace.z, trace.r, trace.h_tilde, trace.h, trace.h0, trace.mask
+    any_masked = not mask.all()
+
+    # The state each step read: h_prev at step t is h at step t-1 (h0 at step 0).
+    h_prev_seq = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
+    R_z, R_r, R_h = split_gates(gru.R)
+    R_zr = gru.R[:, : 2 * U]
+    if gru.reset_after:
+        # m = h_prev R_h + bh_h, for every step in one product (the forward did not keep it).
+        m_seq = h_prev_seq @ R_h
+        if gru.bh is not None:
+            m_seq += gru.bh[2 * U :]
+    else:
+        q_seq = r * h_prev_seq  # q = r * h_prev, what R_h multiplies
+
+    # Gradients of the pre-activations at every step, filled from the last step back.
+    da_seq = np.empty((B, T, 3 * U), gru.dtype)  # [da_z | da_r | da_h]: the input side
+    if gru.reset_after:
+        ds_seq = np.empty((B, T, 3 * U), gru.dtype)  # [da_z | da_r | dm]: the recurrent side
+    dh_all = np.empty((B, T, U), gru.dtype)
+
+    dh_next = np.zeros((B, U), gru.dtype)  # gradient flowing back from step t+1 into h_t
+    for t in reversed(range(T)):
+        dh = dh_seq[:, t] + dh_next  # everything that reaches h_t
+        dh_all[:, t] = dh
+        if any_masked:  # a masked step is h = h_prev: its gradient skips the step
+            skipped = ~mask[:, t, None]
+            dh_skip = np.where(skipped, dh, 0.0)
+            dh = np.where(skipped, 0.0, dh)
+        z_t, r_t, h_tilde_t, h_prev = z[:, t], r[:, t], h_tilde[:, t], h_prev_seq[:, t]
+
+        dh_tilde = dh * (1 - z_t)
+        dz = dh * (h_prev - h_tilde_t)
+        da_h = dh_tilde * (1 - h_tilde_t**2)
+        da_z = dz * z_t * (1 - z_t)
+        if gru.reset_after:
+            m = m_seq[:, t]
+            dr = da_h * m
+            dm = da_h * r_t
+            da_r = dr * r_t * (1 - r_t)
+            ds = ds_seq[:, t]
+            ds[:, :U], ds[:, U : 2 * U], ds[:, 2 * U :] = da_z, da_r, dm
+            dh_prev = dh * z_t + ds @ gru.R.T
+        else:
+            dq = da_h @ R_h.T
+            dr = dq * h_prev
+            da_r = dr * r_t * (1 - r_t)
+            da_zr = np.concatenate([da_z, da_r], axis=1)
+            dh_prev = dh * z_t + dq * r_t + da_zr @ R_zr.T
+        da_seq[:, t, :U], da_seq[:, t, U : 2 * U], da_seq[:, t, 2 * U :] = da_z, da_r, da_h
+
+        if any_masked:
+            dh_prev += dh_skip
+        dh_next = dh_prev
+
+    # The weights collect one term per step and per example: one product each,
+    # with time and batch flattened together.
+    da = da_seq.reshape(B * T, 3 * U)
+    h_prev_flat = h_prev_seq.reshape(B * T, U)
+    grads = {"W": x.reshape(B * T, D).T @ da}
+    if gru.reset_after:
+        ds = ds_seq.reshape(B * T, 3 * U)
+        grads["R"] = h_prev_flat.T @ ds
+    else:
+        dR = np.empty_like(gru.R)
+        dR[:, : 2 * U] = h_prev_flat.T @ da[:, : 2 * U]
+        dR[:, 2 * U :] = q_seq.reshape(B * T, U).T @ da[:, 2 * U :]
+        grads["R"] = dR
+    if gru.bx is not None:
+        grads["bx"] = da.sum(axis=0)
+    if gru.bh is not None:
+        grads["bh"] = ds.sum(axis=0)
+    dx = (da @ gru.W.T).reshape(B, T, D)
+    grads["x"] = dx[:, ::-1] if gru.go_backwards else dx
+    grads["h0"] = dh_next
+    grads["h"] = dh_all
+    return grads, da_seq
+
+
+def dh_seq_from_outputs(gru, trace, d_output, d_final_state=None):
+    """Turn dLoss/d(what the layer returned) into dLoss/dh for every step (``dh_seq``).
+
+    ``d_output`` is shaped like ``gru(x, ...)``'s output: ``(batch, units)``, or
+    ``(batch, time, units)`` with ``return_sequences=True`` (processing order, as Keras
+    returns it). ``d_final_state`` is the gradient of the extra state that
+    ``return_state=True`` returns, if the loss uses it.
+
+    With a mask, the output at a masked step repeats the last valid state, which is
+    exactly the carried-over ``h`` there, except before the first valid step, where
+    the output is zeros (and with ``zero_output_for_mask=True`` at every masked step):
+    those outputs depend on nothing, so their gradient is dropped.
+    """
+    _check_gru(gru)
+    if not isinstance(trace, GRUTrace):
+        raise TypeError(f"trace must be a GRUTrace, got {type(trace).__name__}")
+    B, T, U = trace.h.shape
+    dh_seq = np.zeros((B, T, U), gru.dtype)
+    if gru.return_sequences:
+        d_output = check_array("d_output", d_output, shape=(B, T, U))
+        if gru.zero_output_for_mask:
+            produced = trace.mask
+        else:  # zeros only until the first valid step
+            produced = np.logical_or.accumulate(trace.mask, axis=1)
+        dh_seq += np.where(produced[..., None], d_output, 0.0)
+    else:
+        dh_seq[:, -1] += check_array("d_output", d_output, shape=(B, U))
+    if d_final_state is not None:
+        dh_seq[:, -1] += check_array("d_final_state", d_final_state, shape=(B, U))
+    return dh_seq
+
+
+def _projection_loss(outputs, G):
+    """L = sum(G * outputs): a random projection, so every output gets its own weight."""
+    return float(np.sum(G * outputs))
+
+
+def gru_loss_and_grads(gru, x, G, initial_state=None, mask=None):
+    """The loss ``L = sum(G * gru(x))`` and its gradients, by :func:`gru_backward`.
+
+    ``G`` is shaped like the layer's output: ``(batch, units)``, or
+    ``(batch, time, units)`` with ``return_sequences=True``.
+    """
+    _check_gru(gru)
+    trace = gru.trace(x, initial_state=initial_state, mask=mask)
+    output = gru._masked_outputs(trace) if gru.return_sequences else trace.h[:, -1]
+    G = check_array("G (loss weights)", G, shape=output.shape)
+    dh_seq = dh_seq_from_outputs(gru, trace, G)
+    return _projection_loss(output, G), gru_backward(gru, x, trace, dh_seq)
+
+
+# ---------------------------------------------------------------------------
+# checking gradients
+# ---------------------------------------------------------------------------
+def numerical_gradient(f, a, eps=1e-6, indices=None):
+    """Central differences: dL/da[i] ~ (f() with a[i]+eps  -  f() with a[i]-eps) / (2 eps).
+
+    ``f`` takes no argument and reads ``a``, which is changed in place during the
+    computation and restored afterwards. ``indices`` (flat positions) limits the work
+    to a subset; the other entries of the result are NaN.
+    """
+    if not isinstance(a, np.ndarray) or not np.issubdtype(a.dtype, np.floating):
+        raise TypeError(
+            "numerical_gradient needs the floating NumPy array f reads (changed in place), "
+            f"got {type(a).__name__}"
+        )
+    if a.dtype != np.float64:
+        raise TypeError(
+            f"central differences need float64 to be meaningful, got an array of {a.dtype}"
+        )
+    grad = np.full(a.shape, np.nan)
+    for i in range(a.size) if indices is None else indices:
+        i = np.unravel_index(i, a.shape)
+        old = a[i]
+        a[i] = old + eps
+        f_plus = f()
+        a[i] = old - eps
+        f_minus = f()
+        a[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+def gradient_check(gru, x, G, initial_state=None, mask=None, eps=1e-6, show=True):
+    """Check :func:`gru_backward` by central differences on every entry of every array.
+
+    Returns ``{name: relative error}`` for the weights, ``x`` and ``h0``, where the
+    relative error is ``max |analytic - numerical| / max |analytic|``. Prints one line
+    per array when ``show``. Everything must be float64.
+    """
+    from gru_lesson.compare import relative_error
+
+    _check_gru(gru)
+    if gru.dtype != np.float64:
+        raise TypeError(f"a gradient check needs a float64 GRU, got {gru.dtype}")
+    x = np.array(x, dtype=np.float64)  # private copies: they get nudged in place
+    h0 = (
+        np.zeros((x.shape[0], gru.units))
+        if initial_state is None
+        else np.array(initial_state, dtype=np.float64)
+    )
+    _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask)
+
+    def loss():
+        return gru_loss_and_grads_forward(gru, x, G, h0, mask)
+
+    arrays = dict(gru.params, x=x, h0=h0)
+    errors = {}
+    if show:
+        print(f"{'array':<6s} {'shape':<12s} {'relative error':>15s}")
+    for name in GRADIENT_NAMES:
+        if name not in arrays:
+            continue
+        numerical = numerical_gradient(loss, arrays[name], eps=eps)
+        errors[name] = relative_error(grads[name], numerical)
+        if show:
+            print(f"{name:<6s} {str(arrays[name].shape):<12s} {errors[name]:>15.1e}")
+    return errors
+
+
+def gru_loss_and_grads_forward(gru, x, G, initial_state=None, mask=None):
+    """The loss ``sum(G * gru(x))`` alone (the forward pass a finite difference needs)."""
+    return _projection_loss(gru(x, initial_state=initial_state, mask=mask), G)
+
+
+def keras_gru_gradients(gru, x, G, initial_state=None, mask=None):
+    """The same gradients by TensorFlow's autodiff through the real ``keras.layers.GRU``.
+
+    Builds the Keras twin of ``gru`` (same weights, same dtype, same options), computes
+    ``L = sum(G * layer(x, initial_state, mask))`` under ``tf.GradientTape`` and returns a
+    dict keyed like :func:`gru_backward`'s (``"bx"``/``"bh"`` are the rows of Keras' bias).
+    """
+    import tensorflow as tf
+
+    _check_gru(gru)
+    if gru.return_state:
+        raise ValueError(
+            "keras_gru_gradients compares the output only: use a GRU with return_state=False"
+        )
+    layer = gru.to_keras()
+    dtype = gru.dtype.name
+    x = tf.constant(np.asarray(x, dtype=dtype))
+    h0 = tf.constant(
+        np.zeros((x.shape[0], gru.units), dtype)
+        if initial_state is None
+        else np.asarray(initial_state, dtype)
+    )
+    G = tf.constant(np.asarray(G, dtype=dtype))
+    kwargs = {} if mask is None else {"mask": tf.constant(np.asarray(mask, dtype=bool))}
+    with tf.GradientTape() as tape:
+        tape.watch([x, h0])
+        output = layer(x, initial_state=h0, **kwargs)
+        L = tf.reduce_sum(G * output)
+    kernel, recurrent_kernel, *bias = layer.weights
+    dW, dR, dx, dh0, *dbias = tape.gradient(L, [kernel, recurrent_kernel, x, h0, *bias])
+    grads = {"W": dW.numpy(), "R": dR.numpy()}
+    if dbias:
+        if gru.reset_after:
+            grads["bx"], grads["bh"] = dbias[0].numpy()
+        else:
+            grads["bx"] = dbias[0].numpy()
+    grads["x"] = dx.numpy()
+    grads["h0"] = dh0.numpy()
+    return grads
+
+
+# ---------------------------------------------------------------------------
+# vanishing gradients
+# ---------------------------------------------------------------------------
+def gradient_by_distance(
+    kind="gru",
+    *,
+    units=16,
+    input_dim=4,
+    steps=60,
+    batch=32,
+    seeds=(0, 1, 2, 3, 4),
+    bias_z=0.0,
+    reset_after=True,
+):
+    """How much of the gradient reaches step t, by its distance to the loss, at initialization.
+
+    A fresh layer (Keras' default initialization; ``kind`` is ``"gru"`` or ``"tanh"``
+    for a plain tanh RNN) reads ``steps`` random inputs; the loss is a random projection
+    of the *last* state only. Returns an array ``ratio`` of length ``steps`` where
+    ``ratio[k]`` is ``||dL/dh|| k steps before the end / ||dL/dh|| at the end``, averaged
+    over the batch and over one fresh layer per seed. ``bias_z`` sets the update gate's
+    input bias ``bx_z`` (GRU only): the larger, the closer ``z`` is to 1 and the more of
+    ``h_prev`` each step keeps.
+    """
+    from gru_lesson.rnn import TanhRNN, rnn_backward
+
+    if kind not in ("gru", "tanh"):
+        raise ValueError(f"kind must be 'gru' or 'tanh', got {kind!r}")
+    if kind == "tanh" and bias_z:
+        raise ValueError("bias_z is the GRU's update-gate bias; a tanh RNN has no update gate")
+    ratios = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        x = rng.normal(size=(batch, steps, input_dim))
+        dh_seq = np.zeros((batch, steps, units))
+        dh_seq[:, -1] = rng.normal(size=(batch, units))  # L = sum(G * h_T)
+        if kind == "gru":
+            model = GRU.initialize(input_dim, units, seed=seed, reset_after=reset_after)
+            model.bx[:units] = bias_z
+            dh = gru_backward(model, x, model.trace(x), dh_seq)["h"]
+        else:
+            model = TanhRNN.initialize(input_dim, units, seed=seed)
+            dh = rnn_backward(model, x, model.trace(x), dh_seq)["h"]
+        norms = np.linalg.norm(dh, axis=2)  # (batch, steps)
+        ratios.append((norms / norms[:, -1:]).mean(axis=0)[::-1])  # by distance 0, 1, 2, ...
+    return np.mean(ratios, axis=0)
+
+
+# ---------------------------------------------------------------------------
+# exercises: check a student's one-step gradient without revealing it
+# ---------------------------------------------------------------------------
+_STEP_TARGETS = ("da_z", "da_r", "da_h", "dh_prev")
+
+
+def _one_step_problem(reset_after, seed):
+    """A random one-step GRU problem and every named value of its backward pass."""
+    rng = np.random.default_rng(seed)
+    B, D, U = 3, 2, 4
+    gru = GRU.initialize(D, U, seed=seed, reset_after=reset_after)
+    gru.bx[:] = rng.normal(scale=0.5, size=3 * U)
+    if gru.bh is not None:
+        gru.bh[:] = rng.normal(scale=0.5, size=3 * U)
+    x = rng.normal(size=(B, 1, D))
+    h_prev = rng.uniform(-0.9, 0.9, size=(B, U))
+    dh = rng.normal(size=(B, U))
+    trace = gru.trace(x, initial_state=h_prev)
+    grads, da_seq = _backward(gru, x, trace, dh[:, None])
+    da = da_seq[:, 0]
+    R_z, R_r, R_h = split_gates(gru.R)
+    values = {
+        "dh": dh,
+        "x": x[:, 0],
+        "h_prev": h_prev,
+        "z": trace.z[:, 0],
+        "r": trace.r[:, 0],
+        "h_tilde": trace.h_tilde[:, 0],
+        "h": trace.h[:, 0],
+        "W": gru.W,
+        "R": gru.R,
+        "R_z": R_z,
+        "R_r": R_r,
+        "R_h": R_h,
+    }
+    if reset_after:
+        values["m"] = h_prev @ R_h + gru.bh[2 * U :]
+    else:
+        values["q"] = trace.r[:, 0] * h_prev
+    answers = {
+        "da_z": da[:, :U],
+        "da_r": da[:, U : 2 * U],
+        "da_h": da[:, 2 * U :],
+        "dh_prev": grads["h0"],
+    }
+    return values, answers
+
+
+def check_step_gradient(student_fn, target, *, reset_after=True, label="Exercise", atol=1e-10):
+    """Check a student's formula for one step's gradient, without revealing the answer.
+
+    ``student_fn`` asks for what it needs by argument name, among ``dh``, ``x``,
+    ``h_prev``, ``z``, ``r``, ``h_tilde``, ``h``, ``W``, ``R``, ``R_z``, ``R_r``, ``R_h`` and
+    ``m`` (reset after) or ``q`` (reset before), each a (batch, ...) array of one step;
+    it returns the ``target`` gradient: ``"da_z"``, ``"da_r"``, ``"da_h"`` or ``"dh_prev"``.
+    A function that returns ``None`` (the starter code) is "not attempted yet".
+
+    Prints one line and returns ``"not attempted"``, ``"correct"`` or ``"incorrect"``.
+    """
+    if target not in _STEP_TARGETS:
+        raise ValueError(f"target must be one of {_STEP_TARGETS}, got {target!r}")
+    if not callable(student_fn):
+        raise TypeError(f"student_fn must be a function, got {type(student_fn).__name__}")
+    status = "correct"
+    worst = 0.0
+    for seed in (11, 12, 13):
+        values, answers = _one_step_problem(reset_after, seed)
+        wanted = list(inspect.signature(student_fn).parameters)
+        unknown = [w for w in wanted if w not in values]
+        if unknown:
+            raise TypeError(
+                f"{label}: your function asks for {unknown}, which this step does not have; "
+                f"it can ask for any of {sorted(values)}"
+            )
+        got = student_fn(**{w: values[w] for w in wanted})
+        if got is None:
+            print(f"{label}: not attempted yet")
+            return "not attempted"
+        got = np.asarray(got, dtype=np.float64)
+        expected = answers[target]
+        if got.shape != expected.shape:
+            print(
+                f"{label}: not yet: your {target} has shape {got.shape}, "
+                f"it should have shape {expected.shape}"
+            )
+            return "incorrect"
+        worst = max(worst, float(np.max(np.abs(got - expected))))
+        if worst > atol:
+            status = "incorrect"
+    if status == "correct":
+        print(f"{label}: correct, your {target} matches the gradient check")
+    else:
+        print(
+            f"{label}: not yet: your {target} is off by up to {worst:.1e}. "
+            "Go back through the chain rule one factor at a time."
+        )
+    return status

@@ -1,0 +1,129 @@
+"""A plain tanh RNN in NumPy, forward and backward: the baseline a GRU improves on.
+
+It computes what ``keras.layers.SimpleRNN`` computes (``activation="tanh"``)::
+
+    h = tanh(x_t W + h_prev R + b)
+
+and its backward pass, with ``dh`` the whole gradient reaching ``h``::
+
+    da      = dh * (1 - h**2)
+    dh_prev = da R^T
+    dW = sum_t x_t^T da     dR = sum_t h_prev^T da     db = sum_t sum_batch da
+
+Every step multiplies the gradient by ``(1 - h**2)`` and ``R^T``: unless those
+keep its size, it shrinks (or grows) geometrically with the distance to the loss.
+Notebook 03 measures that against the GRU, whose ``dh * z`` path can carry a
+gradient across many steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gru_lesson.validation import check_array, check_finite
+
+__all__ = ["TanhRNN", "RNNTrace", "rnn_backward"]
+
+
+@dataclass
+class RNNTrace:
+    """The states of a forward pass: ``h`` (batch, time, units) and ``h0`` (batch, units)."""
+
+    h: np.ndarray
+    h0: np.ndarray
+
+
+class TanhRNN:
+    """``h = tanh(x_t W + h_prev R + b)``: weights shaped like Keras' ``SimpleRNN``."""
+
+    def __init__(self, W, R, b):
+        self.W = check_array("W (input weights)", W, ndim=2)
+        units = self.W.shape[1]
+        self.R = check_array("R (recurrent weights)", R, shape=(units, units))
+        self.b = check_array("b (bias)", b, shape=(units,))
+
+    @property
+    def units(self):
+        return self.R.shape[0]
+
+    @property
+    def input_dim(self):
+        return self.W.shape[0]
+
+    @property
+    def params(self):
+        return {"W": self.W, "R": self.R, "b": self.b}
+
+    def __repr__(self):
+        return f"TanhRNN(input_dim={self.input_dim}, units={self.units})"
+
+    @classmethod
+    def initialize(cls, input_dim, units, *, seed=None):
+        """Keras' defaults: ``W`` Glorot-uniform, ``R`` orthogonal, ``b`` zeros."""
+        rng = np.random.default_rng(seed)
+        limit = np.sqrt(6.0 / (input_dim + units))
+        W = rng.uniform(-limit, limit, size=(input_dim, units))
+        q, rr = np.linalg.qr(rng.normal(size=(units, units)))
+        R = q * np.sign(np.diag(rr))
+        return cls(W, R, np.zeros(units))
+
+    def trace(self, x, initial_state=None):
+        """Run over ``x`` (batch, time, features) and keep every state (an :class:`RNNTrace`)."""
+        x = check_array("x", x, ndim=3, names="(batch, time, features)")
+        if x.shape[2] != self.input_dim:
+            raise ValueError(
+                f"x must have {self.input_dim} features on its last axis, got shape {x.shape}"
+            )
+        check_finite("x", x)
+        batch, steps, _ = x.shape
+        if initial_state is None:
+            h0 = np.zeros((batch, self.units))
+        else:
+            h0 = check_array("initial_state", initial_state, shape=(batch, self.units))
+        x_proj = x @ self.W + self.b  # every step's input part in one product
+        h_all = np.empty((batch, steps, self.units))
+        h = h0
+        for t in range(steps):
+            h = np.tanh(x_proj[:, t] + h @ self.R)
+            h_all[:, t] = h
+        return RNNTrace(h=h_all, h0=h0)
+
+    def __call__(self, x, initial_state=None):
+        """The last state, as ``SimpleRNN`` returns it."""
+        return self.trace(x, initial_state).h[:, -1]
+
+
+def rnn_backward(rnn, x, trace, dh_seq):
+    """Gradients of ``W``, ``R``, ``b``, ``x``, ``h0``, and ``"h"`` (what reached each state).
+
+    ``dh_seq`` (batch, time, units) is dLoss/dh for every state.
+    """
+    if not isinstance(rnn, TanhRNN):
+        raise TypeError(f"rnn must be a TanhRNN, got {type(rnn).__name__}")
+    x = check_array("x", x, ndim=3, names="(batch, time, features)")
+    B, T, D = x.shape
+    U = rnn.units
+    if trace.h.shape != (B, T, U):
+        raise ValueError(f"trace.h has shape {trace.h.shape}, x and the RNN need {(B, T, U)}")
+    dh_seq = check_array("dh_seq", dh_seq, shape=(B, T, U))
+    h_prev_seq = np.concatenate([trace.h0[:, None], trace.h[:, :-1]], axis=1)
+    da_seq = np.empty((B, T, U))
+    dh_all = np.empty((B, T, U))
+    dh_next = np.zeros((B, U))
+    for t in reversed(range(T)):
+        dh = dh_seq[:, t] + dh_next
+        dh_all[:, t] = dh
+        da = dh * (1 - trace.h[:, t] ** 2)
+        da_seq[:, t] = da
+        dh_next = da @ rnn.R.T  # dh_prev
+    da = da_seq.reshape(B * T, U)
+    return {
+        "W": x.reshape(B * T, D).T @ da,
+        "R": h_prev_seq.reshape(B * T, U).T @ da,
+        "b": da.sum(axis=0),
+        "x": (da @ rnn.W.T).reshape(B, T, D),
+        "h0": dh_next,
+        "h": dh_all,
+    }
