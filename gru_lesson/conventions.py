@@ -47,6 +47,7 @@ __all__ = [
     "pytorch_gru_forward",
     "pytorch_to_keras",
     "random_keras_case",
+    "randomize_biases",
     "recurrent_bias_ignored",
     "reorder_gates",
     "reset_before_product",
@@ -310,6 +311,30 @@ MISTAKES = {
 
 
 # ------------------------------------------------------------- measuring them
+def randomize_biases(layer, seed=None, scale=0.5):
+    """Give a built Keras ``GRU`` biases drawn from N(0, scale^2); returns the layer.
+
+    Keras initializes biases to zero, and zeros hide every bias mistake, so
+    a check against Keras should always start from random biases.
+    """
+    import keras
+
+    if not isinstance(layer, keras.layers.GRU):
+        raise TypeError(f"layer must be a keras.layers.GRU, got {type(layer).__name__}")
+    if not layer.built:
+        raise ValueError(
+            f"layer {layer.name!r} is not built yet: call it on an input or build it first"
+        )
+    if not layer.use_bias:
+        raise ValueError(
+            f"layer {layer.name!r} has use_bias=False: there are no biases to randomize"
+        )
+    kernel, recurrent_kernel, bias = layer.get_weights()
+    bias = np.random.default_rng(seed).normal(0.0, scale, size=bias.shape).astype(bias.dtype)
+    layer.set_weights([kernel, recurrent_kernel, bias])
+    return layer
+
+
 def random_keras_case(seed=0, *, batch=2, time=10, features=20, units=32, dtype="float64"):
     """A Keras ``GRU`` layer with random biases, an input ``x`` and a non-zero ``h0``.
 

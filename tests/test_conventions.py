@@ -1,7 +1,5 @@
 """Tests of gru_lesson.conventions: PyTorch layout, the mistake table, bad input."""
 
-import os
-
 import numpy as np
 import pytest
 
@@ -15,17 +13,14 @@ from gru_lesson.conventions import (
     pytorch_gru_forward,
     pytorch_to_keras,
     random_keras_case,
+    randomize_biases,
     reorder_gates,
 )
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
 
 @pytest.fixture(scope="module")
-def case():
+def case(keras):
     """One float64 Keras layer with random biases, an input and a non-zero h0."""
-    pytest.importorskip("keras")
     layer, x, h0 = random_keras_case(seed=3, batch=3, time=7, features=5, units=4)
     assert np.abs(layer.get_weights()[2]).min() > 0  # biases really are random
     assert np.abs(h0).min() > 0
@@ -124,9 +119,8 @@ def test_faithful_path_matches_keras_and_every_mistake_is_clearly_wrong(case):
         assert cost.description
 
 
-def test_notebook_table_case():
+def test_notebook_table_case(keras):
     """The case notebook 02 tabulates: seed 0, batch 2, T 10, D 20, U 32."""
-    pytest.importorskip("keras")
     costs = mistake_costs(*random_keras_case(seed=0))
     assert costs[0].max_abs_diff < 1e-12
     assert min(c.max_abs_diff for c in costs[1:]) > 0.01
@@ -198,9 +192,7 @@ def test_bad_input_errors():
         random_keras_case(units=0)
 
 
-def test_mistake_costs_needs_a_sequence_layer(case):
-    import keras
-
+def test_mistake_costs_needs_a_sequence_layer(keras, case):
     layer, x, h0 = case
     with pytest.raises(TypeError, match="keras.layers.GRU"):
         mistake_costs(GRU.from_keras(layer), x, h0)
@@ -208,3 +200,73 @@ def test_mistake_costs_needs_a_sequence_layer(case):
     last_only.build((None, None, 5))
     with pytest.raises(ValueError, match="return_sequences=True"):
         mistake_costs(last_only, x, h0)
+
+
+# ------------------------------------------- the notebook's claims about Keras
+def test_the_blog_example_shapes_and_parameter_counts(keras):
+    D, U = 20, 32
+    inputs = keras.Input(shape=(10, D))
+    model = keras.Model(inputs, keras.layers.GRU(U, return_sequences=True)(inputs))
+    x = np.random.default_rng(0).normal(size=(1, 10, D)).astype("float32")
+    assert tuple(model(x).shape) == (1, 10, U)
+    assert model.count_params() == 3 * (D * U + U * U + 2 * U) == 5184
+    kernel, recurrent_kernel, bias = model.layers[-1].get_weights()
+    assert (kernel.shape, recurrent_kernel.shape, bias.shape) == (
+        (D, 3 * U),
+        (U, 3 * U),
+        (2, 3 * U),
+    )
+    assert not bias.any()  # Keras' default: zero biases
+
+    last = keras.layers.GRU(U)
+    assert tuple(last(x).shape) == (1, U)
+    seq, state = keras.layers.GRU(U, return_sequences=True, return_state=True)(x)
+    assert tuple(seq.shape) == (1, 10, U) and tuple(state.shape) == (1, U)
+    np.testing.assert_array_equal(np.asarray(seq)[:, -1], np.asarray(state))
+
+    before = keras.layers.GRU(U, reset_after=False)
+    before.build((None, 10, D))
+    assert before.get_weights()[2].shape == (3 * U,)
+    assert before.count_params() == 3 * (D * U + U * U + U) == 5088 == 5184 - 3 * U
+
+
+def test_set_floatx_is_ignored_once_a_layer_was_built(keras):
+    built = keras.layers.GRU(2)
+    built.build((None, 3, 4))
+    try:
+        keras.config.set_floatx("float64")
+        late = keras.layers.GRU(2)
+        late.build((None, 3, 4))
+        assert late.get_weights()[0].dtype == np.float32
+    finally:
+        keras.config.set_floatx("float32")
+    explicit = keras.layers.GRU(2, dtype="float64")
+    explicit.build((None, 3, 4))
+    assert explicit.get_weights()[0].dtype == np.float64
+
+
+def test_z_and_r_recurrent_biases_merge_but_the_candidates_does_not():
+    gru, x, h0 = numpy_case(seed=4)
+    U = gru.units
+    zr = np.r_[np.ones(2 * U), np.zeros(U)]  # 1 on the z and r blocks, 0 on the candidate's
+    merged = GRU(gru.W, gru.R, gru.bx + zr * gru.bh, (1 - zr) * gru.bh)  # bh_z, bh_r moved into bx
+    reference = gru.trace(x, initial_state=h0).h
+    assert np.abs(merged.trace(x, initial_state=h0).h - reference).max() < 1e-12
+    all_merged = GRU(gru.W, gru.R, gru.bx + gru.bh, np.zeros(3 * U))
+    assert np.abs(all_merged.trace(x, initial_state=h0).h - reference).max() > 0.01
+
+
+def test_randomize_biases(keras):
+    layer = keras.layers.GRU(3, dtype="float64")
+    layer.build((None, None, 2))
+    randomize_biases(layer, seed=0)
+    bias = layer.get_weights()[2]
+    assert bias.shape == (2, 9) and np.abs(bias).min() > 0
+    with pytest.raises(ValueError, match="not built"):
+        randomize_biases(keras.layers.GRU(3))
+    no_bias = keras.layers.GRU(3, use_bias=False)
+    no_bias.build((None, None, 2))
+    with pytest.raises(ValueError, match="use_bias=False"):
+        randomize_biases(no_bias)
+    with pytest.raises(TypeError, match="keras.layers.GRU"):
+        randomize_biases(np.ones(3))
