@@ -1,0 +1,135 @@
+"""The course's setup: pins, Binder files, the environment check and the two commands."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from gru_lesson.env_check import check_environment, read_pins
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def requirement_lines(path):
+    lines = []
+    for line in Path(path).read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+@pytest.mark.parametrize("name", ["requirements.txt", "requirements-dev.txt"])
+def test_every_requirement_is_pinned_exactly(name):
+    allowed_options = {"-e .", "-r requirements.txt"}
+    for line in requirement_lines(ROOT / name):
+        if line.startswith("-"):
+            assert line in allowed_options, f"unexpected option line {line!r}"
+            continue
+        (spec,) = Requirement(line).specifier
+        assert spec.operator == "==", line
+
+
+PLATFORMS = [
+    (sys_platform, machine)
+    for sys_platform in ("linux", "win32", "darwin")
+    for machine in ("x86_64", "AMD64", "arm64", "aarch64")
+]
+
+
+@pytest.mark.parametrize(("sys_platform", "machine"), PLATFORMS)
+def test_exactly_one_tensorflow_per_platform(sys_platform, machine):
+    env = {"sys_platform": sys_platform, "platform_machine": machine}
+    chosen = [
+        Requirement(line).name
+        for line in requirement_lines(ROOT / "requirements.txt")
+        if line.startswith("tensorflow") and Marker(line.split(";", 1)[1]).evaluate(env)
+    ]
+    assert len(chosen) == 1, (env, chosen)
+    cpu_wheel_exists = sys_platform in ("linux", "win32") and machine in ("x86_64", "AMD64")
+    assert chosen[0] == ("tensorflow-cpu" if cpu_wheel_exists else "tensorflow")
+
+
+def test_binder_uses_python_311_and_the_same_requirements():
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+    lines = requirement_lines(ROOT / "binder" / "requirements.txt")
+    assert lines == ["-r ../requirements.txt"]
+
+
+def test_binder_start_quiets_tensorflow_and_hands_over():
+    start = (ROOT / "binder" / "start").read_text().splitlines()
+    assert "export TF_CPP_MIN_LOG_LEVEL=2" in start
+    assert "export TF_ENABLE_ONEDNN_OPTS=0" in start
+    assert start[-1] == 'exec "$@"'
+
+
+def test_binder_requirements_resolve_to_the_pins(tmp_path):
+    """pip resolves binder/requirements.txt (from the repo root, as Binder does) to our pins."""
+    report = tmp_path / "report.json"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+         "--disable-pip-version-check", "--report", str(report), "-r", "binder/requirements.txt"],
+        cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    resolved = {
+        canonicalize_name(item["metadata"]["name"]): item["metadata"]["version"]
+        for item in json.loads(report.read_text())["install"]
+    }
+    pins = read_pins(ROOT / "requirements.txt")
+    assert {name: resolved.get(name) for name in pins} == pins
+    assert "gru-lesson" in resolved
+
+
+def test_environment_check_passes_here(capsys):
+    checks = check_environment()
+    assert checks and all(c.ok for c in checks)
+    assert "FAIL" not in capsys.readouterr().out
+
+
+def test_environment_check_reports_a_wrong_version(tmp_path, capsys):
+    req = tmp_path / "requirements.txt"
+    req.write_text("numpy==0.0.1\nno-such-package-for-the-course==1.0\n")
+    checks = check_environment(req)
+    assert [c.ok for c in checks] == [False, False]
+    out = capsys.readouterr().out
+    assert "FAIL numpy" in out and "not installed" in out
+
+
+def test_environment_check_refuses_loose_pins(tmp_path):
+    req = tmp_path / "requirements.txt"
+    req.write_text("numpy>=1.0\n")
+    with pytest.raises(ValueError, match="must pin exact versions, got 'numpy>=1.0'"):
+        read_pins(req)
+
+
+def test_course_script_help_lists_both_commands():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "course.py")], capture_output=True, text=True, cwd=ROOT
+    )
+    assert out.returncode == 2
+    assert "python3 course.py lab" in out.stdout and "python3 course.py test" in out.stdout
+
+
+def test_readme_quick_start_has_exactly_the_two_commands():
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("## Quick start")
+    end = readme.index("\n## ", start + 1)
+    section = readme[start:end]
+    blocks = section.split("```")[1::2]
+    commands = [
+        line.strip()
+        for block in blocks
+        for line in block.splitlines()[1:]
+        if line.strip() and not line.strip().startswith("#")
+    ]
+    assert commands == ["python3 course.py lab", "python3 course.py test"]
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "python3 course.py test" in ci
