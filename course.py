@@ -94,10 +94,13 @@ def has_browser() -> bool:
 def lab(args) -> int:
     python = ensure_venv()
     ensure_installed(python, "requirements.txt")
-    cmd = [python, "-m", "jupyterlab", FIRST_NOTEBOOK, *args]
+    # default_url makes both the opened page and the printed URL land on notebook 00.
+    cmd = [python, "-m", "jupyterlab", f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}", *args]
     if not has_browser() and "--no-browser" not in args:
         print("No web browser found here: open the URL that JupyterLab prints below.", flush=True)
         cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
+        cmd.append("--allow-root")  # e.g. in a container; JupyterLab refuses root otherwise
     print("+", " ".join(str(c) for c in cmd), flush=True)
     return subprocess.call([str(c) for c in cmd], cwd=ROOT, env=environment())
 

@@ -26,10 +26,10 @@ def rng():
     return np.random.default_rng(20261125)
 
 
-def randomize_biases(layer, rng, scale=0.5):
-    """Give a built Keras GRU random biases: default zeros would hide bias bugs."""
-    weights = layer.get_weights()
+def randomize_biases(layer, rng):
+    """Random biases for a built Keras GRU (if it has any): zeros would hide bias bugs."""
+    from gru_lesson.conventions import randomize_biases as randomize
+
     if layer.use_bias:
-        weights[2] = (scale * rng.normal(size=weights[2].shape)).astype(weights[2].dtype)
-    layer.set_weights(weights)
+        randomize(layer, seed=int(rng.integers(2**32)))
     return layer

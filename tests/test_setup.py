@@ -1,8 +1,13 @@
 """The course's setup: pins, Binder files, the environment check and the two commands."""
 
 import json
+import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -133,3 +138,43 @@ def test_readme_quick_start_has_exactly_the_two_commands():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "python3 course.py test" in ci
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_lab_command_serves_the_first_notebook():
+    """`python3 course.py lab` starts JupyterLab at notebook 00 and prints its URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "course.py", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        url = None
+        for line in proc.stdout:
+            found = re.search(rf"http://127\.0\.0\.1:{port}/lab\S*", line)
+            if found:
+                url = found.group(0)
+                break
+            assert time.monotonic() < deadline, "JupyterLab printed no URL within 120 s"
+        assert url and "notebooks/00_start_here.ipynb" in url, url
+        page = None
+        while page is None:  # the URL can be printed a moment before the port listens
+            try:
+                with urllib.request.urlopen(url, timeout=30) as response:
+                    page = response.read()
+            except urllib.error.URLError:
+                assert time.monotonic() < deadline, f"JupyterLab did not answer at {url}"
+                time.sleep(0.5)
+        assert b"JupyterLab" in page
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
