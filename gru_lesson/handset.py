@@ -182,6 +182,6 @@ def gate_params(gru):
         raise TypeError(f"expected a gru_lesson.GRU, got {type(gru).__name__}")
     out = {}
     for prefix, fused in gru.params.items():
-        for g, part in zip(GATES, split_gates(fused)):
+        for g, part in zip(GATES, split_gates(fused), strict=True):
             out[f"{prefix}_{g}"] = part.copy()
     return out
