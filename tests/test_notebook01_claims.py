@@ -64,6 +64,10 @@ def test_step_by_step_loop_equals_fused_gru(rng, reset_after, shape):
     fused = handset_gru(**p, reset_after=reset_after, return_sequences=True)
     np.testing.assert_array_equal(fused.W, W)
     np.testing.assert_array_equal(fused.R, R)
+    np.testing.assert_array_equal(fused.bx, bx)
+    if reset_after:
+        np.testing.assert_array_equal(fused.bh, bh)
+    np.testing.assert_allclose(fused(x, initial_state=h0), h, rtol=0, atol=1e-12)
     assert all(np.array_equal(gate_params(gru)[k], v) for k, v in p.items())
 
 
@@ -92,6 +96,8 @@ def test_trace_figure_unit_0_keeps_and_unit_1_follows():
     x = np.stack([np.sin(t / 4), np.cos(t / 7) + 0.3 * rng_small.normal(size=T)], axis=-1)[None]
     tr = small.trace(x, initial_state=np.full((1, U), 0.5))
     assert np.all(tr.z[0, :, 0] > 0.8) and np.all(tr.z[0, :, 1] < 0.5)
+    z_mean = tr.z[0].mean(axis=0)
+    assert z_mean[1] < z_mean[2] < z_mean[0]
     # "follows its candidate closely" vs "a slow, smoothed copy"
     gap = np.abs(tr.h - tr.h_tilde)[0].mean(axis=0)
     assert gap[1] < gap[0]
