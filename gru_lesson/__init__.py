@@ -1,15 +1,21 @@
 """gru_lesson: the helper package of a course on Gated Recurrent Units.
 
-Each module follows one notebook idea:
+Each module follows one idea of the notebooks:
 
-* :mod:`gru_lesson.gru`        the NumPy GRU and its per-step gate trace (notebook 01)
-* :mod:`gru_lesson.keras_twin` weights between Keras' ``GRU`` layer and the NumPy GRU (notebook 02)
+* :mod:`gru_lesson.gru`          the NumPy GRU and its per-step gate trace (notebook 01)
+* :mod:`gru_lesson.handset`      GRUs with per-gate weights set by hand (notebooks 01 and 05)
+* :mod:`gru_lesson.keras_twin`   weights between Keras' ``GRU`` layer and the NumPy GRU (notebook 02)
+* :mod:`gru_lesson.conventions`  other conventions (PyTorch's layout) and what classic mistakes cost (notebook 02)
+* :mod:`gru_lesson.compare`      readable exact / close / different comparisons
+* :mod:`gru_lesson.env_check`    is this environment the course's? (notebook 00)
 
 Importing this package never imports TensorFlow; only the functions that
 talk to Keras do, when they are called.
 """
 
+from gru_lesson.compare import compare
 from gru_lesson.gru import GRU, GRUTrace, sigmoid, split_gates
+from gru_lesson.handset import gate_params, handset_gru
 
-__all__ = ["GRU", "GRUTrace", "sigmoid", "split_gates"]
+__all__ = ["GRU", "GRUTrace", "compare", "gate_params", "handset_gru", "sigmoid", "split_gates"]
 __version__ = "0.1.0"
