@@ -352,7 +352,7 @@ def keras_gru_gradients(gru, x, G, initial_state=None, mask=None):
         raise ValueError(
             "keras_gru_gradients compares the output only: use a GRU with return_state=False"
         )
-    layer = gru.to_keras()
+    layer = gru.to_keras(zero_output_for_mask=gru.zero_output_for_mask)
     dtype = gru.dtype.name
     x = tf.constant(np.asarray(x, dtype=dtype))
     h0 = tf.constant(

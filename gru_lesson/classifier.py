@@ -1,0 +1,397 @@
+"""A GRU sequence classifier in NumPy, trained end to end without TensorFlow.
+
+The model reads a sequence, keeps the GRU's last state and turns it into a probability::
+
+    h_T = GRU(x)                 (batch, units)     the last state
+    o   = h_T V + c              (batch,)           a logit
+    p   = sigmoid(o)                                probability of class 1
+    L   = mean over the batch of  -y log p - (1 - y) log(1 - p)     binary cross-entropy
+
+Backwards, the cross-entropy and the sigmoid together give the famously simple::
+
+    do   = (p - y) / batch
+    dV   = h_T^T do      dc = sum(do)      dh_T = do V^T
+
+and ``dh_T`` enters :func:`gru_lesson.bptt.gru_backward` at the last step.
+:class:`~gru_lesson.optim.Adam` does the updates. The same model in Keras is
+``Sequential([GRU(units), Dense(1, activation="sigmoid")])``: :meth:`GRUClassifier.to_keras`
+and :meth:`GRUClassifier.from_keras` move the weights both ways, and
+:meth:`GRUClassifier.save_npz` / :meth:`GRUClassifier.load_npz` store them in a plain
+``.npz`` file (no pickles).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from gru_lesson.bptt import gru_backward
+from gru_lesson.gru import GRU, sigmoid
+from gru_lesson.optim import Adam
+from gru_lesson.progress import ProgressLine
+from gru_lesson.validation import check_array, check_finite
+
+__all__ = ["GRUClassifier", "binary_cross_entropy"]
+
+_NPZ_FORMAT = "gru_lesson.GRUClassifier/1"
+
+
+def binary_cross_entropy(o, y):
+    """Mean of ``-y log p - (1-y) log(1-p)`` with ``p = sigmoid(o)``, computed from the logit ``o``.
+
+    Written as ``max(o, 0) - o*y + log(1 + exp(-|o|))``, which never takes the log of 0.
+    """
+    return float(np.mean(np.maximum(o, 0) - o * y + np.log1p(np.exp(-np.abs(o)))))
+
+
+class GRUClassifier:
+    """GRU, then its last state, then a dense sigmoid output: a binary sequence classifier.
+
+    ``params`` holds every weight by name: the GRU's ``W``, ``R``, ``bx``, ``bh`` and the
+    output layer's ``V`` (units, 1) and ``c`` (1,). They are the arrays the model uses, so
+    an optimizer updating them in place trains the model.
+    """
+
+    def __init__(self, gru, V, c):
+        if not isinstance(gru, GRU):
+            raise TypeError(f"gru must be a gru_lesson.GRU, got {type(gru).__name__}")
+        if gru.return_sequences or gru.return_state:
+            raise ValueError(
+                "the classifier reads the GRU's last state: give it a GRU with "
+                "return_sequences=False and return_state=False"
+            )
+        self.gru = gru
+        self.V = check_array("V (output weights)", V, shape=(gru.units, 1)).astype(gru.dtype)
+        self.c = check_array("c (output bias)", c, shape=(1,)).astype(gru.dtype)
+        self.optimizer = None
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def initialize(
+        cls,
+        input_dim,
+        units,
+        *,
+        reset_after=True,
+        use_bias=True,
+        seed=None,
+        dtype=np.float64,
+        go_backwards=False,
+        bias_z=0.0,
+    ):
+        """Fresh weights, drawn the way Keras draws them (GRU as Keras, Dense Glorot-uniform, zero bias).
+
+        ``bias_z`` sets the update gate's input bias ``bx_z`` (Keras' default is 0): a
+        positive value makes ``z`` start close to 1, so that the state, and the gradient,
+        survive more steps (notebook 03 shows what it does).
+        """
+        for name, value in (("input_dim", input_dim), ("units", units)):
+            if not (isinstance(value, (int, np.integer)) and value > 0):
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        gru = GRU.initialize(
+            input_dim,
+            units,
+            reset_after=reset_after,
+            use_bias=use_bias,
+            seed=seed,
+            dtype=dtype,
+            go_backwards=go_backwards,
+        )
+        if bias_z:
+            if not use_bias:
+                raise ValueError(f"bias_z={bias_z!r} needs a bias: use_bias is False")
+            gru.bx[:units] = bias_z
+        rng = np.random.default_rng(None if seed is None else seed + 1)
+        limit = np.sqrt(6.0 / (units + 1))
+        V = rng.uniform(-limit, limit, size=(units, 1))
+        return cls(gru, V, np.zeros(1))
+
+    @property
+    def params(self):
+        """Every weight by name: ``{"W", "R"[, "bx"[, "bh"]], "V", "c"}`` (the arrays themselves)."""
+        return dict(self.gru.params, V=self.V, c=self.c)
+
+    @property
+    def dtype(self):
+        return self.gru.dtype
+
+    def count_params(self):
+        return sum(p.size for p in self.params.values())
+
+    def __repr__(self):
+        return (
+            f"GRUClassifier(input_dim={self.gru.input_dim}, units={self.gru.units}, "
+            f"reset_after={self.gru.reset_after}, use_bias={self.gru.use_bias}, "
+            f"dtype={self.dtype.name})"
+        )
+
+    # ---------------------------------------------------------------- forward
+    def _check_xy(self, x, y=None):
+        x = check_array("x", x, ndim=3, names="(batch, time, features)")
+        if y is None:
+            return x, None
+        y = check_array("y (labels)", y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.shape != (x.shape[0],):
+            raise ValueError(
+                f"y must hold one label per sequence, shape ({x.shape[0]},), got {y.shape}"
+            )
+        if not np.all((y == 0) | (y == 1)):
+            raise ValueError("y must hold binary labels, 0 or 1")
+        return x, y.astype(self.dtype)
+
+    def logits(self, x, mask=None):
+        """``o = h_T V + c`` for every sequence, shape (batch,)."""
+        h_T = self.gru.trace(x, mask=mask).h[:, -1]
+        return (h_T @ self.V + self.c)[:, 0]
+
+    def predict_proba(self, x, mask=None):
+        """The probability of class 1 for every sequence, shape (batch,)."""
+        return sigmoid(self.logits(x, mask=mask))
+
+    def predict(self, x, mask=None):
+        """Class 0 or 1 for every sequence (probability above 0.5 means 1)."""
+        return (self.predict_proba(x, mask=mask) > 0.5).astype(int)
+
+    def evaluate(self, x, y, mask=None):
+        """``{"loss", "accuracy"}`` on a data set."""
+        x, y = self._check_xy(x, y)
+        o = self.logits(x, mask=mask)
+        return {
+            "loss": binary_cross_entropy(o, y),
+            "accuracy": float(np.mean((o > 0) == (y == 1))),
+        }
+
+    # --------------------------------------------------------------- backward
+    def loss_and_grads(self, x, y, mask=None):
+        """The mean binary cross-entropy on ``(x, y)`` and its gradient for every parameter.
+
+        Returns ``(loss, grads, accuracy)``; ``grads`` has the keys of :attr:`params`.
+        """
+        x, y = self._check_xy(x, y)
+        B, T, _ = x.shape
+        gru = self.gru
+        trace = gru.trace(x, mask=mask)
+        h_T = trace.h[:, -1]
+        o = (h_T @ self.V + self.c)[:, 0]
+        p = sigmoid(o)
+        loss = binary_cross_entropy(o, y)
+
+        do = ((p - y) / B)[:, None]  # (batch, 1)
+        dh_seq = np.zeros_like(trace.h)
+        dh_seq[:, -1] = do @ self.V.T  # dh_T: the loss reads the last state only
+        grads = gru_backward(gru, x, trace, dh_seq)
+        grads = {k: grads[k] for k in gru.params}
+        grads["V"] = h_T.T @ do
+        grads["c"] = do.sum(axis=0)
+        accuracy = float(np.mean((o > 0) == (y == 1)))
+        return loss, grads, accuracy
+
+    # ---------------------------------------------------------------- training
+    def fit(
+        self,
+        x,
+        y,
+        epochs=10,
+        batch_size=32,
+        seed=0,
+        validation_data=None,
+        *,
+        mask=None,
+        learning_rate=1e-2,
+        clipnorm=1.0,
+        optimizer=None,
+        shuffle=True,
+        progress="auto",
+    ):
+        """Train with mini-batch Adam; returns the history, a dict of per-epoch lists.
+
+        ``history["loss"]`` and ``history["accuracy"]`` are the means over the epoch's
+        batches (as Keras reports them), ``history["val_loss"]`` and
+        ``history["val_accuracy"]`` are measured after each epoch when
+        ``validation_data=(x_val, y_val)`` (or ``(x_val, y_val, mask_val)``) is given,
+        ``history["grad_norm"]`` is the largest
+        gradient norm of the epoch (before clipping), ``history["seconds"]`` the epoch's time.
+
+        Each call starts a fresh ``Adam(learning_rate, clipnorm=clipnorm)`` unless an
+        ``optimizer`` is passed (to continue training, pass ``model.optimizer``).
+        ``mask`` (n, time), True on real steps, skips padding (see :meth:`GRU.trace`).
+        ``seed`` fixes the order of the batches. ``progress`` is ``"auto"`` (a line that
+        updates in place in Jupyter or a terminal, a few lines when headless),
+        ``"notebook"``, ``"terminal"``, ``"lines"`` or ``"off"`` (or None).
+        """
+        x, y = self._check_xy(x, y)
+        check_finite("x", x)
+        if not (isinstance(epochs, (int, np.integer)) and epochs > 0):
+            raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+        if not (isinstance(batch_size, (int, np.integer)) and batch_size > 0):
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if mask is not None:
+            mask = np.asarray(mask)
+            if mask.shape != x.shape[:2]:
+                raise ValueError(
+                    f"mask must have shape (n, time) = {x.shape[:2]}, got {mask.shape}"
+                )
+        if validation_data is not None:
+            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3)):
+                raise ValueError(
+                    "validation_data must be (x_val, y_val) or (x_val, y_val, mask_val)"
+                )
+            x_val, y_val = self._check_xy(*validation_data[:2])
+            mask_val = validation_data[2] if len(validation_data) == 3 else None
+        if optimizer is None:
+            optimizer = Adam(learning_rate, clipnorm=clipnorm)
+        elif not isinstance(optimizer, Adam):
+            raise TypeError(
+                f"optimizer must be a gru_lesson.optim.Adam, got {type(optimizer).__name__}"
+            )
+        self.optimizer = optimizer
+
+        N = x.shape[0]
+        rng = np.random.default_rng(seed)
+        params = self.params
+        history = {"loss": [], "accuracy": [], "grad_norm": [], "seconds": []}
+        if validation_data is not None:
+            history["val_loss"], history["val_accuracy"] = [], []
+        line = ProgressLine(epochs, mode=progress)
+        n_batches = -(-N // batch_size)
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            order = rng.permutation(N) if shuffle else np.arange(N)
+            loss_sum = correct = 0.0
+            worst_norm = 0.0
+            for k in range(n_batches):
+                batch = order[k * batch_size : (k + 1) * batch_size]
+                loss, grads, accuracy = self.loss_and_grads(
+                    x[batch], y[batch], mask=None if mask is None else mask[batch]
+                )
+                norm = optimizer.step(params, grads)
+                loss_sum += loss * len(batch)
+                correct += accuracy * len(batch)
+                worst_norm = max(worst_norm, norm)
+                seen = min((k + 1) * batch_size, N)
+                line.update(epoch, (k + 1) / n_batches, f"loss {loss_sum / seen:.4f}")
+            history["loss"].append(loss_sum / N)
+            history["accuracy"].append(correct / N)
+            history["grad_norm"].append(worst_norm)
+            text = f"loss {loss_sum / N:.4f}  acc {correct / N:.3f}"
+            if validation_data is not None:
+                val = self.evaluate(x_val, y_val, mask=mask_val)
+                history["val_loss"].append(val["loss"])
+                history["val_accuracy"].append(val["accuracy"])
+                text += f"  val_loss {val['loss']:.4f}  val_acc {val['accuracy']:.3f}"
+            history["seconds"].append(time.perf_counter() - start)
+            line.end_epoch(epoch, text)
+        line.close()
+        return history
+
+    # ------------------------------------------------------------------ Keras
+    def to_keras(self, dtype=None, mask_zeros=False):
+        """The same model in Keras: ``Sequential([Input, GRU(units), Dense(1, "sigmoid")])``.
+
+        With ``mask_zeros=True`` a ``Masking(0.0)`` layer comes first, so that all-zero
+        steps (padding) are skipped, as ``mask=np.any(x != 0, axis=-1)`` does here.
+        """
+        import keras
+
+        from gru_lesson.keras_twin import set_keras_weights
+
+        dtype = dtype or self.dtype.name
+        gru = self.gru
+        masking = [keras.layers.Masking(0.0, dtype=dtype, name="masking")] if mask_zeros else []
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(None, gru.input_dim), dtype=dtype),
+                *masking,
+                keras.layers.GRU(
+                    gru.units,
+                    reset_after=gru.reset_after,
+                    use_bias=gru.use_bias,
+                    go_backwards=gru.go_backwards,
+                    dtype=dtype,
+                    name="gru",
+                ),
+                keras.layers.Dense(1, activation="sigmoid", dtype=dtype, name="output"),
+            ]
+        )
+        set_keras_weights(model.get_layer("gru"), gru)
+        model.get_layer("output").set_weights([self.V, self.c])
+        return model
+
+    @classmethod
+    def from_keras(cls, model):
+        """The NumPy twin of a Keras model made of a ``GRU`` and a ``Dense(1, "sigmoid")``.
+
+        A leading ``Masking(0.0)`` layer is accepted (pass the mask to the NumPy model's
+        methods yourself: ``mask=np.any(x != 0, axis=-1)``).
+        """
+        import keras
+
+        from gru_lesson.keras_twin import gru_from_keras
+
+        layers = getattr(model, "layers", None)
+        if layers and isinstance(layers[0], keras.layers.Masking):
+            if float(layers[0].mask_value) != 0.0:
+                raise ValueError(
+                    f"only Masking(mask_value=0.0) is supported, got {layers[0].mask_value!r}"
+                )
+            layers = layers[1:]
+        kinds = [type(layer).__name__ for layer in layers] if layers is not None else None
+        if (
+            layers is None
+            or len(layers) != 2
+            or not isinstance(layers[0], keras.layers.GRU)
+            or not isinstance(layers[1], keras.layers.Dense)
+        ):
+            raise ValueError(
+                "expected a Keras model with two layers, GRU then Dense "
+                f"(optionally after a Masking layer), got {kinds}"
+            )
+        gru_layer, dense = layers
+        activation = getattr(dense.activation, "__name__", str(dense.activation))
+        if dense.units != 1 or activation != "sigmoid" or not dense.use_bias:
+            raise ValueError(
+                "the output layer must be Dense(1, activation='sigmoid') with a bias, got "
+                f"Dense({dense.units}, activation={activation!r}, use_bias={dense.use_bias})"
+            )
+        if gru_layer.return_sequences or gru_layer.return_state:
+            raise ValueError(
+                "the GRU layer must return its last state only (return_sequences=False)"
+            )
+        V, c = dense.get_weights()
+        return cls(gru_from_keras(gru_layer), V, c)
+
+    # ------------------------------------------------------------------- files
+    def save_npz(self, path):
+        """Store the weights and the options in a plain ``.npz`` file (no pickles)."""
+        arrays = {k: np.asarray(v) for k, v in self.params.items()}
+        np.savez(
+            Path(path),
+            format=np.array(_NPZ_FORMAT),
+            reset_after=np.array(self.gru.reset_after),
+            go_backwards=np.array(self.gru.go_backwards),
+            **arrays,
+        )
+
+    @classmethod
+    def load_npz(cls, path):
+        """A classifier from a file written by :meth:`save_npz`."""
+        with np.load(Path(path), allow_pickle=False) as f:
+            if "format" not in f.files or str(f["format"]) != _NPZ_FORMAT:
+                raise ValueError(
+                    f"{path} is not a GRUClassifier file (expected format {_NPZ_FORMAT!r}, "
+                    f"found {str(f['format']) if 'format' in f.files else 'none'})"
+                )
+            reset_after = bool(f["reset_after"])
+            gru = GRU(
+                f["W"],
+                f["R"],
+                f["bx"] if "bx" in f.files else None,
+                f["bh"] if "bh" in f.files else None,
+                reset_after=reset_after,
+                go_backwards=bool(f["go_backwards"]),
+            )
+            return cls(gru, f["V"], f["c"])

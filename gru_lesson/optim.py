@@ -1,0 +1,121 @@
+"""Adam, with gradient-norm clipping, in plain NumPy: what trains the NumPy GRU.
+
+It is Keras' ``keras.optimizers.Adam`` step for step (same defaults, same placement of
+``epsilon``), so a NumPy model and its Keras twin can follow the same path::
+
+    g      <- g * min(1, clipnorm / ||all gradients||)      (optional, "global" norm)
+    m      <- m + (1 - beta_1) * (g - m)                     running mean of g
+    v      <- v + (1 - beta_2) * (g**2 - v)                  running mean of g**2
+    alpha  =  lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)     bias correction, t = 1, 2, ...
+    param  <- param - alpha * m / (sqrt(v) + epsilon)
+
+One difference in the last digits: Keras computes ``beta_1**t`` and ``beta_2**t``
+from float32 copies of the betas (``0.999`` becomes ``0.99900001...``), which moves a
+step by a few parts in a million; with betas float32 holds exactly (``0.875``) the
+two agree to the last bit.
+
+Parameters and gradients are dicts of NumPy arrays with the same keys (as
+``gru.params``); the parameters are updated in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Adam", "global_norm", "clip_by_global_norm"]
+
+
+def _check_grads(grads):
+    if not isinstance(grads, dict):
+        raise TypeError(f"gradients must be a dict of arrays by name, got {type(grads).__name__}")
+
+
+def global_norm(grads):
+    """sqrt(sum of every gradient entry squared): the size of the whole gradient."""
+    _check_grads(grads)
+    return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads.values())))
+
+
+def clip_by_global_norm(grads, clipnorm):
+    """Scale every gradient by ``min(1, clipnorm / global_norm)``.
+
+    Returns ``(clipped, norm)``: a new dict (the input is left alone) and the norm
+    before clipping. The direction of the whole gradient never changes, only its length.
+    """
+    if not clipnorm > 0:
+        raise ValueError(f"clipnorm must be a positive number, got {clipnorm!r}")
+    norm = global_norm(grads)
+    scale = clipnorm / max(norm, clipnorm)
+    return {k: g * scale for k, g in grads.items()}, norm
+
+
+class Adam:
+    """Adam (Kingma and Ba, 2015) as Keras computes it, with optional global-norm clipping.
+
+    ``opt.step(params, grads)`` updates the arrays of ``params`` in place and returns
+    the gradient's global norm before clipping (handy to watch for exploding gradients).
+    """
+
+    def __init__(self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7, clipnorm=None):
+        for name, value in (("learning_rate", learning_rate), ("epsilon", epsilon)):
+            if not (isinstance(value, (int, float, np.floating)) and value > 0):
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+        for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not (isinstance(value, (int, float, np.floating)) and 0 <= value < 1):
+                raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+        if clipnorm is not None and not (
+            isinstance(clipnorm, (int, float, np.floating)) and clipnorm > 0
+        ):
+            raise ValueError(f"clipnorm must be a positive number or None, got {clipnorm!r}")
+        self.learning_rate = float(learning_rate)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+        self.clipnorm = None if clipnorm is None else float(clipnorm)
+        self.iterations = 0
+        self.m = {}
+        self.v = {}
+
+    def __repr__(self):
+        return (
+            f"Adam(learning_rate={self.learning_rate}, beta_1={self.beta_1}, "
+            f"beta_2={self.beta_2}, epsilon={self.epsilon}, clipnorm={self.clipnorm})"
+        )
+
+    def step(self, params, grads):
+        """One update of every parameter that has a gradient; returns the gradient norm."""
+        _check_grads(grads)
+        if not isinstance(params, dict):
+            raise TypeError(f"params must be a dict of arrays by name, got {type(params).__name__}")
+        missing = [k for k in grads if k not in params]
+        if missing:
+            raise ValueError(
+                f"gradients for {missing} have no parameter of that name; params has {list(params)}"
+            )
+        for k, g in grads.items():
+            if np.shape(g) != params[k].shape:
+                raise ValueError(
+                    f"the gradient of {k!r} has shape {np.shape(g)}, the parameter {params[k].shape}"
+                )
+        if self.clipnorm is None:
+            norm = global_norm(grads)
+        else:
+            grads, norm = clip_by_global_norm(grads, self.clipnorm)
+        if not np.isfinite(norm):
+            raise FloatingPointError(
+                f"the gradient is not finite (global norm {norm}): the loss has diverged"
+            )
+
+        self.iterations += 1
+        t = self.iterations
+        alpha = self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        for k, g in grads.items():
+            param = params[k]
+            if k not in self.m:
+                self.m[k] = np.zeros_like(param)
+                self.v[k] = np.zeros_like(param)
+            m, v = self.m[k], self.v[k]
+            m += (1 - self.beta_1) * (g - m)
+            v += (1 - self.beta_2) * (np.square(g) - v)
+            param -= alpha * m / (np.sqrt(v) + self.epsilon)
+        return norm
