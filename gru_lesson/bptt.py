@@ -134,11 +134,11 @@ def _backward(gru, x, trace, dh_seq):
     )
     if gru.go_backwards:  # the trace is in processing order: read x in that order too
         x = x[:, ::-1]
-    z, r, h_tilde, h, h0, mask = trace.z, trace.r, trace.h_tilde, trace.h, trace.h0, trace.mask
+    h0, mask = trace.h0, trace.mask
     any_masked = not mask.all()
 
     # The state each step read: h_prev at step t is h at step t-1 (h0 at step 0).
-    h_prev_seq = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
+    h_prev_seq = np.concatenate([h0[:, None], trace.h[:, :-1]], axis=1)
     R_z, R_r, R_h = split_gates(gru.R)
     R_zr = gru.R[:, : 2 * U]
     if gru.reset_after:
@@ -147,7 +147,7 @@ def _backward(gru, x, trace, dh_seq):
         if gru.bh is not None:
             m_seq += gru.bh[2 * U :]
     else:
-        q_seq = r * h_prev_seq  # q = r * h_prev, what R_h multiplies
+        q_seq = trace.r * h_prev_seq  # q = r * h_prev, what R_h multiplies
 
     # Gradients of the pre-activations at every step, filled from the last step back.
     da_seq = np.empty((B, T, 3 * U), gru.dtype)  # [da_z | da_r | da_h]: the input side
@@ -163,26 +163,27 @@ def _backward(gru, x, trace, dh_seq):
             skipped = ~mask[:, t, None]
             dh_skip = np.where(skipped, dh, 0.0)
             dh = np.where(skipped, 0.0, dh)
-        z_t, r_t, h_tilde_t, h_prev = z[:, t], r[:, t], h_tilde[:, t], h_prev_seq[:, t]
+        # This step's values, named as in the equations.
+        z, r, h_tilde, h_prev = trace.z[:, t], trace.r[:, t], trace.h_tilde[:, t], h_prev_seq[:, t]
 
-        dh_tilde = dh * (1 - z_t)
-        dz = dh * (h_prev - h_tilde_t)
-        da_h = dh_tilde * (1 - h_tilde_t**2)
-        da_z = dz * z_t * (1 - z_t)
+        dh_tilde = dh * (1 - z)
+        dz = dh * (h_prev - h_tilde)
+        da_h = dh_tilde * (1 - h_tilde**2)
+        da_z = dz * z * (1 - z)
         if gru.reset_after:
             m = m_seq[:, t]
             dr = da_h * m
-            dm = da_h * r_t
-            da_r = dr * r_t * (1 - r_t)
+            dm = da_h * r
+            da_r = dr * r * (1 - r)
             ds = ds_seq[:, t]
             ds[:, :U], ds[:, U : 2 * U], ds[:, 2 * U :] = da_z, da_r, dm
-            dh_prev = dh * z_t + ds @ gru.R.T
+            dh_prev = dh * z + ds @ gru.R.T
         else:
             dq = da_h @ R_h.T
             dr = dq * h_prev
-            da_r = dr * r_t * (1 - r_t)
+            da_r = dr * r * (1 - r)
             da_zr = np.concatenate([da_z, da_r], axis=1)
-            dh_prev = dh * z_t + dq * r_t + da_zr @ R_zr.T
+            dh_prev = dh * z + dq * r + da_zr @ R_zr.T
         da_seq[:, t, :U], da_seq[:, t, U : 2 * U], da_seq[:, t, 2 * U :] = da_z, da_r, da_h
 
         if any_masked:
@@ -482,7 +483,8 @@ def check_step_gradient(student_fn, target, *, reset_after=True, label="Exercise
     ``h_prev``, ``z``, ``r``, ``h_tilde``, ``h``, ``W``, ``R``, ``R_z``, ``R_r``, ``R_h`` and
     ``m`` (reset after) or ``q`` (reset before), each a (batch, ...) array of one step;
     it returns the ``target`` gradient: ``"da_z"``, ``"da_r"``, ``"da_h"`` or ``"dh_prev"``.
-    A function that returns ``None`` (the starter code) is "not attempted yet".
+    A function that returns ``None`` or raises ``NotImplementedError`` (the starter
+    code) is "not attempted yet".
 
     Prints one line and returns ``"not attempted"``, ``"correct"`` or ``"incorrect"``.
     """
@@ -501,7 +503,10 @@ def check_step_gradient(student_fn, target, *, reset_after=True, label="Exercise
                 f"{label}: your function asks for {unknown}, which this step does not have; "
                 f"it can ask for any of {sorted(values)}"
             )
-        got = student_fn(**{w: values[w] for w in wanted})
+        try:
+            got = student_fn(**{w: values[w] for w in wanted})
+        except NotImplementedError:
+            got = None
         if got is None:
             print(f"{label}: not attempted yet")
             return "not attempted"
