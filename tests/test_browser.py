@@ -7,9 +7,8 @@ Screenshots of each notebook after its run are saved in artifacts/.
 import os
 from pathlib import Path
 
-import pytest
-
 import browser
+import pytest
 
 # nbval already runs every notebook; in the browser we run the ones a reader meets first and the
 # ones with widgets (the training notebooks would only repeat nbval's minutes).
