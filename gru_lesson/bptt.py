@@ -175,16 +175,17 @@ def _backward(gru, x, trace, dh_seq):
             dr = da_h * m
             dm = da_h * r
             da_r = dr * r * (1 - r)
-            ds = ds_seq[:, t]
-            ds[:, :U], ds[:, U : 2 * U], ds[:, 2 * U :] = da_z, da_r, dm
+            ds = np.concatenate([da_z, da_r, dm], axis=1)  # gradient of h_prev R + bh
             dh_prev = dh * z + ds @ gru.R.T
+            ds_seq[:, t] = ds
         else:
             dq = da_h @ R_h.T
             dr = dq * h_prev
             da_r = dr * r * (1 - r)
             da_zr = np.concatenate([da_z, da_r], axis=1)
             dh_prev = dh * z + dq * r + da_zr @ R_zr.T
-        da_seq[:, t, :U], da_seq[:, t, U : 2 * U], da_seq[:, t, 2 * U :] = da_z, da_r, da_h
+        da = np.concatenate([da_z, da_r, da_h], axis=1)  # gradient of x_t W + bx
+        da_seq[:, t] = da
 
         if any_masked:
             dh_prev += dh_skip
@@ -297,12 +298,14 @@ def numerical_gradient(f, a, eps=1e-6, indices=None):
     return grad
 
 
-def gradient_check(gru, x, G, initial_state=None, mask=None, eps=1e-6, show=True):
+def gradient_check(gru, x, G, initial_state=None, mask=None, eps=1e-6, tolerance=1e-7, show=True):
     """Check :func:`gru_backward` by central differences on every entry of every array.
 
-    Returns ``{name: relative error}`` for the weights, ``x`` and ``h0``, where the
-    relative error is ``max |analytic - numerical| / max |analytic|``. Prints one line
-    per array when ``show``. Everything must be float64.
+    The loss is ``L = sum(G * gru(x, initial_state, mask))``. Returns ``{name: relative
+    error}`` for the weights, ``x`` and ``h0``, where the relative error is
+    ``max |analytic - numerical| / max(|analytic|, |numerical|)``. With ``show``, prints a
+    table: one line per array with its error and "ok" (below ``tolerance``) or "WRONG".
+    Everything must be float64.
     """
     from gru_lesson.compare import relative_error
 
@@ -317,26 +320,24 @@ def gradient_check(gru, x, G, initial_state=None, mask=None, eps=1e-6, show=True
     )
     _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask)
 
-    def loss():
-        return gru_loss_and_grads_forward(gru, x, G, h0, mask)
+    def loss():  # the forward pass alone, reading the arrays being nudged
+        return _projection_loss(gru(x, initial_state=h0, mask=mask), G)
 
     arrays = dict(gru.params, x=x, h0=h0)
     errors = {}
     if show:
-        print(f"{'array':<6s} {'shape':<12s} {'relative error':>15s}")
+        print(
+            f"{'array':<6s} {'shape':<12s} {'relative error':>15s}  verdict (tolerance {tolerance:.0e})"
+        )
     for name in GRADIENT_NAMES:
         if name not in arrays:
             continue
         numerical = numerical_gradient(loss, arrays[name], eps=eps)
         errors[name] = relative_error(grads[name], numerical)
         if show:
-            print(f"{name:<6s} {str(arrays[name].shape):<12s} {errors[name]:>15.1e}")
+            verdict = "ok" if errors[name] < tolerance else "WRONG"
+            print(f"{name:<6s} {str(arrays[name].shape):<12s} {errors[name]:>15.1e}  {verdict}")
     return errors
-
-
-def gru_loss_and_grads_forward(gru, x, G, initial_state=None, mask=None):
-    """The loss ``sum(G * gru(x))`` alone (the forward pass a finite difference needs)."""
-    return _projection_loss(gru(x, initial_state=initial_state, mask=mask), G)
 
 
 def keras_gru_gradients(gru, x, G, initial_state=None, mask=None):
@@ -406,6 +407,16 @@ def gradient_by_distance(
     """
     from gru_lesson.rnn import TanhRNN, rnn_backward
 
+    for name, value, least in (
+        ("units", units, 1),
+        ("input_dim", input_dim, 1),
+        ("steps", steps, 2),
+        ("batch", batch, 1),
+    ):
+        if not (isinstance(value, (int, np.integer)) and value >= least):
+            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    if len(seeds) == 0:
+        raise ValueError("seeds must name at least one seed")
     if kind not in ("gru", "tanh"):
         raise ValueError(f"kind must be 'gru' or 'tanh', got {kind!r}")
     if kind == "tanh" and bias_z:

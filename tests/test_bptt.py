@@ -66,6 +66,25 @@ def test_masks_and_go_backwards_match_central_differences(reset_after, use_bias,
         assert err < 1e-7, f"{name}: relative error {err:.1e}"
 
 
+def test_gradient_check_flags_a_broken_backward_pass(monkeypatch, capsys):
+    import gru_lesson.bptt as bptt
+
+    right = bptt._backward
+
+    def forgets_the_direct_path(gru, x, trace, dh_seq):
+        # A classic bug: the gradient reaching h_prev skips the "dh * z" term.
+        grads, da_seq = right(gru, x, trace, dh_seq)
+        grads["h0"] = grads["h0"] - dh_seq[:, 0] * trace.z[:, 0]
+        return grads, da_seq
+
+    gru, x, h0, G, _ = random_case(True, True, seed=10, T=1)
+    monkeypatch.setattr(bptt, "_backward", forgets_the_direct_path)
+    errors = gradient_check(gru, x, G, initial_state=h0)
+    out = capsys.readouterr().out
+    assert errors["h0"] > 1e-2 and errors["W"] < 1e-7
+    assert "WRONG" in out and out.count(" ok") == len(errors) - 1
+
+
 def test_numerical_gradient_of_a_known_function():
     a = np.array([[1.0, -2.0], [0.5, 3.0]])
     g = numerical_gradient(lambda: float(np.sum(a**3)), a)
