@@ -22,6 +22,7 @@ and :meth:`GRUClassifier.from_keras` move the weights both ways, and
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -365,9 +366,18 @@ class GRUClassifier:
         return cls(gru_from_keras(gru_layer), V, c)
 
     # ------------------------------------------------------------------- files
-    def save_npz(self, path):
-        """Store the weights and the options in a plain ``.npz`` file (no pickles)."""
+    def save_npz(self, path, metadata=None):
+        """Store the weights and the options in a plain ``.npz`` file (no pickles).
+
+        ``metadata``, a JSON-serializable dict (how the model was trained, say), is
+        stored as a JSON string under the name ``"metadata"``:
+        ``json.loads(str(np.load(path)["metadata"]))`` reads it back.
+        """
         arrays = {k: np.asarray(v) for k, v in self.params.items()}
+        if metadata is not None:
+            if not isinstance(metadata, dict):
+                raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
+            arrays["metadata"] = np.array(json.dumps(metadata))
         np.savez(
             Path(path),
             format=np.array(_NPZ_FORMAT),

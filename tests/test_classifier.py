@@ -1,5 +1,7 @@
 """The NumPy GRU classifier: its gradients, its Keras twin, its files, and that it learns."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -118,6 +120,12 @@ def test_save_and_load_npz(tmp_path):
         np.testing.assert_array_equal(loaded.predict_proba(x), model.predict_proba(x))
         with np.load(path, allow_pickle=False) as f:  # plain arrays only
             assert all(f[k].dtype != object for k in f.files)
+    model.save_npz(tmp_path / "with_metadata.npz", metadata={"T": 20, "accuracy": 0.98})
+    with np.load(tmp_path / "with_metadata.npz", allow_pickle=False) as f:
+        assert json.loads(str(f["metadata"])) == {"T": 20, "accuracy": 0.98}
+    GRUClassifier.load_npz(tmp_path / "with_metadata.npz")
+    with pytest.raises(TypeError, match="metadata must be a dict"):
+        model.save_npz(tmp_path / "bad.npz", metadata="T=20")
     np.savez(tmp_path / "other.npz", a=np.ones(2))
     with pytest.raises(ValueError, match="not a GRUClassifier file"):
         GRUClassifier.load_npz(tmp_path / "other.npz")
