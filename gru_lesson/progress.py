@@ -26,7 +26,7 @@ def detect_mode():
         shell = get_ipython()
     except ImportError:
         shell = None
-    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+    if shell is not None and getattr(shell, "kernel", None) is not None:  # a Jupyter kernel
         return "notebook"
     if getattr(sys.stdout, "isatty", lambda: False)():
         return "terminal"

@@ -219,3 +219,26 @@ def test_progress_line_modes(capsys):
     out = capsys.readouterr().out
     assert out.count("\r") >= 2 and out.endswith("\n") and out.count("\n") == 1
     assert bar(0.5, width=4) == "[##..]"
+
+
+def test_progress_line_in_a_notebook_updates_one_output(monkeypatch):
+    import IPython.display
+
+    shown = []
+
+    class Handle:
+        def update(self, obj, raw):
+            shown.append(("update", obj["text/plain"]))
+
+    def display(obj, raw, display_id):
+        shown.append(("display", obj["text/plain"]))
+        return Handle()
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    line = ProgressLine(3, mode="notebook", min_interval=0)
+    for epoch in (1, 2, 3):
+        line.update(epoch, 0.5, "loss 0.5")
+        line.end_epoch(epoch, f"loss {1 / epoch:.2f}")
+    line.close()
+    assert [kind for kind, _ in shown].count("display") == 1  # one output, updated in place
+    assert shown[-1][1].startswith("epoch 3/3 [####################] loss 0.33")
