@@ -239,6 +239,10 @@ def right_da_r(dh, z, r, h_tilde, m):
     return dh * (1 - z) * (1 - h_tilde**2) * m * r * (1 - r)
 
 
+def right_da_r_reset_before(dh, z, r, h_tilde, h_prev, R_h):
+    return ((dh * (1 - z) * (1 - h_tilde**2)) @ R_h.T) * h_prev * r * (1 - r)
+
+
 def right_dh_prev(dh, z, r, h_tilde, h_prev, m, R):
     da_z = right_da_z(dh, z, h_prev, h_tilde)
     da_h = dh * (1 - z) * (1 - h_tilde**2)
@@ -252,6 +256,7 @@ def test_step_gradient_checker(capsys):
     assert check_step_gradient(right_da_z, "da_z") == "correct"
     assert check_step_gradient(right_da_z, "da_z", reset_after=False) == "correct"
     assert check_step_gradient(right_da_r, "da_r") == "correct"
+    assert check_step_gradient(right_da_r_reset_before, "da_r", reset_after=False) == "correct"
     assert check_step_gradient(right_dh_prev, "dh_prev") == "correct"
     capsys.readouterr()
     # The classic mistakes are caught, and the answer is never printed.
@@ -261,6 +266,8 @@ def test_step_gradient_checker(capsys):
     )
     assert check_step_gradient(lambda dh, z: dh * z, "dh_prev") == "incorrect"
     assert check_step_gradient(lambda dh: dh[:, :2], "da_z") == "incorrect"
+    # The reset-after formula is not the reset-before one.
+    assert check_step_gradient(right_da_r_reset_before, "da_r") == "incorrect"
     out = capsys.readouterr().out
     assert "not yet" in out and "shape" in out
     with pytest.raises(TypeError, match="asks for"):
