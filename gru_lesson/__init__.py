@@ -6,6 +6,11 @@ Each module follows one idea of the notebooks:
 * :mod:`gru_lesson.handset`      GRUs with per-gate weights set by hand (notebooks 01 and 05)
 * :mod:`gru_lesson.keras_twin`   weights between Keras' ``GRU`` layer and the NumPy GRU (notebook 02)
 * :mod:`gru_lesson.conventions`  other conventions (PyTorch's layout) and what classic mistakes cost (notebook 02)
+* :mod:`gru_lesson.bptt`         backpropagation through time, gradient checks, vanishing gradients (notebook 03)
+* :mod:`gru_lesson.rnn`          a plain tanh RNN, the baseline the gates are measured against (notebook 03)
+* :mod:`gru_lesson.optim`        Adam with gradient-norm clipping, in NumPy (notebook 03)
+* :mod:`gru_lesson.classifier`   a GRU sequence classifier trained in NumPy, and its Keras twin (notebooks 03 and 04)
+* :mod:`gru_lesson.progress`     a one-line training progress display that also behaves headless
 * :mod:`gru_lesson.compare`      readable exact / close / different comparisons
 * :mod:`gru_lesson.env_check`    is this environment the course's? (notebook 00)
 
@@ -13,9 +18,23 @@ Importing this package never imports TensorFlow; only the functions that
 talk to Keras do, when they are called.
 """
 
+from gru_lesson.bptt import gru_backward
+from gru_lesson.classifier import GRUClassifier
 from gru_lesson.compare import compare
 from gru_lesson.gru import GRU, GRUTrace, sigmoid, split_gates
 from gru_lesson.handset import gate_params, handset_gru
+from gru_lesson.optim import Adam
 
-__all__ = ["GRU", "GRUTrace", "compare", "gate_params", "handset_gru", "sigmoid", "split_gates"]
+__all__ = [
+    "GRU",
+    "Adam",
+    "GRUClassifier",
+    "GRUTrace",
+    "compare",
+    "gate_params",
+    "gru_backward",
+    "handset_gru",
+    "sigmoid",
+    "split_gates",
+]
 __version__ = "0.1.0"
