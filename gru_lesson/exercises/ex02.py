@@ -1,0 +1,311 @@
+"""The exercises of notebook 02, checking against Keras: ``q1``, ``q2``, ``q3``.
+
+The checks use NumPy only (the package's GRU and ``gru_lesson.conventions``),
+so they run in a second, without TensorFlow.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from gru_lesson.conventions import MISTAKES, keras_equations, pytorch_to_keras
+from gru_lesson.exercises import Exercise, Mistake, as_array, require_function, same
+from gru_lesson.gru import GRU
+
+__all__ = ["q1", "q2", "q3"]
+
+
+# ------------------------------------------- q1: a PyTorch GRU, mapped by hand
+def keras_weights(torch_state):
+    """Keras' kernel (D, 3H), recurrent_kernel (H, 3H) and bias (2, 3H) from a PyTorch state_dict."""
+
+    def zrh(m):  # PyTorch's gate blocks r, z, n (along axis 0) in Keras' order z, r, h
+        r, z, n = np.split(m, 3, axis=0)
+        return np.concatenate([z, r, n], axis=0)
+
+    kernel = zrh(torch_state["weight_ih_l0"]).T
+    recurrent_kernel = zrh(torch_state["weight_hh_l0"]).T
+    bias = np.stack([zrh(torch_state["bias_ih_l0"]), zrh(torch_state["bias_hh_l0"])])
+    return kernel, recurrent_kernel, bias
+
+
+GATES = "rzh"  # PyTorch's block order (its n is our h)
+
+
+def _torch_states():
+    """Random PyTorch nn.GRU state_dicts; D and H differ, so transposes show."""
+    rng = np.random.default_rng(202)
+    for D, H in [(3, 2), (5, 4)]:
+        yield {
+            "weight_ih_l0": rng.normal(size=(3 * H, D)),
+            "weight_hh_l0": rng.normal(size=(3 * H, H)),
+            "bias_ih_l0": rng.normal(size=3 * H),
+            "bias_hh_l0": rng.normal(size=3 * H),
+        }
+
+
+def _blocks(m, order):
+    """m's three gate blocks (axis 0, PyTorch's r, z, h) put in ``order``, e.g. "zrh"."""
+    parts = dict(zip(GATES, np.split(m, 3, axis=0), strict=True))
+    return np.concatenate([parts[g] for g in order], axis=0)
+
+
+def _order_problem(name, value, torch_matrix, transpose):
+    """Why a right-shaped weight array is wrong, or None if no classic mistake fits."""
+    for order in ("".join(p) for p in itertools.permutations(GATES)):
+        if order == "zrh":
+            continue
+        candidate = _blocks(torch_matrix, order)
+        if same(value, candidate.T if transpose else candidate):
+            if order == GATES:
+                return (
+                    f"{name}: the gate blocks are still in PyTorch's order r, z, n; "
+                    "Keras' order is z, r, h."
+                )
+            return (
+                f"{name}: the gate blocks are in the order {', '.join(order)}; Keras' is z, r, h."
+            )
+    if transpose:
+        wanted_shape = torch_matrix.shape[::-1]
+        for candidate in (
+            _blocks(torch_matrix, "zrh").reshape(wanted_shape),
+            torch_matrix.reshape(wanted_shape),
+        ):
+            if same(value, candidate):
+                return (
+                    f"{name}: right shape, but the numbers are not PyTorch's rows turned into "
+                    "columns: use a transpose (.T), not reshape."
+                )
+    return None
+
+
+def _weight_problem(name, layout, value, expected, torch_matrix):
+    if value.shape == torch_matrix.shape and value.shape != expected.shape:
+        return (
+            f"{name} has PyTorch's shape {value.shape}; Keras' {name} is {layout} = "
+            f"{expected.shape}: transpose it."
+        )
+    if value.shape != expected.shape:
+        return f"{name} has shape {value.shape}; Keras' {name} is {layout} = {expected.shape}."
+    if same(value, expected):
+        return None
+    return (
+        _order_problem(name, value, torch_matrix, transpose=True)
+        or f"{name}: right shape, but some numbers are in the wrong place."
+    )
+
+
+def _bias_problem(value, expected, b_ih, b_hh):
+    rows = f"(2, 3H) = {expected.shape}: row 0 from bias_ih_l0, row 1 from bias_hh_l0"
+    if value.shape == expected.shape[::-1]:
+        return f"bias has shape {value.shape}: stack the two rows (np.stack), not side by side."
+    if value.ndim == 1 and value.shape[0] == expected.shape[1]:
+        summed = any(same(value, _blocks(b_ih + b_hh, o)) for o in ("zrh", GATES))
+        if summed:
+            return (
+                "bias: you added the two bias rows into one. Keras' default GRU "
+                f"(reset_after=True) keeps them apart, {rows}."
+            )
+        return f"bias has one row; Keras' default GRU (reset_after=True) needs two, {rows}."
+    if value.shape != expected.shape:
+        return f"bias has shape {value.shape}; Keras' bias is {rows}."
+    if same(value, expected):
+        return None
+    problems = []
+    first, second = value
+    if same(first, expected[1]) or same(second, expected[0]):
+        problems.append(
+            "bias: the two rows are swapped. Row 0 is the input side (bias_ih_l0), "
+            "row 1 the recurrent side (bias_hh_l0)."
+        )
+        first, second = second, first
+    for row, torch_row in ((first, b_ih), (second, b_hh)):
+        if not same(row, _blocks(torch_row, "zrh")):
+            problems.append(
+                _order_problem("bias", row, torch_row, transpose=False)
+                or "bias: right shape, but some numbers are in the wrong place."
+            )
+            break
+    return " ".join(problems)
+
+
+def _check_keras_weights(answer):
+    require_function(answer, "keras_weights")
+    for state in _torch_states():
+        expected = pytorch_to_keras(state)
+        result = answer({key: value.copy() for key, value in state.items()})
+        if result is None:
+            raise Mistake("keras_weights returned None: did you forget the `return`?")
+        if not isinstance(result, (tuple, list)) or len(result) != 3:
+            raise Mistake(
+                "keras_weights should return three arrays, in the order of Keras' "
+                "get_weights(): kernel, recurrent_kernel, bias."
+            )
+        kernel, recurrent_kernel, bias = (
+            as_array(v, f"keras_weights' {n}")
+            for v, n in zip(result, ("kernel", "recurrent_kernel", "bias"), strict=True)
+        )
+        if (kernel.shape, recurrent_kernel.shape) == (expected[1].shape, expected[0].shape):
+            raise Mistake(
+                "kernel and recurrent_kernel come back in swapped order: Keras' get_weights() "
+                "is kernel, recurrent_kernel, bias."
+            )
+        problems = [
+            _weight_problem("kernel", "(D, 3H)", kernel, expected[0], state["weight_ih_l0"]),
+            _weight_problem(
+                "recurrent_kernel", "(H, 3H)", recurrent_kernel, expected[1], state["weight_hh_l0"]
+            ),
+            _bias_problem(bias, expected[2], state["bias_ih_l0"], state["bias_hh_l0"]),
+        ]
+        problems = [p for p in problems if p]
+        if problems:
+            raise Mistake(" ".join(problems))
+
+
+q1 = Exercise(
+    "Exercise 1 (PyTorch weights into Keras)",
+    _check_keras_weights,
+    hints=[
+        "One array at a time. PyTorch stacks the gates as row blocks in the order r, z, n; "
+        "Keras puts them side by side as column blocks in the order z, r, h.",
+        "Split each PyTorch array into its three gate blocks along axis 0 "
+        "(np.split(m, 3, axis=0)), join them again in Keras' order (np.concatenate), and "
+        "transpose the two weight matrices with .T.",
+        "The biases are not transposed: reorder bias_ih_l0 and bias_hh_l0 the same way, then "
+        "np.stack them into two rows, input side first.",
+    ],
+    solution=keras_weights,
+)
+
+
+# ---------------------------------------------------- q2: mistakes that hide
+def hidden_on_a_fresh_layer():
+    """The names, from MISTAKES, of the mistakes a fresh layer cannot catch, as a set."""
+    # Both only move biases around: with every bias zero, they change nothing.
+    return {"recurrent bias ignored", "both bias rows summed"}
+
+
+def _fresh_cases(h0_is_zero=False):
+    """Fresh GRUs (zero biases, as Keras makes them), inputs and initial states."""
+    for seed in (6, 16):
+        rng = np.random.default_rng(seed)
+        fresh = GRU.initialize(20, 32, seed=seed)
+        x = rng.normal(size=(2, 10, 20))
+        h0 = np.zeros((2, 32)) if h0_is_zero else rng.uniform(-1, 1, size=(2, 32))
+        yield fresh, x, h0
+
+
+def _errors(h0_is_zero):
+    """Each mistake's |error| per step, largest over the cases: {name: (time,)}."""
+    errors = {name: 0.0 for name in MISTAKES}
+    for fresh, x, h0 in _fresh_cases(h0_is_zero):
+        right = keras_equations(fresh, x, h0)
+        for name, forward in MISTAKES.items():
+            step_errors = np.abs(forward(fresh, x, h0) - right).max(axis=(0, 2))
+            errors[name] = np.maximum(errors[name], step_errors)
+    return errors
+
+
+def _names(value, what):
+    """The set of names in ``value``, checked against MISTAKES."""
+    if value is None:
+        raise Mistake(f"{what} returned None: did you forget the `return`?")
+    if isinstance(value, str):
+        raise Mistake(
+            f"{what} should return a set of names, such as {{'name one', 'name two'}}, "
+            "not a single string."
+        )
+    try:
+        names = set(value)
+    except TypeError:
+        raise Mistake(f"{what} should return a set of names from MISTAKES.") from None
+    unknown = sorted(repr(n) for n in names if n not in MISTAKES)
+    if unknown:
+        raise Mistake(
+            f"not names from MISTAKES: {', '.join(unknown)}. Copy them from the printed list."
+        )
+    return names
+
+
+def _check_hidden(answer):
+    require_function(answer, "hidden_on_a_fresh_layer")
+    names = _names(answer(), "hidden_on_a_fresh_layer")
+    errors = _errors(h0_is_zero=False)
+    hidden = {name for name, e in errors.items() if e.max() < 1e-12}
+    problems = [
+        f"{name!r} does not hide: on a fresh layer its outputs still differ from Keras'."
+        for name in sorted(names - hidden)
+    ]
+    if hidden - names:
+        problems.append(
+            "Your set is not complete: some other mistake in MISTAKES also gives exactly "
+            "Keras' answer on a fresh layer."
+        )
+    if problems:
+        raise Mistake(" ".join(problems))
+
+
+q2 = Exercise(
+    "Exercise 2 (mistakes that hide)",
+    _check_hidden,
+    hints=[
+        "On a fresh layer every bias is zero. Which mistakes change nothing when all the "
+        "biases are zero?",
+        "Try them: the cell before the exercise gives you fresh (zero biases), x_f, h0_f and "
+        "Keras' answer right. For each name, compare MISTAKES[name](fresh, x_f, h0_f) with "
+        "right using max_abs_diff.",
+        "A mistake hides when everything it changes is multiplied by zero or adds zero. "
+        "Read the table of section 5 again: which rows only move biases around?",
+    ],
+    solution=hidden_on_a_fresh_layer,
+)
+
+
+# ------------------------------------------------ q3: right once, then wrong
+def right_only_at_the_first_step():
+    """The one name, from MISTAKES, that explains a match at the first step only."""
+    # At the first step h_prev = 0 and every bias is zero, so h_prev R_h + b_h is zero and it
+    # does not matter whether r scales it before or after the product. Later it does.
+    return "reset before the product"
+
+
+def _check_first_step(answer):
+    require_function(answer, "right_only_at_the_first_step")
+    name = answer()
+    if name is None:
+        raise Mistake("right_only_at_the_first_step returned None: did you forget the `return`?")
+    if isinstance(name, (set, list, tuple)):
+        raise Mistake(f"return one name, a string, not a {type(name).__name__}.")
+    if not isinstance(name, str):
+        raise Mistake("return one name from MISTAKES, as a string.")
+    if name not in MISTAKES:
+        raise Mistake(f"{name!r} is not a name from MISTAKES: copy it from the printed list.")
+    error = _errors(h0_is_zero=True)[name]
+    if error[0] > 1e-12:
+        raise Mistake(
+            f"{name!r} is already wrong at the first step. What is h_prev at the first "
+            "step, and which terms of the equations vanish with it?"
+        )
+    if error[1:].max() < 1e-12:
+        raise Mistake(
+            f"{name!r} gives exactly Keras' answer at every step of a fresh layer, "
+            "not only at the first."
+        )
+
+
+q3 = Exercise(
+    "Exercise 3 (right once, then wrong)",
+    _check_first_step,
+    hints=[
+        "Without initial_state the first step starts from h_prev = 0. Which terms of the "
+        "equations vanish when h_prev is zero and every bias is zero?",
+        "With h_prev = 0 and zero biases, h_prev R_h + b_h is zero, and so is r times it, "
+        "wherever r is applied. From the second step on, h_prev is no longer zero.",
+        "Check with code: with h0 = np.zeros((2, 32)), look at "
+        "np.abs(MISTAKES[name](fresh, x_f, h0) - keras_equations(fresh, x_f, h0)) at the "
+        "first step ([:, 0]) and at the later ones ([:, 1:]) separately.",
+    ],
+    solution=right_only_at_the_first_step,
+)
