@@ -82,7 +82,7 @@ def make_memory_task(
     *,
     seed,
     n_filler=2,
-    distractor_rate=0.5,
+    distractor_rate=0.2,
     cue_window=5,
     min_length=None,
     padding="post",

@@ -1,0 +1,119 @@
+"""Compute the results notebook 04 plots: GRU vs SimpleRNN across lengths, and the update gate's bias.
+
+    .venv/bin/python scripts/sweep_lengths.py            # both experiments, full (about 30 min on 2 cores)
+    .venv/bin/python scripts/sweep_lengths.py --quick    # a quick subset, to try the script (about 30 s)
+    .venv/bin/python scripts/sweep_lengths.py --only bias
+    .venv/bin/python scripts/sweep_lengths.py --only sweep --resume   # add seeds or lengths
+
+The full run writes gru_lesson/data/length_sweep.json and gru_lesson/data/update_bias.json
+(a quick run writes to a temporary folder unless --out is given). Every run is seeded and
+deterministic, so running this again on the same machine rewrites the same numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+from gru_lesson.training import (  # noqa: E402
+    CONFIG,
+    DATA_DIR,
+    FULL_SWEEP,
+    QUICK_SWEEP,
+    UPDATE_BIAS_EXPERIMENT,
+    load_results,
+    run_experiment,
+    run_sweep,
+    save_results,
+    summarize,
+)
+
+
+def length_sweep(spec, out, resume):
+    done = []
+    if resume and (Path(out) / "length_sweep.json").exists():
+        earlier = load_results("length_sweep", directory=out)
+        if earlier["config"] == CONFIG:
+            done = earlier["rows"]
+            print(f"keeping {len(done)} rows computed earlier with the same config")
+    rows = run_sweep(spec["lengths"], spec["seeds"], spec["models"], done=done)
+    path = save_results(
+        "length_sweep",
+        rows,
+        experiment="Validation accuracy of each model after the same budget, by sequence length",
+        directory=out,
+        lengths=list(spec["lengths"]),
+        seeds=list(spec["seeds"]),
+        models=list(spec["models"]),
+    )
+    print(f"wrote {path}")
+    for model, by_T in summarize(rows).items():
+        print(f"{model:<11s}", "  ".join(f"T={T}: {m:.3f}" for T, (m, _, _) in by_T.items()))
+
+
+def update_bias(spec, out):
+    rows = []
+    for T in spec["lengths"]:
+        for bias in spec["update_biases"]:
+            for seed in spec["seeds"]:
+                row = run_experiment("gru", T, seed, update_bias=bias)
+                rows.append(row)
+                print(
+                    f"T={T:<4d} update_bias={bias!s:<7s} seed={seed}"
+                    f"  val_accuracy={row['val_accuracy']:.3f}"
+                    f"  epochs={row['epochs']:<3d} {row['seconds']:.1f} s",
+                    flush=True,
+                )
+    path = save_results(
+        "update_bias",
+        rows,
+        experiment="A GRU at one length, trained from different update-gate biases",
+        directory=out,
+        lengths=list(spec["lengths"]),
+        update_biases=[b if isinstance(b, str) else float(b) for b in spec["update_biases"]],
+        seeds=list(spec["seeds"]),
+    )
+    print(f"wrote {path}")
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a quick subset (one length, one seed)"
+    )
+    parser.add_argument("--only", choices=["sweep", "bias"], help="run one experiment only")
+    parser.add_argument("--out", type=Path, help="output folder (default gru_lesson/data)")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the rows of an earlier sweep with the same config",
+    )
+    args = parser.parse_args()
+    out = args.out
+    if out is None:
+        out = Path(tempfile.mkdtemp(prefix="gru_sweep_")) if args.quick else DATA_DIR
+    sweep_spec = QUICK_SWEEP if args.quick else FULL_SWEEP
+    bias_spec = dict(UPDATE_BIAS_EXPERIMENT)
+    if args.quick:
+        bias_spec.update(
+            lengths=(bias_spec["lengths"][0],), update_biases=(0.0, "chrono"), seeds=(0,)
+        )
+    print(f"config: {CONFIG}")
+    start = time.perf_counter()
+    if args.only in (None, "sweep"):
+        length_sweep(sweep_spec, out, args.resume)
+    if args.only in (None, "bias"):
+        update_bias(bias_spec, out)
+    print(f"done in {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
