@@ -303,7 +303,10 @@ class GRU:
                 f"(dropout={self.dropout}, recurrent_dropout={self.recurrent_dropout}); "
                 "call it with training=False"
             )
-        tr = self.trace(x, initial_state=initial_state, mask=mask)
+        return self._layer_outputs(self.trace(x, initial_state=initial_state, mask=mask))
+
+    def _layer_outputs(self, tr):
+        """What the Keras layer returns, from a trace (only ``tr.h`` and ``tr.mask`` are read)."""
         final_state = tr.h[:, -1]
         outputs = self._masked_outputs(tr)
         output = outputs if self.return_sequences else outputs[:, -1]

@@ -1,0 +1,220 @@
+"""The fast GRU (gru_lesson.fast) computes what the readable one computes.
+
+Speed is measured by benchmarks/run.py, never here: these tests only check that
+every fast function returns the readable version's numbers, for every layer
+option, with and without masks, in float64 (to 1e-12) and float32 (to 1e-5).
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gru_lesson import GRU
+from gru_lesson.bptt import gru_backward, gru_loss_and_grads
+from gru_lesson.fast import (
+    FastTrace,
+    blas_threads,
+    fast_backward,
+    fast_forward,
+    fast_loss_and_grads,
+    fast_trace,
+)
+
+B, T, D, U = 3, 7, 4, 5
+
+
+def random_gru(rng, *, reset_after=True, use_bias=True, dtype=np.float64, **options):
+    W = rng.normal(scale=0.7, size=(D, 3 * U))
+    R = rng.normal(scale=0.7, size=(U, 3 * U))
+    bx = rng.normal(scale=0.5, size=3 * U) if use_bias else None
+    bh = rng.normal(scale=0.5, size=3 * U) if (use_bias and reset_after) else None
+
+    def cast(a):
+        return None if a is None else a.astype(dtype)
+
+    return GRU(cast(W), cast(R), cast(bx), cast(bh), reset_after=reset_after, **options)
+
+
+def random_mask(rng, kind):
+    if kind == "none":
+        return None
+    mask = rng.random((B, T)) > 0.35
+    if kind == "padded":  # right padding, as a padded batch has it
+        lengths = rng.integers(1, T + 1, size=B)
+        mask = np.arange(T)[None, :] < lengths[:, None]
+    if kind == "one row fully masked":
+        mask[1] = False
+    return mask
+
+
+def assert_close(name, fast, readable, tol):
+    fast, readable = np.asarray(fast), np.asarray(readable)
+    assert fast.shape == readable.shape, f"{name}: shape {fast.shape} != {readable.shape}"
+    assert fast.dtype == readable.dtype, f"{name}: dtype {fast.dtype} != {readable.dtype}"
+    np.testing.assert_allclose(fast, readable, rtol=tol, atol=tol, err_msg=name)
+
+
+OPTIONS = [
+    dict(reset_after=ra, use_bias=ub, go_backwards=gb)
+    for ra in (True, False)
+    for ub in (True, False)
+    for gb in (False, True)
+]
+MASKS = ["none", "random", "padded", "one row fully masked"]
+TOLERANCE = {np.float64: 1e-12, np.float32: 1e-5}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("mask_kind", MASKS)
+@pytest.mark.parametrize(
+    "options", OPTIONS, ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items())
+)
+def test_fast_trace_and_gradients_equal_the_readable_ones(rng, options, mask_kind, dtype):
+    tol = TOLERANCE[dtype]
+    gru = random_gru(rng, dtype=dtype, return_sequences=True, **options)
+    x = rng.normal(size=(B, T, D)).astype(dtype)
+    h0 = rng.uniform(-0.9, 0.9, size=(B, U)).astype(dtype)
+    mask = random_mask(rng, mask_kind)
+
+    readable = gru.trace(x, initial_state=h0, mask=mask)
+    fast = fast_trace(gru, x, initial_state=h0, mask=mask)
+    assert isinstance(fast, FastTrace)
+    for name in ("z", "r", "h_tilde", "h", "h0"):
+        assert_close(f"trace.{name}", getattr(fast, name), getattr(readable, name), tol)
+    np.testing.assert_array_equal(fast.mask, readable.mask)
+
+    dh_seq = rng.normal(size=(B, T, U))
+    expected = gru_backward(gru, x, readable, dh_seq)
+    for trace in (fast, readable):  # the fast backward also takes a readable trace
+        grads = fast_backward(gru, x, trace, dh_seq)
+        assert set(grads) == set(expected)
+        for name in expected:
+            assert_close(f"d{name}", grads[name], expected[name], tol)
+
+
+@pytest.mark.parametrize("mask_kind", MASKS)
+@pytest.mark.parametrize("return_state", [False, True])
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("zero_output_for_mask", [False, True])
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_fast_forward_returns_what_the_layer_returns(
+    rng, reset_after, zero_output_for_mask, return_sequences, return_state, mask_kind
+):
+    gru = random_gru(
+        rng,
+        reset_after=reset_after,
+        return_sequences=return_sequences,
+        return_state=return_state,
+        zero_output_for_mask=zero_output_for_mask,
+    )
+    x = rng.normal(size=(B, T, D))
+    h0 = rng.normal(size=(B, U))
+    mask = random_mask(rng, mask_kind)
+    expected = gru(x, initial_state=h0, mask=mask)
+    got = fast_forward(gru, x, initial_state=h0, mask=mask)
+    if return_state:
+        assert isinstance(got, list) and len(got) == 2
+        for name, a, b in zip(("output", "state"), got, expected, strict=True):
+            assert_close(name, a, b, 1e-12)
+    else:
+        assert_close("output", got, expected, 1e-12)
+
+
+def test_fast_forward_without_initial_state_float32(rng):
+    gru = random_gru(rng, dtype=np.float32)
+    x = rng.normal(size=(B, T, D)).astype(np.float32)
+    assert_close("output", fast_forward(gru, x), gru(x), 1e-5)
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_fast_loss_and_grads_equal_the_readable_ones(rng, reset_after, return_sequences):
+    gru = random_gru(rng, reset_after=reset_after, return_sequences=return_sequences)
+    x = rng.normal(size=(B, T, D))
+    h0 = rng.normal(size=(B, U))
+    mask = random_mask(rng, "random")
+    G = rng.normal(size=(B, T, U) if return_sequences else (B, U))
+    L_fast, g_fast = fast_loss_and_grads(gru, x, G, initial_state=h0, mask=mask)
+    L, g = gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask)
+    assert L_fast == pytest.approx(L, rel=1e-12, abs=1e-12)
+    for name in g:
+        assert_close(f"d{name}", g_fast[name], g[name], 1e-12)
+
+
+def test_a_long_float32_sequence_stays_close(rng):
+    """Rounding does not build up differently over many steps."""
+    gru = random_gru(rng, dtype=np.float32, return_sequences=True)
+    x = rng.normal(size=(2, 300, D)).astype(np.float32)
+    readable, fast = gru.trace(x), fast_trace(gru, x)
+    assert_close("h", fast.h, readable.h, 1e-5)
+    dh_seq = rng.normal(size=(2, 300, U)).astype(np.float32)
+    g_readable = gru_backward(gru, x, readable, dh_seq)
+    g_fast = fast_backward(gru, x, fast, dh_seq)
+    for name in ("W", "R", "bx", "bh", "h0"):
+        scale = max(1.0, float(np.abs(g_readable[name]).max()))
+        assert_close(f"d{name} / {scale:.0f}", g_fast[name] / scale, g_readable[name] / scale, 1e-5)
+
+
+def test_the_fast_trace_changes_nothing_it_was_given(rng):
+    gru = random_gru(rng)
+    params = {k: v.copy() for k, v in gru.params.items()}
+    x = rng.normal(size=(B, T, D))
+    x_copy = x.copy()
+    trace = fast_trace(gru, x)
+    fast_backward(gru, x, trace, np.ones((B, T, U)))
+    np.testing.assert_array_equal(x, x_copy)
+    for name, value in params.items():
+        np.testing.assert_array_equal(gru.params[name], value)
+
+
+@pytest.mark.parametrize("threads", [None, 1, 2])
+def test_any_thread_count_gives_the_same_numbers(rng, threads):
+    gru = random_gru(rng, return_sequences=True)
+    x = rng.normal(size=(B, T, D))
+    assert_close("output", fast_forward(gru, x, threads=threads), gru(x), 1e-12)
+
+
+def test_blas_threads_restores_the_setting():
+    from gru_lesson import fast
+
+    with blas_threads(1):
+        pass
+    lib = fast._OPENBLAS
+    if lib is None or isinstance(lib, str):
+        pytest.skip("this NumPy's BLAS exposes no thread setting (or threadpoolctl manages it)")
+    get, _ = lib
+    before = get()
+    with blas_threads(1):
+        assert get() == 1
+    assert get() == before
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "1"])
+def test_blas_threads_refuses_nonsense(bad):
+    with pytest.raises(ValueError, match="whole number of threads"):
+        with blas_threads(bad):
+            pass
+
+
+def test_bad_input_is_refused_clearly(rng):
+    gru = random_gru(rng)
+    x = rng.normal(size=(B, T, D))
+    with pytest.raises(TypeError, match="gru_lesson.GRU"):
+        fast_trace("not a GRU", x)
+    with pytest.raises(ValueError, match="features"):
+        fast_forward(gru, rng.normal(size=(B, T, D + 1)))
+    trace = fast_trace(gru, x)
+    with pytest.raises(TypeError, match="trace must be"):
+        fast_backward(gru, x, "not a trace", np.zeros((B, T, U)))
+    with pytest.raises(ValueError, match="was the trace computed on this x"):
+        fast_backward(gru, x[:, :-1], trace, np.zeros((B, T - 1, U)))
+    with pytest.raises(ValueError, match="dh_seq"):
+        fast_backward(gru, x, trace, np.zeros((B, T, U + 1)))
+
+
+def test_importing_the_fast_path_does_not_load_tensorflow():
+    code = "import gru_lesson.fast, sys; print('tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
