@@ -1,4 +1,4 @@
-"""The self-checking exercises of notebooks 01 and 02 (gru_lesson.exercises).
+"""The self-checking exercises of notebooks 01 to 03 (gru_lesson.exercises).
 
 For every exercise: the reference solution is correct, nbgrader's stub is "not
 attempted", and the classic wrong answers are wrong, with a message that names
@@ -12,14 +12,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gru_lesson.bptt import gru_backward
 from gru_lesson.conventions import MISTAKES, pytorch_to_keras
-from gru_lesson.exercises import CORRECT, NOT_ATTEMPTED, WRONG, Exercise, Mistake, ex01, ex02
-from gru_lesson.gru import sigmoid
+from gru_lesson.exercises import (
+    CORRECT,
+    NOT_ATTEMPTED,
+    WRONG,
+    Exercise,
+    Mistake,
+    ex01,
+    ex02,
+    ex03,
+)
+from gru_lesson.gru import GRU, sigmoid, split_gates
 
 ROOT = Path(__file__).resolve().parents[1]
-EXERCISES = {
-    f"{m.__name__[-4:]}.{q}": getattr(m, q) for m in (ex01, ex02) for q in ("q1", "q2", "q3")
-}
+MODULES = {"01": ex01, "02": ex02, "03": ex03}
+EXERCISES = {f"{m.__name__[-4:]}.{q}": getattr(m, q) for m in MODULES.values() for q in m.__all__}
 NAMES = list(EXERCISES)
 
 
@@ -334,6 +343,175 @@ def test_first_step_answers_of_the_wrong_kind(answer, keyword):
     assert_wrong(ex02.q3, answer, keyword)
 
 
+# ------------------------------------------------ ex03: one step backwards
+def _truths(reset_after, target):
+    """The gradient each check compares with, over all its random steps (never to be printed)."""
+    return np.concatenate([truth[target].ravel() for _, truth in ex03._steps(reset_after)])
+
+
+def test_the_step_gradients_are_the_backward_pass_of_the_step():
+    """Each example's [da_z | da_r | da_h] and dh_prev, as the checks use them, make gru_backward's
+    dW, dx and dh0 for the whole batch."""
+    for reset_after in (True, False):
+        for seed in (31, 32, 33):
+            step, truth = ex03._one_step(reset_after, seed)
+            gru = GRU(step["W"], step["R"], step["bx"], step["bh"], reset_after=reset_after)
+            x = step["x_t"][:, None]
+            trace = gru.trace(x, initial_state=step["h_prev"])
+            for name in ("z", "r", "h_tilde"):
+                assert np.array_equal(getattr(trace, name)[:, 0], step[name])
+            grads = gru_backward(gru, x, trace, step["dh"][:, None])
+            da = np.concatenate([truth["da_z"], truth["da_r"], truth["da_h"]], axis=1)
+            assert np.allclose(step["x_t"].T @ da, grads["W"], rtol=0, atol=1e-13)
+            assert np.allclose(da @ step["W"].T, grads["x"][:, 0], rtol=0, atol=1e-13)
+            assert np.array_equal(truth["dh_prev"], grads["h0"])
+
+
+UPDATE_GATE_MISTAKES = [
+    (lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde), "sigmoid's derivative is missing"),
+    (lambda dh, z, h_prev, h_tilde: dh * (h_tilde - h_prev) * z * (1 - z), "sign error"),
+    (lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * (1 - z**2), "tanh's derivative"),
+    (lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * sigmoid(z) * (1 - sigmoid(z)), "already sigmoid(a_z)"),
+    (lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * z, "Half of the sigmoid's"),
+    (lambda dh, z, h_prev, h_tilde: dh * h_prev * z * (1 - z), "only the first one"),
+    (lambda dh, z, h_prev, h_tilde: dh * (1 - z) * z * (1 - z), "dh~ = dh * (1 - z)"),
+    (lambda dh, z, h_prev, h_tilde: (h_prev - h_tilde) * z * (1 - z), "dh is missing"),
+    (lambda dh, z, h_prev, h_tilde: (dh * (h_prev - h_tilde) * z * (1 - z)).T, "looks transposed"),
+    (lambda dh, z, h_prev, h_tilde: (dh * (h_prev - h_tilde) * z * (1 - z)).sum(axis=0), "summed or averaged over the batch"),
+    (lambda dh, z, h_prev, h_tilde: 1.001 * dh * (h_prev - h_tilde) * z * (1 - z), "Right shape, but not the update gate's"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("answer, keyword", UPDATE_GATE_MISTAKES)
+def test_update_gate_mistakes_are_named(answer, keyword):
+    assert_wrong(ex03.q1, answer, keyword, expected=_truths(True, "da_z"))
+
+
+def _da_h(dh, z, h_tilde):
+    return dh * (1 - z) * (1 - h_tilde**2)
+
+
+RESET_GATE_MISTAKES = [
+    (lambda dh, z, r, h_tilde, h_prev, R_h: (_da_h(dh, z, h_tilde) @ R_h) * h_prev * r * (1 - r), "untransposed"),
+    (lambda dh, z, r, h_tilde, h_prev, R_h: _da_h(dh, z, h_tilde) * (h_prev @ R_h) * r * (1 - r), "reset_after=True formula"),
+    (lambda dh, z, r, h_tilde, h_prev, R_h: _da_h(dh, z, h_tilde) * h_prev * r * (1 - r), "skips R_h"),
+    (lambda dh, z, r, h_tilde, h_prev, R_h: ((dh * (1 - z)) @ R_h.T) * h_prev * r * (1 - r), "tanh's derivative is missing"),
+    (lambda dh, z, r, h_tilde, h_prev, R_h: ((dh * (1 - z) * (1 - h_tilde)) @ R_h.T) * h_prev * r * (1 - r), "square h~"),
+    (lambda dh, z, r, h_tilde, h_prev, R_h: ((dh * z * (1 - h_tilde**2)) @ R_h.T) * h_prev * r * (1 - r), "z where (1 - z) belongs"),
+    (lambda dh, z, r, h_tilde, h_prev, R_h: ((dh * (1 - h_tilde**2)) @ R_h.T) * h_prev * r * (1 - r), "(1 - z) is missing"),
+    (lambda dh, z, r, h_tilde, h_prev, R_h: (_da_h(dh, z, h_tilde) @ R_h.T) * h_prev, "sigmoid's derivative is missing"),
+    (lambda dh, z, r, h_tilde, h_prev, R_h: (_da_h(dh, z, h_tilde) @ R_h.T) * r * r * (1 - r), "You multiplied by r"),
+    (lambda dh, z, r, h_tilde, h_prev, R_h: (_da_h(dh, z, h_tilde) @ R_h.T) * r * (1 - r), "h_prev is missing"),
+    (lambda dh, z, r, h_tilde, h_prev, R_h: (R_h @ _da_h(dh, z, h_tilde).T) * h_prev.T, "looks transposed"),
+    (lambda dh, z, r, h_tilde, h_prev, R_h: np.ones((2, 2)), "shaped like the state"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("answer, keyword", RESET_GATE_MISTAKES)
+def test_reset_gate_mistakes_are_named(answer, keyword):
+    assert_wrong(ex03.q2, answer, keyword, expected=_truths(False, "da_r"))
+
+
+def _paths(dh, z, r, h_tilde, h_prev, m, R):
+    """The four terms of dh_prev: direct, through R_z, through R_r, through R_h."""
+    R_z, R_r, R_h = split_gates(R)
+    da_h = _da_h(dh, z, h_tilde)
+    da_z = dh * (h_prev - h_tilde) * z * (1 - z)
+    da_r = da_h * m * r * (1 - r)
+    return dh * z, da_z @ R_z.T, da_r @ R_r.T, (da_h * r) @ R_h.T
+
+
+def _without(*dropped):
+    def answer(dh, z, r, h_tilde, h_prev, m, R):
+        terms = _paths(dh, z, r, h_tilde, h_prev, m, R)
+        return sum(term for i, term in enumerate(terms) if i not in dropped)
+
+    return answer
+
+
+PREVIOUS_STATE_MISTAKES = [
+    (_without(0), "direct path is missing"),
+    (lambda dh, z, r, h_tilde, h_prev, m, R: _without(0)(dh, z, r, h_tilde, h_prev, m, R) + dh * (1 - z), "not dh * (1 - z)"),
+    (_without(1, 2, 3), "only the direct path"),
+    (_without(3), "through the candidate"),
+    (_without(1), "through the update gate"),
+    (_without(2), "through the reset gate"),
+    (_without(1, 2), "two gates"),
+    (lambda dh, z, r, h_tilde, h_prev, m, R: dh * z + np.concatenate([dh * (h_prev - h_tilde) * z * (1 - z), _da_h(dh, z, h_tilde) * m * r * (1 - r), _da_h(dh, z, h_tilde)], axis=1) @ R.T, "dm = da_h * r"),
+    (lambda dh, z, r, h_tilde, h_prev, m, R: dh * z + sum(d @ Rg for d, Rg in zip([dh * (h_prev - h_tilde) * z * (1 - z), _da_h(dh, z, h_tilde) * m * r * (1 - r), _da_h(dh, z, h_tilde) * r], split_gates(R), strict=True)), "untransposed"),
+    (lambda dh, z, r, h_tilde, h_prev, m, R: dh * z + np.concatenate([dh * (h_prev - h_tilde), _da_h(dh, z, h_tilde) * m, _da_h(dh, z, h_tilde) * r], axis=1) @ R.T, "sigmoids' derivatives"),
+    (lambda dh, z, r, h_tilde, h_prev, m, R: dh * z + np.concatenate([dh * (h_prev - h_tilde) * z * (1 - z), dh * (1 - z) * m * r * (1 - r), dh * (1 - z) * r], axis=1) @ R.T, "tanh's derivative is missing"),
+    (lambda dh, z, r, h_tilde, h_prev, m, R: ex03.previous_state_gradient(dh, z, r, h_tilde, h_prev, m, R) + 1e-6, "Count the paths"),
+    (lambda dh, z, r, h_tilde, h_prev, m, R: np.concatenate([dh, dh, dh], axis=1), "shaped like the state"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("answer, keyword", PREVIOUS_STATE_MISTAKES)
+def test_previous_state_mistakes_are_named(answer, keyword):
+    assert_wrong(ex03.q3, answer, keyword, expected=_truths(True, "dh_prev"))
+
+
+def test_the_four_paths_make_the_previous_state_gradient():
+    assert ex03.q3.diagnose(_without())[0] == CORRECT
+
+
+# ------------------------------------------------ ex03.q4: dh0 through time
+def _dh0_values():
+    return np.concatenate([dh0.ravel() for _, _, dh0 in ex03._constant_gate_cases()])
+
+
+def closed_form(G, z, shift=1):
+    t = np.arange(G.shape[1])[None, :, None]
+    return np.sum(G * z ** (t + shift), axis=1)
+
+
+def overwriting_loop(G, z):
+    dh_next = np.zeros_like(G[:, 0])
+    for t in reversed(range(G.shape[1])):
+        dh = G[:, t]  # overwrites what came back from step t+1
+        dh_next = dh * z
+    return dh_next
+
+
+def forward_loop(G, z):
+    dh_next = np.zeros_like(G[:, 0])
+    for t in range(G.shape[1]):  # forwards in time
+        dh_next = (G[:, t] + dh_next) * z
+    return dh_next
+
+
+INITIAL_STATE_MISTAKES = [
+    (overwriting_loop, "do not overwrite"),
+    (lambda G, z: G[:, -1] * z ** G.shape[1], "earlier steps were dropped"),
+    (lambda G, z: closed_form(G, 1 - z), "not dh * (1 - z)"),
+    (lambda G, z: closed_form(G, z, shift=0), "One factor z too few"),
+    (lambda G, z: closed_form(G, z, shift=2), "One factor z too many"),
+    (forward_loop, "run the wrong way"),
+    (lambda G, z: G.sum(axis=1) * z, "not by a single z"),
+    (lambda G, z: G.sum(axis=1), "multiplies by z again"),
+    (lambda G, z: closed_form(G, z) / G.shape[1], "averaged over time"),
+    (lambda G, z: closed_form(G, z).sum(axis=0), "summed or averaged over the batch"),
+    (lambda G, z: closed_form(G, z).T, "looks transposed"),
+    (lambda G, z: closed_form(G, z) + 1e-6, "on paper first"),
+]
+
+
+@pytest.mark.parametrize("answer, keyword", INITIAL_STATE_MISTAKES)
+def test_initial_state_mistakes_are_named(answer, keyword):
+    assert_wrong(ex03.q4, answer, keyword, expected=_dh0_values())
+
+
+def test_the_closed_form_is_correct_too():
+    """The notebook's claim: the loss at step t reaches h0 multiplied by z**(t + 1)."""
+    assert ex03.q4.diagnose(closed_form)[0] == CORRECT
+
+
+def test_the_constant_gate_cases_have_no_other_path_back():
+    for G, z, dh0 in ex03._constant_gate_cases():
+        assert G.shape[1] >= 5 and np.ptp(z) > 0.2  # long enough, and z differs by unit
+        assert np.abs(dh0).max() > 1e-2
+
+
 # ------------------------------------------ the notebooks' solutions are these
 def solution_cells(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
@@ -343,11 +521,14 @@ def solution_cells(path):
             yield meta["grade_id"], "".join(cell["source"])
 
 
-@pytest.mark.parametrize("notebook", ["01_gru_from_scratch", "02_checking_against_keras"])
+@pytest.mark.parametrize(
+    "notebook",
+    ["01_gru_from_scratch", "02_checking_against_keras", "03_backpropagation_through_time"],
+)
 def test_the_notebook_solutions_pass_their_checks(notebook):
     cells = dict(solution_cells(ROOT / "notebooks" / f"{notebook}.ipynb"))
-    module = {"01": ex01, "02": ex02}[notebook[:2]]
-    assert sorted(cells) == [f"ex{notebook[:2]}_q{i}" for i in (1, 2, 3)]
+    module = MODULES[notebook[:2]]
+    assert sorted(cells) == [f"ex{notebook[:2]}_{q}" for q in module.__all__]
     for grade_id, source in cells.items():
         exercise = getattr(module, grade_id.split("_")[1])
         namespace = {"np": np}
