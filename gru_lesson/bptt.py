@@ -41,8 +41,6 @@ fades with the distance to the loss (vanishing gradients).
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from gru_lesson.gru import GRU, GRUTrace, split_gates
@@ -57,7 +55,6 @@ __all__ = [
     "gradient_check",
     "keras_gru_gradients",
     "gradient_by_distance",
-    "check_step_gradient",
 ]
 
 # The arrays gru_backward returns a gradient for, in the order tables print them.
@@ -437,106 +434,3 @@ def gradient_by_distance(
         norms = np.linalg.norm(dh, axis=2)  # (batch, steps)
         ratios.append((norms / norms[:, -1:]).mean(axis=0)[::-1])  # by distance 0, 1, 2, ...
     return np.mean(ratios, axis=0)
-
-
-# ---------------------------------------------------------------------------
-# exercises: check a student's one-step gradient without revealing it
-# ---------------------------------------------------------------------------
-_STEP_TARGETS = ("da_z", "da_r", "da_h", "dh_prev")
-
-
-def _one_step_problem(reset_after, seed):
-    """A random one-step GRU problem and every named value of its backward pass."""
-    rng = np.random.default_rng(seed)
-    B, D, U = 3, 2, 4
-    gru = GRU.initialize(D, U, seed=seed, reset_after=reset_after)
-    gru.bx[:] = rng.normal(scale=0.5, size=3 * U)
-    if gru.bh is not None:
-        gru.bh[:] = rng.normal(scale=0.5, size=3 * U)
-    x = rng.normal(size=(B, 1, D))
-    h_prev = rng.uniform(-0.9, 0.9, size=(B, U))
-    dh = rng.normal(size=(B, U))
-    trace = gru.trace(x, initial_state=h_prev)
-    grads, da_seq = _backward(gru, x, trace, dh[:, None])
-    da = da_seq[:, 0]
-    R_z, R_r, R_h = split_gates(gru.R)
-    values = {
-        "dh": dh,
-        "x": x[:, 0],
-        "h_prev": h_prev,
-        "z": trace.z[:, 0],
-        "r": trace.r[:, 0],
-        "h_tilde": trace.h_tilde[:, 0],
-        "h": trace.h[:, 0],
-        "W": gru.W,
-        "R": gru.R,
-        "R_z": R_z,
-        "R_r": R_r,
-        "R_h": R_h,
-    }
-    if reset_after:
-        values["m"] = h_prev @ R_h + gru.bh[2 * U :]
-    else:
-        values["q"] = trace.r[:, 0] * h_prev
-    answers = {
-        "da_z": da[:, :U],
-        "da_r": da[:, U : 2 * U],
-        "da_h": da[:, 2 * U :],
-        "dh_prev": grads["h0"],
-    }
-    return values, answers
-
-
-def check_step_gradient(student_fn, target, *, reset_after=True, label="Exercise", atol=1e-10):
-    """Check a student's formula for one step's gradient, without revealing the answer.
-
-    ``student_fn`` asks for what it needs by argument name, among ``dh``, ``x``,
-    ``h_prev``, ``z``, ``r``, ``h_tilde``, ``h``, ``W``, ``R``, ``R_z``, ``R_r``, ``R_h`` and
-    ``m`` (reset after) or ``q`` (reset before), each a (batch, ...) array of one step;
-    it returns the ``target`` gradient: ``"da_z"``, ``"da_r"``, ``"da_h"`` or ``"dh_prev"``.
-    A function that returns ``None`` or raises ``NotImplementedError`` (the starter
-    code) is "not attempted yet".
-
-    Prints one line and returns ``"not attempted"``, ``"correct"`` or ``"incorrect"``.
-    """
-    if target not in _STEP_TARGETS:
-        raise ValueError(f"target must be one of {_STEP_TARGETS}, got {target!r}")
-    if not callable(student_fn):
-        raise TypeError(f"student_fn must be a function, got {type(student_fn).__name__}")
-    status = "correct"
-    worst = 0.0
-    for seed in (11, 12, 13):
-        values, answers = _one_step_problem(reset_after, seed)
-        wanted = list(inspect.signature(student_fn).parameters)
-        unknown = [w for w in wanted if w not in values]
-        if unknown:
-            raise TypeError(
-                f"{label}: your function asks for {unknown}, which this step does not have; "
-                f"it can ask for any of {sorted(values)}"
-            )
-        try:
-            got = student_fn(**{w: values[w] for w in wanted})
-        except NotImplementedError:
-            got = None
-        if got is None:
-            print(f"{label}: not attempted yet")
-            return "not attempted"
-        got = np.asarray(got, dtype=np.float64)
-        expected = answers[target]
-        if got.shape != expected.shape:
-            print(
-                f"{label}: not yet: your {target} has shape {got.shape}, "
-                f"it should have shape {expected.shape}"
-            )
-            return "incorrect"
-        worst = max(worst, float(np.max(np.abs(got - expected))))
-        if worst > atol:
-            status = "incorrect"
-    if status == "correct":
-        print(f"{label}: correct, your {target} matches the gradient check")
-    else:
-        print(
-            f"{label}: not yet: your {target} is off by up to {worst:.1e}. "
-            "Go back through the chain rule one factor at a time."
-        )
-    return status

@@ -8,7 +8,6 @@ import pytest
 
 from gru_lesson import GRU
 from gru_lesson.bptt import (
-    check_step_gradient,
     dh_seq_from_outputs,
     gradient_by_distance,
     gradient_check,
@@ -228,49 +227,3 @@ def test_gradient_by_distance_refuses_nonsense():
         gradient_by_distance("lstm")
     with pytest.raises(ValueError, match="no update gate"):
         gradient_by_distance("tanh", bias_z=2.0)
-
-
-# ---------------------------------------------------------------- exercises
-def right_da_z(dh, z, h_prev, h_tilde):
-    return dh * (h_prev - h_tilde) * z * (1 - z)
-
-
-def right_da_r(dh, z, r, h_tilde, m):
-    return dh * (1 - z) * (1 - h_tilde**2) * m * r * (1 - r)
-
-
-def right_da_r_reset_before(dh, z, r, h_tilde, h_prev, R_h):
-    return ((dh * (1 - z) * (1 - h_tilde**2)) @ R_h.T) * h_prev * r * (1 - r)
-
-
-def right_dh_prev(dh, z, r, h_tilde, h_prev, m, R):
-    da_z = right_da_z(dh, z, h_prev, h_tilde)
-    da_h = dh * (1 - z) * (1 - h_tilde**2)
-    da_r = da_h * m * r * (1 - r)
-    return dh * z + np.concatenate([da_z, da_r, da_h * r], axis=1) @ R.T
-
-
-def test_step_gradient_checker(capsys):
-    assert check_step_gradient(lambda dh, z: None, "da_z") == "not attempted"
-    assert "not attempted yet" in capsys.readouterr().out
-    assert check_step_gradient(right_da_z, "da_z") == "correct"
-    assert check_step_gradient(right_da_z, "da_z", reset_after=False) == "correct"
-    assert check_step_gradient(right_da_r, "da_r") == "correct"
-    assert check_step_gradient(right_da_r_reset_before, "da_r", reset_after=False) == "correct"
-    assert check_step_gradient(right_dh_prev, "dh_prev") == "correct"
-    capsys.readouterr()
-    # The classic mistakes are caught, and the answer is never printed.
-    assert (
-        check_step_gradient(lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde), "da_z")
-        == "incorrect"
-    )
-    assert check_step_gradient(lambda dh, z: dh * z, "dh_prev") == "incorrect"
-    assert check_step_gradient(lambda dh: dh[:, :2], "da_z") == "incorrect"
-    # The reset-after formula is not the reset-before one.
-    assert check_step_gradient(right_da_r_reset_before, "da_r") == "incorrect"
-    out = capsys.readouterr().out
-    assert "not yet" in out and "shape" in out
-    with pytest.raises(TypeError, match="asks for"):
-        check_step_gradient(lambda dh, q: dh, "da_z")  # q exists only in reset-before
-    with pytest.raises(ValueError, match="target"):
-        check_step_gradient(right_da_z, "dz")
