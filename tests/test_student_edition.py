@@ -20,6 +20,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SCRIPT = ROOT / "scripts" / "make_student_edition.py"
 STUB = ["# YOUR CODE HERE", "raise NotImplementedError()"]
 CHECK = re.compile(r"\b(ex\d\d)\.(q\d+)\.check\(")
+# Notebooks held to the pattern (nbgrader exercise cells, slides); a new one joins when written.
+IN_THE_PATTERN = {"01", "02", "03"}
 
 spec = importlib.util.spec_from_file_location("make_student_edition", SCRIPT)
 edition = importlib.util.module_from_spec(spec)
@@ -47,9 +49,9 @@ def student_dir(tmp_path_factory):
 def test_each_notebook_has_three_exercises_with_checks(path):
     nb = nbformat.read(path, as_version=4)
     solutions = solution_cells(nb)
-    if not solutions:
-        pytest.xfail(f"{path.name} has no exercise cells in the nbgrader pattern yet")
     number = path.name[:2]
+    if not solutions and number not in IN_THE_PATTERN:
+        pytest.xfail(f"{path.name} has no exercise cells in the nbgrader pattern yet")
     ids = [c.metadata["nbgrader"]["grade_id"] for c in solutions]
     assert len(ids) >= 3 and len(set(ids)) == len(ids), ids
     checked = [m.groups() for c in check_cells(nb) for m in CHECK.finditer(c.source)]
@@ -86,7 +88,7 @@ def test_prose_never_spells_a_marker(path):
 
 
 def test_slides_start_at_the_title_and_at_each_section():
-    for path in NOTEBOOKS[1:3]:
+    for path in [p for p in NOTEBOOKS if p.name[:2] in IN_THE_PATTERN]:
         nb = nbformat.read(path, as_version=4)
         assert nb.cells[0].metadata["slideshow"] == {"slide_type": "slide"}
         for cell in nb.cells:
