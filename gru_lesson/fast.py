@@ -100,7 +100,19 @@ def _openblas():
     return None
 
 
-_OPENBLAS = "not looked up yet"
+_CONTROL = "not looked up yet"  # how to set BLAS threads here, found on first use
+
+
+def _blas_control():
+    global _CONTROL
+    if _CONTROL == "not looked up yet":
+        try:
+            from threadpoolctl import threadpool_limits
+
+            _CONTROL = threadpool_limits
+        except ImportError:
+            _CONTROL = _openblas()
+    return _CONTROL
 
 
 @contextlib.contextmanager
@@ -111,32 +123,33 @@ def blas_threads(n=1):
     the OpenBLAS that NumPy's wheels bundle; does nothing where neither is found
     (for example NumPy built on Apple's Accelerate). ``n=None`` changes nothing.
     """
-    global _OPENBLAS
     if n is None:
         yield
         return
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"blas_threads needs a whole number of threads >= 1 (or None), got {n!r}")
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        threadpool_limits = None
-    if threadpool_limits is not None:
-        with threadpool_limits(limits=n, user_api="blas"):
+    control = _blas_control()
+    if control is None:
+        yield
+    elif callable(control):  # threadpoolctl
+        with control(limits=n, user_api="blas"):
             yield
-        return
-    if _OPENBLAS == "not looked up yet":
-        _OPENBLAS = _openblas()
-    if _OPENBLAS is None:
-        yield
-        return
-    get, set_ = _OPENBLAS
-    before = get()
-    set_(n)
-    try:
-        yield
-    finally:
-        set_(before)
+    else:
+        get, set_ = control
+        before = get()
+        if before == n:
+            yield
+            return
+        set_(n)
+        try:
+            yield
+        finally:
+            set_(before)
+
+
+# The backward pass computes its coefficients for blocks of about this many numbers
+# per array (a (steps, batch, units) block): small enough for a core's cache.
+_BLOCK_ELEMENTS = 1 << 15
 
 
 def _check_gru(gru):
@@ -157,7 +170,7 @@ def _forward(gru, x, initial_state, mask, keep):
     U = gru.units
     dtype = gru.dtype
     any_masked = not mask.all()
-    keep_out = ~_time_major(mask)[..., None] if any_masked else None  # (T, B, 1)
+    carried = ~_time_major(mask)[..., None] if any_masked else None  # (T, B, 1)
 
     # sigmoid(a) = (1 + tanh(a / 2)) / 2: the halving is folded into the z, r columns
     # of the weights and biases (exact: a power of two).
@@ -229,7 +242,7 @@ def _forward(gru, x, initial_state, mask, keep):
         h *= z
         h += h_tilde
         if any_masked:  # masked steps carry the state over
-            np.copyto(h, h_prev, where=keep_out[t])
+            np.copyto(h, h_prev, where=carried[t])
 
     h_seq = _time_major(h_ext[1:])
     if not keep:
@@ -318,21 +331,6 @@ def _backward(gru, x, trace, dh_seq):
     mask = _time_major(trace.mask)[..., None]  # (T, B, 1)
     any_masked = not mask.all()
 
-    # 6. The coefficients: each pre-activation gradient is dh times one of these.
-    one_minus_z = 1 - z
-    A = h_tilde * h_tilde  # da_h = dh * A, A = (1 - z) * (1 - h~**2)
-    np.subtract(1, A, out=A)
-    A *= one_minus_z
-    if any_masked:  # a masked step passes dh straight to h_prev: no gate gets any
-        A *= mask
-        z_eff = np.where(mask, z, 1)
-    else:
-        z_eff = z
-
-    # The loop's outputs: dh at every step, and the recurrent-side gradients.
-    dh_all = np.empty((T, B, U), dtype)
-    dh_next = np.zeros((B, U), dtype)
-    tmp = np.empty((B, U), dtype)
     if gru.reset_after:
         m = getattr(trace, "m", None)
         if m is None:
@@ -341,57 +339,91 @@ def _backward(gru, x, trace, dh_seq):
                 m += gru.bh[2 * U :]
         else:
             m = _time_major(m)
-        # ds[t] = [da_z | da_r | dm] = dh * [C | E | F]; filled in place by the loop.
-        ds = np.empty((T, B, 3, U), dtype)
-        C = ds[:, :, 0]  # da_z = dh * C, C = (h_prev - h~) * z * (1 - z)
-        np.subtract(h_prev, h_tilde, out=C)
-        C *= z
-        C *= one_minus_z
-        if any_masked:
-            C *= mask
-        np.multiply(A, r, out=ds[:, :, 2])  # dm = da_h * r
-        np.multiply(ds[:, :, 2], m, out=ds[:, :, 1])  # dr = da_h * m ...
-        ds[:, :, 1] *= 1 - r  # ... da_r = dr * r * (1 - r)
+
+    # 6. Each pre-activation gradient is dh times a coefficient the forward pass fixed:
+    #    da_h = dh * A,  A = (1 - z) * (1 - h~**2)
+    #    da_z = dh * C,  C = (h_prev - h~) * z * (1 - z)
+    #    reset after:  dm = dh * F, F = A * r;   da_r = dh * E, E = F * m * (1 - r)
+    #    reset before: da_r = dq * E,  E = h_prev * r * (1 - r)
+    # The coefficients go straight into the arrays of gradients, which the loop then
+    # multiplies by dh in place. They are computed a block of steps at a time, right
+    # before the loop reaches the block, so that the block is still in the cache.
+    if gru.reset_after:
+        ds = np.empty((T, B, 3, U), dtype)  # [da_z | da_r | dm], the recurrent side
+        A = np.empty((T, B, U), dtype)  # becomes da_h
+        C, E, F = ds[:, :, 0], ds[:, :, 1], ds[:, :, 2]
         RT = np.ascontiguousarray(gru.R.T)  # (3U, U)
-        for t in reversed(range(T)):
-            dh = dh_all[t]
-            np.add(dh_seq[t], dh_next, out=dh)  # everything that reaches h_t
-            ds_t = ds[t]
-            np.multiply(ds_t, dh[:, None, :], out=ds_t)
-            dh_next = np.matmul(ds_t.reshape(B, 3 * U), RT, out=dh_next)
-            np.multiply(dh, z_eff[t], out=tmp)  # dh_prev = dh * z + ds R^T
-            dh_next += tmp
-        ds = ds.reshape(T * B, 3 * U)
-        da_zr = ds[:, : 2 * U]
     else:
-        # reset before: q = r * h_prev, dq = da_h R_h^T, da_r = dq * h_prev * r * (1 - r)
-        C = (h_prev - h_tilde) * z * one_minus_z  # da_z = dh * C
-        if any_masked:
-            C *= mask
-        E = h_prev * r * (1 - r)  # da_r = dq * E
-        da = np.empty((T, B, 3 * U), dtype)  # [da_z | da_r | da_h]
+        da4 = np.empty((T, B, 3, U), dtype)  # [da_z | da_r | da_h]
+        C, E, A = da4[:, :, 0], da4[:, :, 1], da4[:, :, 2]
         R_hT = np.ascontiguousarray(gru.R[:, 2 * U :].T)
         R_zrT = np.ascontiguousarray(gru.R[:, : 2 * U].T)
         dq = np.empty((B, U), dtype)
-        for t in reversed(range(T)):
+
+    def coefficients(s):
+        """Fill A, C, E (and F) for the steps of slice ``s``; return z where dh goes on."""
+        one_minus_z = 1 - z[s]
+        np.multiply(h_tilde[s], h_tilde[s], out=A[s])
+        np.subtract(1, A[s], out=A[s])
+        A[s] *= one_minus_z
+        np.subtract(h_prev[s], h_tilde[s], out=C[s])
+        C[s] *= z[s]
+        C[s] *= one_minus_z
+        one_minus_r = np.subtract(1, r[s], out=one_minus_z)
+        if gru.reset_after:
+            np.multiply(A[s], r[s], out=F[s])
+            np.multiply(F[s], m[s], out=E[s])
+            E[s] *= one_minus_r
+        else:
+            np.multiply(h_prev[s], r[s], out=E[s])
+            E[s] *= one_minus_r
+        if not any_masked:
+            return z[s]
+        # A masked step is h = h_prev: dh goes straight to h_prev, no gate gets any.
+        A[s] *= mask[s]
+        C[s] *= mask[s]
+        E[s] *= mask[s]
+        if gru.reset_after:
+            F[s] *= mask[s]
+        return np.where(mask[s], z[s], 1)
+
+    dh_all = np.empty((T, B, U), dtype)  # the whole gradient reaching each h_t
+    dh_next = np.zeros((B, U), dtype)  # what flows back from step t + 1
+    tmp = np.empty((B, U), dtype)
+    block = max(1, _BLOCK_ELEMENTS // (B * U))
+    for stop in range(T, 0, -block):
+        start = max(0, stop - block)
+        z_eff = coefficients(slice(start, stop))
+        for t in reversed(range(start, stop)):
             dh = dh_all[t]
-            np.add(dh_seq[t], dh_next, out=dh)
-            da_t = da[t]
-            np.multiply(dh, A[t], out=da_t[:, 2 * U :])  # da_h
-            np.matmul(da_t[:, 2 * U :], R_hT, out=dq)
-            np.multiply(dh, C[t], out=da_t[:, :U])  # da_z
-            np.multiply(dq, E[t], out=da_t[:, U : 2 * U])  # da_r
-            dh_next = np.matmul(da_t[:, : 2 * U], R_zrT, out=dh_next)
-            np.multiply(dh, z_eff[t], out=tmp)
+            np.add(dh_seq[t], dh_next, out=dh)  # everything that reaches h_t
+            k = t - start
+            if gru.reset_after:
+                ds_t = ds[t]
+                ds_t *= dh[:, None, :]  # [da_z | da_r | dm] = dh * [C | E | F]
+                np.matmul(ds_t.reshape(B, 3 * U), RT, out=dh_next)  # [da_z|da_r|dm] R^T
+            else:
+                da_t = da4[t]
+                da_t[:, 0] *= dh  # da_z
+                da_t[:, 2] *= dh  # da_h
+                np.matmul(da_t[:, 2], R_hT, out=dq)  # dq = da_h R_h^T
+                da_t[:, 1] *= dq  # da_r
+                np.matmul(da_t[:, :2].reshape(B, 2 * U), R_zrT, out=dh_next)
+                np.multiply(dq, r[t], out=tmp)  # dq * r
+                dh_next += tmp
+            np.multiply(dh, z_eff[k], out=tmp)  # the direct path, dh * z
             dh_next += tmp
-            np.multiply(dq, r[t], out=tmp)
-            dh_next += tmp
-        da = da.reshape(T * B, 3 * U)
-        da_zr = da[:, : 2 * U]
+        if gru.reset_after:
+            A[start:stop] *= dh_all[start:stop]  # da_h = dh * A, while the block is in cache
+    if gru.reset_after:
+        ds = ds.reshape(T * B, 3 * U)
+        da_zr = ds[:, : 2 * U]
+        da_h = A.reshape(T * B, U)
+    else:
+        da = da4.reshape(T * B, 3 * U)
+        da_zr, da_h = da[:, : 2 * U], da[:, 2 * U :]
 
     # The weights: one product each, time and batch flattened together.
-    dh_flat = dh_all.reshape(T * B, U)
-    da_h = (dh_flat * A.reshape(T * B, U)) if gru.reset_after else da[:, 2 * U :]
     X = np.ascontiguousarray(_time_major(x)).reshape(T * B, D)
     Hp = h_prev.reshape(T * B, U)
     dW = np.empty_like(gru.W)

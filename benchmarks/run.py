@@ -1,0 +1,489 @@
+"""How fast is the course's NumPy GRU next to Keras', and how fast does the course run?
+
+    .venv/bin/python benchmarks/run.py            # everything (about 10 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py --quick    # the three smaller sizes, fewer repeats, no notebooks
+    .venv/bin/python benchmarks/run.py --suite    # also time the whole test suite
+
+Prints the machine, then one Markdown table, measured side by side in one run:
+
+* forward: the NumPy GRU (``gru_lesson.fast.fast_forward``, and the readable ``GRU.__call__``)
+  against the Keras ``GRU`` layer's compiled forward (``tf.function``, float32, the same
+  weights, ``return_sequences=True``), at four sizes (batch, time, features, units);
+* training step: forward and backward, ``L = sum(G * outputs)`` and the gradient of every
+  weight and of ``x`` (``fast_loss_and_grads`` / ``bptt.gru_loss_and_grads`` against
+  ``tf.GradientTape`` on the same layer, inside ``tf.function``);
+* GEMM share: the matrix-product FLOPs of a pass over the time it took, as a share of this
+  machine's measured float32 GEMM throughput (``np.matmul``, 1024 x 1024, all cores);
+* each notebook executed top to bottom (nbclient, a fresh kernel): wall time and the
+  kernel's peak resident memory;
+* the gate explorer's redraw time, when ``gru_lesson`` has one: any module of the package
+  that defines ``redraw_for_benchmark()``, a function that builds the explorer off screen
+  and returns a zero-argument function doing one full redraw (what moving a slider does).
+
+Timings are medians of interleaved repeats (Keras, NumPy, Keras, NumPy, ...) after a
+warm-up, so a busy machine slows both sides alike. The NumPy side runs with one BLAS
+thread (``gru_lesson.fast.blas_threads``; the column "all BLAS threads" shows why);
+Keras runs as its users get it (TensorFlow's default thread pools).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gru_lesson import GRU  # noqa: E402
+from gru_lesson.bptt import gru_loss_and_grads  # noqa: E402
+from gru_lesson.fast import blas_threads, fast_forward, fast_loss_and_grads  # noqa: E402
+
+SIZES = [(1, 10, 20, 32), (32, 100, 20, 64), (64, 200, 32, 128), (256, 500, 64, 256)]
+FORWARD_GOAL = {SIZES[0]: 1.0, SIZES[1]: 1.0, SIZES[2]: 1.0, SIZES[3]: 1.25}
+STEP_GOAL = 1.5
+NOTEBOOK_SECONDS, NOTEBOOK_BYTES = 60.0, 1.5e9
+SUITE_SECONDS = 600.0
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------- the machine
+def machine():
+    """What the numbers were measured on, one line each."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        mem = f"{mem:.0f} GiB"
+    except (ValueError, OSError, AttributeError):
+        mem = "?"
+    lines = [
+        f"CPU: {cpu}, {usable} usable cores (of {os.cpu_count()}), {mem} RAM",
+        f"Python {platform.python_version()}, NumPy {np.__version__}, BLAS: {blas_description()}",
+        "OPENBLAS_CORETYPE="
+        + os.environ.get("OPENBLAS_CORETYPE", "(unset)")
+        + ", OPENBLAS_NUM_THREADS="
+        + os.environ.get("OPENBLAS_NUM_THREADS", "(unset)"),
+    ]
+    return lines
+
+
+def blas_description():
+    """Which BLAS NumPy runs on, its kernel and thread count (threadpoolctl if installed)."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        for i in threadpool_info():
+            if i.get("user_api") == "blas":
+                return (
+                    f"{i.get('internal_api')} {i.get('version')}, kernel "
+                    f"{i.get('architecture')}, {i.get('num_threads')} threads"
+                )
+    except ImportError:
+        pass
+    import ctypes
+    import glob
+
+    here = os.path.dirname(np.__file__)
+    paths = glob.glob(os.path.join(os.path.dirname(here), "numpy.libs", "libscipy_openblas*"))
+    paths += glob.glob(os.path.join(here, ".dylibs", "libscipy_openblas*"))
+    for path in paths:
+        lib = ctypes.CDLL(path)
+        for prefix, suffix in (("scipy_", "64_"), ("scipy_", ""), ("", "")):
+            names = [f"{prefix}openblas_get_{what}{suffix}" for what in ("config", "corename")]
+            if all(hasattr(lib, n) for n in names):
+                config, corename = (getattr(lib, n) for n in names)
+                config.restype = corename.restype = ctypes.c_char_p
+                threads = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}")()
+                return f"{config().decode()}, kernel {corename().decode()}, {threads} threads"
+    return "not found (install threadpoolctl to see it)"
+
+
+def load_average():
+    try:
+        return "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    except OSError:
+        return "?"
+
+
+# ---------------------------------------------------------------------------- timing
+def interleaved_medians(funcs, *, seconds, min_repeats=3, max_repeats=50, warmup=1):
+    """Median time of each function, running them in turn so that load hits all alike."""
+    for f in funcs.values():
+        for _ in range(warmup):
+            f()
+    start = time.perf_counter()
+    for f in funcs.values():
+        f()
+    one_round = time.perf_counter() - start
+    repeats = int(min(max_repeats, max(min_repeats, seconds / max(one_round, 1e-9))))
+    times = {name: [] for name in funcs}
+    for _ in range(repeats):
+        for name, f in funcs.items():
+            t0 = time.perf_counter()
+            f()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}, repeats
+
+
+def gemm_throughput(threads, n=1024, repeats=10):
+    """The best float32 ``np.matmul`` rate (FLOP/s) of an n x n x n product."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    out = np.empty((n, n), np.float32)
+    best = float("inf")
+    with blas_threads(threads):
+        np.matmul(a, b, out=out)
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            np.matmul(a, b, out=out)
+            best = min(best, time.perf_counter() - t0)
+    return 2 * n**3 / best
+
+
+def forward_flops(B, T, D, U):
+    """Matrix-product FLOPs of a forward pass: x W (D x 3U) and h R (U x 3U) at every step."""
+    return 2 * T * B * 3 * U * (D + U)
+
+
+def step_flops(B, T, D, U):
+    """Forward plus backward: the backward has twice the products (dx and dW, dh_prev and dR)."""
+    return 3 * forward_flops(B, T, D, U)
+
+
+# ---------------------------------------------------------------------------- GRU vs Keras
+def compare_layer(size, *, seconds, all_threads):
+    import keras
+    import tensorflow as tf
+
+    from gru_lesson.conventions import randomize_biases
+
+    B, T, D, U = size
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    layer = keras.layers.GRU(U, return_sequences=True, dtype="float32")
+    layer.build((B, T, D))
+    randomize_biases(layer, seed=1)
+    gru = GRU.from_keras(layer)  # float32, same weights, same options
+    assert gru.dtype == np.float32 and gru.return_sequences
+    x = rng.standard_normal((B, T, D), dtype=np.float32)
+    G = rng.standard_normal((B, T, U), dtype=np.float32)
+    x_tf, G_tf = tf.constant(x), tf.constant(G)
+
+    @tf.function
+    def keras_forward(x):
+        return layer(x)
+
+    @tf.function
+    def keras_step(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            L = tf.reduce_sum(G_tf * layer(x))
+        return L, tape.gradient(L, [x, *layer.trainable_weights])
+
+    # The same numbers first: a benchmark of two different computations means nothing.
+    y_keras = keras_forward(x_tf).numpy()
+    y_fast = fast_forward(gru, x)
+    assert np.abs(y_keras - y_fast).max() < 1e-4, np.abs(y_keras - y_fast).max()
+    L_keras, g_keras = keras_step(x_tf)
+    L_fast, g_fast = fast_loss_and_grads(gru, x, G)
+    dW_keras = g_keras[1].numpy()
+    assert np.abs(dW_keras - g_fast["W"]).max() < 1e-3 * max(1, np.abs(dW_keras).max())
+
+    def readable_forward():
+        with blas_threads(1):
+            gru(x)
+
+    def readable_step():
+        with blas_threads(1):
+            gru_loss_and_grads(gru, x, G)
+
+    forward = {
+        "keras": lambda: keras_forward(x_tf).numpy(),
+        "fast": lambda: fast_forward(gru, x),
+        "readable": readable_forward,
+    }
+    step = {
+        "keras": lambda: [g.numpy() for g in keras_step(x_tf)[1]],
+        "fast": lambda: fast_loss_and_grads(gru, x, G),
+        "readable": readable_step,
+    }
+    if all_threads:
+        forward["fast, all threads"] = lambda: fast_forward(gru, x, threads=None)
+        step["fast, all threads"] = lambda: fast_loss_and_grads(gru, x, G, threads=None)
+    log(f"  {size}: forward ...")
+    fwd, n_fwd = interleaved_medians(forward, seconds=seconds)
+    log(f"  {size}: training step ...")
+    stp, n_stp = interleaved_medians(step, seconds=seconds)
+    return {"forward": fwd, "step": stp, "repeats": (n_fwd, n_stp)}
+
+
+# ---------------------------------------------------------------------------- notebooks
+PEAK_CELL = """\
+import resource, sys
+try:  # the peak resident memory of this kernel's own process image (Linux)
+    _peak = [int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmHWM")][0]
+except OSError:  # elsewhere: ru_maxrss (bytes on macOS), which may include the parent's peak
+    _peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    _peak *= 1 if sys.platform == "darwin" else 1024
+print("PEAK_RSS_BYTES", _peak)
+"""
+
+
+def run_notebook(path, timeout=600):
+    """Execute a copy of a notebook in a fresh kernel: (seconds, peak kernel RSS in bytes)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(PEAK_CELL))
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    peak = int(text.split("PEAK_RSS_BYTES")[1].split()[0])
+    return seconds, peak
+
+
+def time_notebooks():
+    results = {}
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        log(f"  notebook {path.name} ...")
+        try:
+            results[path.stem] = run_notebook(path)
+        except Exception as exc:  # a failing notebook is a result too
+            results[path.stem] = f"failed: {type(exc).__name__}"
+    return results
+
+
+# ---------------------------------------------------------------------------- gate explorer hook
+def find_redraw():
+    """The gate explorer's ``redraw_for_benchmark`` from whichever gru_lesson module has one."""
+    import importlib
+    import pkgutil
+
+    import gru_lesson
+
+    for info in pkgutil.iter_modules(gru_lesson.__path__):
+        module = importlib.import_module(f"gru_lesson.{info.name}")
+        make = getattr(module, "redraw_for_benchmark", None)
+        if callable(make):
+            return f"gru_lesson.{info.name}", make
+    return None, None
+
+
+def time_redraw():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    name, make = find_redraw()
+    if make is None:
+        return None, None
+    redraw = make()
+    times, _ = interleaved_medians({"redraw": redraw}, seconds=3, min_repeats=10, warmup=2)
+    return name, times["redraw"]
+
+
+# ---------------------------------------------------------------------------- test suite
+def time_suite():
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rf"], cwd=ROOT, capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - start
+    lines = done.stdout.strip().splitlines() or ["no output"]
+    for line in lines:
+        if line.startswith("FAILED"):
+            log(f"  {line}")
+    return seconds, lines[-1].strip("= ")
+
+
+# ---------------------------------------------------------------------------- the table
+def ms(seconds):
+    return f"{seconds * 1e3:.3g} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def met(ok):
+    return "yes" if ok else "**no**"
+
+
+def table(layers, gemm, notebooks, redraw, suite, all_threads):
+    head = ["what", "size (B, T, D, U)", "Keras", "NumPy fast", "fast / Keras", "goal", "met"]
+    head += ["NumPy readable", "readable / Keras"]
+    if all_threads:
+        head += ["fast, all BLAS threads"]
+    rows = []
+
+    def row(*cells):
+        cells = list(cells) + [""] * (len(head) - len(cells))
+        rows.append(cells)
+
+    for kind, goal_of in (("forward", lambda s: FORWARD_GOAL[s]), ("step", lambda s: STEP_GOAL)):
+        label = "forward" if kind == "forward" else "training step"
+        for size, res in layers.items():
+            t = res[kind]
+            ratio = t["fast"] / t["keras"]
+            goal = goal_of(size)
+            cells = [label, str(size), ms(t["keras"]), ms(t["fast"]), f"{ratio:.2f}"]
+            cells += [f"<= {goal:.2f}", met(ratio <= goal)]
+            cells += [ms(t["readable"]), f"{t['readable'] / t['keras']:.2f}"]
+            if all_threads:
+                cells += [
+                    f"{ms(t['fast, all threads'])} ({t['fast, all threads'] / t['keras']:.2f})"
+                ]
+            row(*cells)
+    for kind, flops in (("forward", forward_flops), ("step", step_flops)):
+        label = "GEMM share, " + ("forward" if kind == "forward" else "training step")
+        for size, res in layers.items():
+            t = res[kind]
+            f = flops(*size)
+
+            def share(seconds, f=f):
+                return f"{100 * f / seconds / gemm:.1f} %"
+
+            cells = [label, str(size), share(t["keras"]), share(t["fast"]), "", "", ""]
+            cells += [share(t["readable"]), ""]
+            if all_threads:
+                cells += [share(t["fast, all threads"])]
+            row(*cells)
+    for name, res in notebooks.items():
+        if isinstance(res, str):
+            row(f"notebook {name}", "", "", res, "", "< 60 s, < 1.5 GB", met(False))
+            continue
+        seconds, peak = res
+        ok = seconds < NOTEBOOK_SECONDS and peak < NOTEBOOK_BYTES
+        row(
+            f"notebook {name}",
+            "",
+            "",
+            f"{seconds:.1f} s, {peak / 1e9:.2f} GB",
+            "",
+            "< 60 s, < 1.5 GB",
+            met(ok),
+        )
+    if redraw is not None:
+        name, seconds = redraw
+        if seconds is None:
+            row(
+                "gate explorer redraw",
+                "",
+                "",
+                "not measured: gru_lesson has no redraw_for_benchmark() yet",
+            )
+        else:
+            row("gate explorer redraw", "", "", f"{ms(seconds)} ({name})")
+    if suite is not None:
+        seconds, last = suite
+        row(
+            "whole test suite",
+            "",
+            "",
+            f"{seconds:.0f} s ({last})",
+            "",
+            "< 600 s",
+            met(seconds < SUITE_SECONDS),
+        )
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="the three smaller sizes, short runs, no notebooks"
+    )
+    parser.add_argument("--suite", action="store_true", help="also time the whole test suite")
+    parser.add_argument("--no-notebooks", action="store_true", help="skip the notebook timings")
+    parser.add_argument("--json", type=Path, help="also write the raw numbers to this file")
+    args = parser.parse_args()
+
+    sizes = SIZES[:3] if args.quick else SIZES
+    seconds = 1.0 if args.quick else 8.0
+    all_threads = not args.quick
+
+    info = machine()
+    load_before = load_average()
+    log("GEMM throughput ...")
+    gemm_all, gemm_1 = gemm_throughput(threads=None), gemm_throughput(threads=1)
+    import keras
+    import tensorflow as tf
+
+    info.append(
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}, TensorFlow threads: "
+        f"intra-op {tf.config.threading.get_intra_op_parallelism_threads() or 'default'}, "
+        f"inter-op {tf.config.threading.get_inter_op_parallelism_threads() or 'default'}"
+    )
+    log("Keras vs NumPy ...")
+    layers = {s: compare_layer(s, seconds=seconds, all_threads=all_threads) for s in sizes}
+    # Measured before and after the layers, best of all: a busy moment must not lower the limit.
+    gemm_all = max(gemm_all, gemm_throughput(threads=None))
+    gemm_1 = max(gemm_1, gemm_throughput(threads=1))
+    gemm = max(gemm_all, gemm_1)
+    info.append(
+        f"float32 GEMM limit (np.matmul 1024^3, best of 20): {gemm_all / 1e9:.0f} GFLOP/s "
+        f"with all BLAS threads, {gemm_1 / 1e9:.0f} GFLOP/s with one; "
+        f"the GEMM shares below divide by {gemm / 1e9:.0f}"
+    )
+    notebooks = {} if (args.quick or args.no_notebooks) else time_notebooks()
+    log("gate explorer ...")
+    redraw = time_redraw()
+    suite = None
+    if args.suite:
+        log("test suite ...")
+        suite = time_suite()
+    info.append(f"load average before / after: {load_before} / {load_average()}")
+
+    print("Machine:")
+    for line in info:
+        print(f"- {line}")
+    print()
+    print(table(layers, gemm, notebooks, redraw, suite, all_threads))
+    if args.json:
+        raw = {
+            "machine": info,
+            "gemm_flops": gemm,
+            "gemm_flops_one_thread": gemm_1,
+            "layers": {str(k): v for k, v in layers.items()},
+            "notebooks": notebooks,
+            "redraw": redraw,
+            "suite": suite,
+        }
+        args.json.write_text(json.dumps(raw, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
