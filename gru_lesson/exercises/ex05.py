@@ -1,0 +1,280 @@
+"""The exercises of notebook 05, the gate explorer: ``q1``, ``q2``, ``q3``.
+
+``q1`` is the hand-set puzzle of the playground, ``q2`` the measure that finds
+the memory units, ``q3`` the gate saturation shares. Each check runs your
+function on inputs of its own and compares with the package.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gru_lesson.exercises import (
+    Exercise,
+    Mistake,
+    as_array,
+    matching_mistake,
+    require_function,
+    same,
+)
+from gru_lesson.explorer import first_input_verdict
+from gru_lesson.gates import gate_saturation
+from gru_lesson.gates import label_correlation as _label_correlation
+from gru_lesson.gru import GRU
+from gru_lesson.handset import handset_gru
+
+__all__ = ["q1", "q2", "q3"]
+
+
+# ------------------------------------------------- q1: the first input only
+def first_input_gru():
+    """A GRU whose output (unit 0's last state) depends on the first input only."""
+    return handset_gru(
+        W_h=[[1.0, 0.0]],  # unit 0 writes the input; unit 1 ignores it
+        bx_h=[0.0, 10.0],  # unit 1's candidate is tanh(10), about 1: a flag
+        bx_z=[-10.0, -10.0],  # both update gates open (z near 0) at step 0
+        R_z=[[0.0, 0.0], [20.0, 0.0]],  # once the flag is up, unit 0's gate shuts
+    )
+
+
+def _check_first_input(answer):
+    require_function(answer, "first_input_gru")
+    gru = answer()
+    if gru is None:
+        raise Mistake("first_input_gru returned None: did you forget the `return`?")
+    if not isinstance(gru, GRU):
+        raise Mistake(
+            "first_input_gru should return a GRU, such as handset_gru(...), "
+            f"but it returned a {type(gru).__name__}."
+        )
+    if gru.input_dim != 1:
+        raise Mistake(
+            f"the puzzle's GRU reads one number per step (input_dim 1); yours reads "
+            f"{gru.input_dim}. Give W_z, W_r and W_h one row."
+        )
+    if gru.return_state or gru.go_backwards:
+        raise Mistake("build the GRU with the defaults: no return_state, no go_backwards.")
+    solved, message = first_input_verdict(gru)
+    if not solved:
+        message = message.removeprefix("Not yet: ")
+        raise Mistake(message[0].upper() + message[1:])
+
+
+q1 = Exercise(
+    "Exercise 1 (the first input only)",
+    _check_first_input,
+    hints=[
+        "Unit 0's update gate must be open (z near 0) at step 0, so that the first input is "
+        "written, and shut (z near 1) at every later step, so that nothing else is. The "
+        "gate sees only the input and the previous state. What is different at step 0?",
+        "At step 0 the previous state is h0 = 0, at every later step it is whatever step 0 "
+        "wrote. A second unit can be a flag: 0 before step 0, about 1 after it, whatever "
+        "the input. Its candidate bias bx_h makes it so.",
+        "Give the flag unit (unit 1) a large candidate bias and an open update gate. Give "
+        "unit 0 a negative update bias (open at step 0) and a large positive R_z from unit "
+        "1 (shut once the flag is up): R_z[1, 0]. The playground has all these sliders.",
+    ],
+    solution=first_input_gru,
+)
+
+
+# -------------------------------------------- q2: which units remember?
+def label_correlation(h_T, y):
+    """Per unit, the correlation of its last state with the label, shape (U,)."""
+    hc = h_T - h_T.mean(axis=0)  # centre each unit over the sequences
+    yc = y - y.mean()
+    return (yc @ hc) / np.sqrt((hc**2).sum(axis=0) * (yc**2).sum())
+
+
+def _correlation_cases():
+    """(h_T, y) pairs: the trained classifier's last states, and random numbers of other sizes."""
+    from gru_lesson.gates import memory_task_batch
+    from gru_lesson.training import load_trained_classifier
+
+    classifier, _ = load_trained_classifier()
+    x, y, _, _ = memory_task_batch(120, 30, seed=55)
+    yield classifier.gru.trace(x).h[:, -1].astype(float), y.astype(float)
+    rng = np.random.default_rng(505)
+    for n, U in [(37, 5), (9, 3)]:
+        y = rng.integers(0, 2, size=n).astype(float)
+        y[:2] = [0.0, 1.0]
+        h_T = rng.normal(size=(n, U)) + np.outer(y, rng.normal(size=U))
+        yield h_T, y
+
+
+def _correlation_mistakes(h_T, y):
+    n = len(y)
+    hc, yc = h_T - h_T.mean(axis=0), y - y.mean()
+    cov = yc @ hc
+    right = _label_correlation(h_T, y)
+    return [
+        (
+            "You returned the covariance of each unit with the label, not the correlation: "
+            "divide by both standard deviations (the unit's and the label's).",
+            cov / n,
+        ),
+        (
+            "You returned the covariance of each unit with the label, not the correlation: "
+            "divide by both standard deviations (the unit's and the label's).",
+            cov / (n - 1),
+        ),
+        (
+            "Off by the factor n / (n - 1): the covariance and the two standard deviations "
+            "must use the same divisor (n, or n - 1, but the same in all three).",
+            right * n / (n - 1),
+        ),
+        (
+            "Off by the factor n / (n - 1): the covariance and the two standard deviations "
+            "must use the same divisor (n, or n - 1, but the same in all three).",
+            right * (n - 1) / n,
+        ),
+        (
+            "Centre first: subtract each unit's mean over the sequences, and the label's mean, "
+            "before multiplying.",
+            (y @ h_T) / np.sqrt((h_T**2).sum(axis=0) * (y**2).sum()),
+        ),
+        (
+            "Keep the sign: a negative correlation says the unit goes negative when A came "
+            "first, which is as useful as positive. Drop the abs().",
+            np.abs(right),
+        ),
+    ]
+
+
+def _check_correlation(answer):
+    require_function(answer, "label_correlation")
+    for h_T, y in _correlation_cases():
+        mine = as_array(answer(h_T.copy(), y.copy()), "label_correlation")
+        n, U = h_T.shape
+        if mine.shape == (n,):
+            raise Mistake(
+                f"your result has shape {mine.shape}, one number per sequence; it should have "
+                f"one per unit, (U,) = ({U},). Which axis of h_T runs over the sequences?"
+            )
+        if mine.shape == (U + 1, U + 1) or mine.shape == (n + 1, n + 1):
+            raise Mistake(
+                f"your result has shape {mine.shape}: that looks like a whole correlation "
+                f"matrix (np.corrcoef). Keep only the row of the label against the units, (U,)."
+            )
+        if mine.shape != (U,):
+            raise Mistake(f"your result has shape {mine.shape}; it should be (U,) = ({U},).")
+        expected = _label_correlation(h_T, y)
+        if not same(mine, expected, atol=1e-9):
+            raise Mistake(
+                matching_mistake(mine, _correlation_mistakes(h_T, y), atol=1e-9)
+                or "Right shape, but the numbers are not the correlations. A correlation lies "
+                "between -1 and 1: mean of the products of the centred values, divided by "
+                "the two standard deviations."
+            )
+
+
+q2 = Exercise(
+    "Exercise 2 (which units remember?)",
+    _check_correlation,
+    hints=[
+        "h_T has one row per sequence and one column per unit. For each column, you want "
+        "Pearson's correlation between that column and y.",
+        "Centre: hc = h_T - h_T.mean(axis=0) and yc = y - y.mean(). The covariance of every "
+        "unit with the label, all at once, is yc @ hc (up to a divisor).",
+        "Divide yc @ hc by the square root of (hc**2).sum(axis=0) * (yc**2).sum(): the "
+        "divisors n cancel out.",
+    ],
+    solution=label_correlation,
+)
+
+
+# ------------------------------------------------ q3: saturated gates
+def saturation_shares(gate, low, high):
+    """Per unit, the share of steps with the gate below low, and the share above high."""
+    steps = gate.reshape(-1, gate.shape[-1])  # every (sequence, step) is one row
+    return (steps < low).mean(axis=0), (steps > high).mean(axis=0)
+
+
+def _saturation_cases():
+    """(gate, low, high): the trained classifier's update and reset gates, and random gates."""
+    from gru_lesson.gates import memory_task_batch
+    from gru_lesson.training import load_trained_classifier
+
+    classifier, _ = load_trained_classifier()
+    x, _, _, _ = memory_task_batch(40, 25, seed=77)
+    trace = classifier.gru.trace(x)
+    yield trace.z.astype(float), 0.1, 0.9
+    yield trace.r.astype(float), 0.25, 0.6
+    rng = np.random.default_rng(77)
+    yield rng.beta(0.4, 0.4, size=(7, 11, 3)), 0.2, 0.7  # n, T and U all differ
+
+
+def _saturation_mistakes(gate, low, high):
+    below, above = gate_saturation(gate, low=low, high=high)
+    n, T, _ = gate.shape
+    return [
+        ("Your two shares are swapped: below first, then above.", (above, below)),
+        (
+            "Those are counts of steps; the exercise asks for shares (divide by the number "
+            "of steps counted, n * T).",
+            (below * n * T, above * n * T),
+        ),
+        (
+            "You counted sequences in which the gate is ever below (or above) the threshold, "
+            "not steps. Every step of every sequence counts once.",
+            ((gate < low).any(axis=1).mean(axis=0), (gate > high).any(axis=1).mean(axis=0)),
+        ),
+        (
+            "The two shares need not add up to 1: a gate can also be in between. Compute "
+            "the share above high on its own.",
+            (below, 1 - below),
+        ),
+        (
+            "Above high means gate > high, not gate > 1 - high (the thresholds need not "
+            "be symmetric).",
+            (below, (gate > 1 - high).mean(axis=(0, 1))),
+        ),
+        (
+            "Below low means gate < low, not gate < 1 - low.",
+            ((gate < 1 - low).mean(axis=(0, 1)), above),
+        ),
+    ]
+
+
+def _check_saturation(answer):
+    require_function(answer, "saturation_shares")
+    for gate, low, high in _saturation_cases():
+        result = answer(gate.copy(), low, high)
+        if result is None:
+            raise Mistake("saturation_shares returned None: did you forget the `return`?")
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise Mistake("saturation_shares should return two arrays: below, above.")
+        below, above = (as_array(v, "saturation_shares") for v in result)
+        n, T, U = gate.shape
+        for name, value in (("below", below), ("above", above)):
+            if value.shape in {(n, U), (T, U)}:
+                raise Mistake(
+                    f"your share {name} has shape {value.shape}: you averaged over one of the "
+                    f"two axes (sequences, steps) only. Average over both, to get (U,) = ({U},)."
+                )
+            if value.shape != (U,):
+                raise Mistake(
+                    f"your share {name} has shape {value.shape}; it should be one number per "
+                    f"unit, (U,) = ({U},)."
+                )
+        expected = gate_saturation(gate, low=low, high=high)
+        if not (same(below, expected[0]) and same(above, expected[1])):
+            raise Mistake(
+                matching_mistake((below, above), _saturation_mistakes(gate, low, high))
+                or "Right shapes, but not the shares of steps below low and above high. Each "
+                "is a number between 0 and 1, for one unit, over every step of every sequence."
+            )
+
+
+q3 = Exercise(
+    "Exercise 3 (saturated gates)",
+    _check_saturation,
+    hints=[
+        "gate < low is a boolean array of the gate's shape (n, T, U): True where the gate is "
+        "below the threshold. The mean of booleans is the share of True.",
+        "Average over the sequences and the steps together, one result per unit: "
+        ".mean(axis=(0, 1)), or reshape to (n * T, U) first.",
+        "Return a pair: (gate < low).mean(axis=(0, 1)), (gate > high).mean(axis=(0, 1)).",
+    ],
+    solution=saturation_shares,
+)
