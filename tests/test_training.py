@@ -163,6 +163,9 @@ def test_masking_experiment_and_the_numpy_twin_of_the_masked_layer(keras):
     p_numpy = twin.predict_proba(x_val, mask=mask_val)
     p_keras = np.asarray(masked_model(x_val))[:, 0]
     assert np.abs(p_numpy - p_keras).max() < 1e-5
+    # what the GRU learned on short sequences carries over to long ones
+    long = mask_val.sum(axis=1) >= 40
+    assert np.mean((p_keras[long] > 0.5) == (y_val[long] == 1)) >= GRU_CLAIM
     # and with the mask, padding changes nothing: each sequence cut to its length
     for i in range(0, 200, 23):
         n = int(mask_val[i].sum())
