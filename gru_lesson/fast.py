@@ -20,13 +20,14 @@ about as fast as Keras' own layer:
    added to the input projections once), and ``sigmoid(a) = (1 + tanh(a/2)) / 2``,
    with the ``1/2`` folded into the z and r columns of the weights (an exact
    scaling by a power of two).
-6. **The backward pass precomputes** everything that does not depend on the
-   gradient flowing back: with ``dh`` the gradient reaching ``h_t``, every
-   pre-activation gradient is ``dh`` times a coefficient known from the forward
-   pass (``da_z = dh * (h_prev - h~) * z * (1 - z)`` and so on). Those
-   coefficients are computed for all steps at once; the loop only does what
-   truly is sequential: ``dh_prev = dh * z + [da_z | da_r | dm] R^T``. The weight
-   gradients are then one matrix product each, over time and batch together.
+6. **The backward pass precomputes** what does not depend on the gradient
+   flowing back: with ``dh`` the gradient reaching ``h_t``, every pre-activation
+   gradient is ``dh`` times a coefficient the forward pass fixed
+   (``da_z = dh * (h_prev - h~) * z * (1 - z)`` and so on). The coefficients of a
+   block of steps are computed at once, just before the loop reaches the block
+   (so the block is still in the cache), and the loop only does what truly is
+   sequential: ``dh_prev = dh * z + [da_z | da_r | dm] R^T``. The weight gradients
+   are then one matrix product each, over time and batch together.
 7. **float32** when the weights are float32 (:meth:`GRU.from_keras` gives float32):
    half the memory traffic, twice the numbers per vector instruction.
 8. **One BLAS thread for the loop.** A step's product is small; waking a second
@@ -34,12 +35,15 @@ about as fast as Keras' own layer:
    other cores are busy (a shared machine, Binder). :func:`blas_threads` limits
    the BLAS library NumPy uses, as TensorFlow sizes its own thread pool per op.
 
-Keras does 2, 4 (inside TensorFlow) and 7, but projects the inputs step by step
-(1 is what cuDNN does on a GPU). Masks cost nothing when there are none: a masked
-step is handled by zeroing its coefficients, never with ``np.where`` in the loop.
+Keras' GRU on a CPU (its default ``implementation=2``) does 2 and 7: at every step
+one product for the three input blocks and one for the three recurrent blocks,
+inside a TensorFlow ``while_loop``. It does not do 1 (the input product runs once
+per step; cuDNN does 1 on a GPU), and it can spread its element-wise operations
+and products over all cores. Masks cost nothing here when there are none: a masked step
+is handled by zeroing its coefficients, never with ``np.where`` in the loop.
 
-The results equal the readable versions to about 1e-15 in float64 and 1e-6 in
-float32 (tests/test_fast_path.py checks every layer option and masks).
+The results equal the readable versions to about 1e-15 in float64 and within 1e-5
+in float32 (tests/test_fast_path.py checks every layer option, with and without masks).
 """
 
 from __future__ import annotations
