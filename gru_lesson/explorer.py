@@ -451,6 +451,7 @@ class GateFigure:
         out = {name: np.array(im.get_array(), dtype=float) for name, im in self.images.items()}
         out["p"] = np.array(self.p_line.get_ydata(), dtype=float)
         out["step"] = float(self.cursors[0].get_xdata()[0])
+        out["unit"] = float(self.markers["z"].get_ydata()[0])
         return out
 
 
@@ -599,7 +600,7 @@ class GateExplorer(_View):
         )  # fmt: skip
         self.text = w.Text(
             value=self.bank[0], description="inputs", continuous_update=False,
-            layout=w.Layout(width="98%"), style={"font_family": "monospace"},
+            layout=w.Layout(width="98%"),
         )  # fmt: skip
         self.step = w.IntSlider(
             value=self.view.T - 1, min=0, max=self.view.T - 1, description="step t",
@@ -846,11 +847,17 @@ def first_input_verdict(gru):
             f"Solved: the first input moves the output by up to {first:.2f}, every later "
             f"input by at most {later.max():.1e}."
         )
+    z_later = float(np.median(z0[:, 1:]))
     if first < p["first_at_least"]:
         if np.median(z0[:, 0]) > 0.5:
             hint = (
                 "unit 0's update gate is already shut at step 0 (z near 1), so the first "
                 "input is never written: the gate must be open at step 0 and shut after it."
+            )
+        elif z_later < 0.8:
+            hint = (
+                f"unit 0's update gate stays open after step 0 (about {z_later:.2f}), so "
+                "the later inputs overwrite the first. What could shut it once step 0 is over?"
             )
         else:
             hint = (
@@ -858,7 +865,6 @@ def first_input_verdict(gru):
                 "the candidate must depend on the input (W_h) and survive the later steps."
             )
         return False, f"Not yet: the first input moves the output by only {first:.2f}; {hint}"
-    z_later = float(np.median(z0[:, 1:]))
     if z_later < 0.8:
         hint = (
             f"After step 0 unit 0's update gate is about {z_later:.2f}: still open, so every "
@@ -885,7 +891,7 @@ def _handset_code(values):
 
 
 class HandsetFigure:
-    """Inputs, gates and states of the two-unit playground GRU over time."""
+    """Inputs, gates and states of a one-input GRU (the playground's has two units) over time."""
 
     def __init__(self, fig, data, *, fast=False):
         self.fig = fig
@@ -895,7 +901,8 @@ class HandsetFigure:
         self.ax_x.axhline(0, color="gray", lw=0.6)
         self.ax_x.set_ylabel("input x_t", fontsize=9)
         self.lines = {}
-        for u, color in ((0, "C0"), (1, "C2")):
+        for u in range(data.h.shape[1]):
+            color = ("C0", "C2", "C1", "C4", "C5", "C6")[u % 6]
             self.lines[("z", u)] = self.ax_g.plot([], [], "-", color=color, label=f"z, unit {u}")[0]
             self.lines[("r", u)] = self.ax_g.plot([], [], ":", color=color, label=f"r, unit {u}")[0]
             self.lines[("h", u)] = self.ax_h.plot(

@@ -38,6 +38,11 @@ def first_input_gru():
 
 
 def _check_first_input(answer):
+    if isinstance(answer, GRU):
+        raise Mistake(
+            "pass the function itself, not the GRU it builds: "
+            ".check(first_input_gru), not .check(first_input_gru())."
+        )
     require_function(answer, "first_input_gru")
     gru = answer()
     if gru is None:
@@ -198,8 +203,8 @@ def _saturation_cases():
     classifier, _ = load_trained_classifier()
     x, _, _, _ = memory_task_batch(40, 25, seed=77)
     trace = classifier.gru.trace(x)
+    yield trace.r.astype(float), 0.25, 0.6  # asymmetric thresholds first: 1 - high != low
     yield trace.z.astype(float), 0.1, 0.9
-    yield trace.r.astype(float), 0.25, 0.6
     rng = np.random.default_rng(77)
     yield rng.beta(0.4, 0.4, size=(7, 11, 3)), 0.2, 0.7  # n, T and U all differ
 
