@@ -1,0 +1,87 @@
+"""The benchmark command keeps working (its numbers are measured by running it, not here)."""
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("benchmarks_run", ROOT / "benchmarks" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_flop_counts_are_the_products_of_a_pass(bench):
+    B, T, D, U = 3, 5, 4, 2
+    per_step = 2 * B * D * 3 * U + 2 * B * U * 3 * U  # x_t W and h_prev R
+    assert bench.forward_flops(B, T, D, U) == T * per_step
+    assert bench.step_flops(B, T, D, U) == 3 * T * per_step
+
+
+def test_interleaved_medians_runs_each_function(bench):
+    calls = {"a": 0, "b": 0}
+
+    def count(name):
+        def f():
+            calls[name] += 1
+
+        return f
+
+    medians, repeats = bench.interleaved_medians(
+        {"a": count("a"), "b": count("b")}, seconds=0.0, min_repeats=4
+    )
+    assert repeats == 4
+    assert calls == {"a": 1 + 1 + 4, "b": 1 + 1 + 4}  # warm-up, sizing round, repeats
+    assert set(medians) == {"a", "b"} and all(m >= 0 for m in medians.values())
+
+
+def test_the_keras_comparison_runs_on_a_small_size(bench, keras):
+    result = bench.compare_layer((2, 5, 3, 4), seconds=0.0, all_threads=True)
+    for kind in ("forward", "step"):
+        assert set(result[kind]) == {"keras", "fast", "readable", "fast, all threads"}
+        assert all(np.isfinite(t) and t > 0 for t in result[kind].values())
+
+
+def test_a_notebook_is_timed_with_its_kernel_peak_memory(bench, tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("import numpy as np\nbig = np.ones(50_000_000)"))
+    path = tmp_path / "99_test.ipynb"
+    nbformat.write(nb, path)
+    seconds, peak = bench.run_notebook(path)
+    assert seconds > 0
+    assert 0.4e9 < peak < 3e9  # the 400 MB array, not the benchmark process's memory
+
+
+def test_the_table_states_goals_and_verdicts(bench):
+    t = {"keras": 1.0, "fast": 0.5, "readable": 2.0}
+    layers = {bench.SIZES[0]: {"forward": dict(t), "step": dict(t, fast=2.0)}}
+    notebooks = {"00_x": (12.0, 0.2e9), "01_y": (70.0, 0.2e9)}
+    text = bench.table(layers, 1e11, notebooks, ("gru_lesson.x", 0.02), None, False)
+    lines = text.splitlines()
+    assert lines[0].startswith("| what |") and all(line.endswith("|") for line in lines)
+    forward = next(line for line in lines if line.startswith("| forward"))
+    step = next(line for line in lines if line.startswith("| training step"))
+    assert "| 0.50 |" in forward and "| yes |" in forward
+    assert "| 2.00 |" in step and "**no**" in step
+    assert "**no**" in next(line for line in lines if "01_y" in line)
+    assert "20 ms" in text
+
+
+def test_the_command_explains_itself():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "--quick" in out.stdout and "Keras" in out.stdout
