@@ -30,10 +30,10 @@ about as fast as Keras' own layer:
    are then one matrix product each, over time and batch together.
 7. **float32** when the weights are float32 (:meth:`GRU.from_keras` gives float32):
    half the memory traffic, twice the numbers per vector instruction.
-8. **One BLAS thread for the loop.** A step's product is small; waking a second
-   thread for it at every step costs more than it saves, and far more when the
-   other cores are busy (a shared machine, Binder). :func:`blas_threads` limits
-   the BLAS library NumPy uses, as TensorFlow sizes its own thread pool per op.
+8. **One BLAS thread.** A step's product is small; waking a second thread for it
+   at every step costs more than it saves, and far more when the other cores are
+   busy (a shared machine, Binder). :func:`blas_threads` limits the BLAS library
+   NumPy uses for the whole pass (TensorFlow, instead, sizes its work per op).
 
 Keras' GRU on a CPU (its default ``implementation=2``) does 2 and 7: at every step
 one product for the three input blocks and one for the three recurrent blocks,
