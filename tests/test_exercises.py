@@ -1,4 +1,4 @@
-"""The self-checking exercises of notebooks 01 to 03 (gru_lesson.exercises).
+"""The self-checking exercises of notebooks 01 to 04 (gru_lesson.exercises).
 
 For every exercise: the reference solution is correct, nbgrader's stub is "not
 attempted", and the classic wrong answers are wrong, with a message that names
@@ -23,11 +23,15 @@ from gru_lesson.exercises import (
     ex01,
     ex02,
     ex03,
+    ex04,
 )
 from gru_lesson.gru import GRU, sigmoid, split_gates
+from gru_lesson.handset import handset_gru
+from gru_lesson.tasks import A, B
+from gru_lesson.training import update_gate_memory
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = {"01": ex01, "02": ex02, "03": ex03}
+MODULES = {"01": ex01, "02": ex02, "03": ex03, "04": ex04}
 EXERCISES = {f"{m.__name__[-4:]}.{q}": getattr(m, q) for m in MODULES.values() for q in m.__all__}
 NAMES = list(EXERCISES)
 
@@ -512,6 +516,236 @@ def test_the_constant_gate_cases_have_no_other_path_back():
         assert np.abs(dh0).max() > 1e-2
 
 
+# ---------------------------------------------------- ex04.q1: which came first
+def test_the_label_cases_can_tell_first_from_last_and_see_padding():
+    """The oracle agrees with the task's labels, and the cases make the classic shortcuts fail."""
+    padded_at_start = 0
+    for _, x, y in ex04._label_cases():
+        assert np.array_equal(ex04.which_came_first(x), y)
+        is_ab = (x[:, :, A] + x[:, :, B]) > 0
+        t_last = x.shape[1] - 1 - is_ab[:, ::-1].argmax(axis=1)
+        last = x[np.arange(len(x)), t_last, A] == 1
+        assert 0.3 < np.mean(last == (y == 1)) < 0.7  # the last symbol is a coin toss
+        padded_at_start += int(np.sum(~x[:, 0].any(axis=-1)))
+    assert padded_at_start > 50
+
+
+def _first_symbol_by_argmax(x):
+    symbols = x.argmax(axis=-1)
+    return symbols[np.arange(len(x)), (symbols <= 1).argmax(axis=1)] == A
+
+
+def _last_ab(x):
+    is_ab = (x[:, :, A] + x[:, :, B]) > 0
+    return x[np.arange(len(x)), x.shape[1] - 1 - is_ab[:, ::-1].argmax(axis=1), A]
+
+
+LABEL_MISTAKES = [
+    (lambda x: 1 - ex04.which_came_first(x), "swapped"),
+    (_last_ab, "last A or B"),
+    (lambda x: x[:, :, A].sum(axis=1) > x[:, :, B].sum(axis=1), "how many A's and B's"),
+    (lambda x: x[:, :, A].sum(axis=1) >= x[:, :, B].sum(axis=1), "Counting cannot work"),
+    (lambda x: x[:, :, A].any(axis=1), "whether an A appears"),
+    (lambda x: x[:, 0, A], "step 0 only"),
+    (_first_symbol_by_argmax, "reads the padding as A"),
+    (lambda x: ex04.which_came_first(x)[:, None], "shape (200, 1)"),
+    (lambda x: x[:, :, A], "one per step"),
+    (lambda x: ex04.which_came_first(x)[:10], "shape (n,)"),
+    (lambda x: ex04.which_came_first(x) * 2.0, "other numbers"),
+    (lambda x: np.where(np.arange(len(x)) < 3, 1 - ex04.which_came_first(x), ex04.which_came_first(x)), "3 of your 200"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("answer, keyword", LABEL_MISTAKES)
+def test_label_mistakes_are_named(answer, keyword):
+    assert_wrong(ex04.q1, answer, keyword)
+
+
+def test_labels_of_any_type_are_accepted():
+    assert ex04.q1.diagnose(lambda x: ex04.which_came_first(x).astype(bool))[0] == CORRECT
+    assert ex04.q1.diagnose(lambda x: list(ex04.which_came_first(x)))[0] == CORRECT
+
+    def loop(x):  # a plain loop over steps, as a beginner writes it
+        labels = []
+        for sequence in x:
+            for step in sequence:
+                if step[A] == 1 or step[B] == 1:
+                    labels.append(int(step[A] == 1))
+                    break
+        return labels
+
+    assert ex04.q1.diagnose(loop)[0] == CORRECT
+
+
+# ------------------------------------------------ ex04.q2: the half-life bias
+def _half_life_biases():
+    return [ex04.bias_for_half_life(T) for T in ex04._HALF_LIVES]
+
+
+@pytest.mark.parametrize("T", [1, 7, 50, 400])
+def test_a_gru_with_the_half_life_bias_keeps_half_of_h0(T):
+    """Recomputed through a one-unit GRU: a zero candidate, z = sigmoid(b), h0 = 1."""
+    gru = handset_gru(bx_z=ex04.bias_for_half_life(T))
+    h_T = gru(np.zeros((1, T, 1)), initial_state=np.ones((1, 1)))[0, 0]
+    assert np.isclose(h_T, 0.5, rtol=1e-9)
+    assert np.isclose(update_gate_memory(ex04.bias_for_half_life(T), T), 0.5, rtol=1e-12)
+
+
+def test_a_half_life_of_one_step_is_keras_start():
+    """The notebook's question: T = 1 gives b = 0, the bias of a fresh Keras GRU."""
+    assert abs(ex04.bias_for_half_life(1)) < 1e-12
+
+
+HALF_LIFE_MISTAKES = [
+    (lambda T: 0.5 ** (1 / T), "gate's value z"),
+    (lambda T: np.log(0.5 ** (1 / T)), "log(z) is not"),
+    (lambda T: -np.log(0.5 ** (1 / T) / (1 - 0.5 ** (1 / T))), "sign error"),
+    (lambda T: np.log((1 - 0.5 ** (1 / T)) / 0.5 ** (1 / T)), "flipped convention"),
+    (lambda T: np.log(0.5**T / (1 - 0.5**T)), "Off by a power"),
+    (lambda T: np.log(0.5 ** (1 / (T + 1)) / (1 - 0.5 ** (1 / (T + 1)))), "Off by one step"),
+    (lambda T: np.log(T), "chrono start"),
+    (lambda T: np.log(np.exp(-1 / T) / (1 - np.exp(-1 / T))), "1/e"),
+    (lambda T: np.log2(0.5 ** (1 / T) / (1 - 0.5 ** (1 / T))), "natural logarithm"),
+    (lambda T: np.log10(0.5 ** (1 / T) / (1 - 0.5 ** (1 / T))), "natural logarithm"),
+    (lambda T: np.log(T / np.log(2) - 1), "not one half (too little"),
+    (lambda T: ex04.bias_for_half_life(T) + 0.1, "not one half (too much"),
+    (lambda T: np.log(0.5 ** (1 // T) / (1 - 0.5 ** (1 // T))), "ZeroDivisionError"),
+    (lambda T: np.inf, "integer division"),
+    (lambda T: str(ex04.bias_for_half_life(T)), "should return a number"),
+    (lambda T: [0.0, 1.0], "returned 2 numbers"),
+]
+
+
+@pytest.mark.parametrize("answer, keyword", HALF_LIFE_MISTAKES)
+def test_half_life_mistakes_are_named(answer, keyword):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert_wrong(ex04.q2, answer, keyword, expected=_half_life_biases())
+
+
+def test_any_correct_form_of_the_half_life_bias_is_accepted():
+    import math
+
+    for answer in [
+        lambda T: -np.log(2 ** (1 / T) - 1),
+        lambda T: math.log(1 / (2 ** (1 / T) - 1)),
+        lambda T: np.array([ex04.bias_for_half_life(T)]),
+    ]:
+        assert ex04.q2.diagnose(answer)[0] == CORRECT
+
+
+# ---------------------------------------------------- ex04.q3: the padding mask
+def test_the_mask_cases_are_keras_masking(keras):
+    """Each case's mask is what Keras' Masking(0.0) computes; the cases hold the traps."""
+    cases = list(ex04._mask_cases())
+    for _, x, mask in cases:
+        keras_mask = np.asarray(keras.layers.Masking(mask_value=0.0).compute_mask(x))
+        assert keras_mask.dtype == bool and np.array_equal(keras_mask, mask)
+    (_, post, post_mask), (_, pre, pre_mask), (_, real, real_mask) = cases
+    assert (~post_mask[:, -1]).sum() > 2 and (~pre_mask[:, 0]).sum() > 2  # padding on both sides
+    total = real.sum(axis=-1)
+    assert np.any(real_mask & (total == 0)) and np.any(real_mask & (total < 0))
+    assert np.any(real_mask & np.all(real <= 0, axis=-1))
+
+
+MASK_MISTAKES = [
+    (lambda x: ~np.any(x != 0, axis=-1), "inverted"),
+    (lambda x: x.sum(axis=-1) != 0, "add up to 0 counts"),
+    (lambda x: x.sum(axis=-1) > 0, "add up to 0 or less"),
+    (lambda x: np.any(x > 0, axis=-1), "all negative"),
+    (lambda x: x[..., 0] != 0, "first feature only"),
+    (lambda x: np.all(x != 0, axis=-1), "all() asks"),
+    (lambda x: np.arange(x.shape[1]) < np.any(x != 0, axis=-1).sum(axis=1, keepdims=True), "padding at the end only"),
+    (lambda x: x.argmax(axis=-1) != 0, "argmax"),
+    (lambda x: np.any(x != 0, axis=-1).astype(int), "as numbers (int64)"),
+    (lambda x: np.any(x != 0, axis=-1).astype(np.float32), "as numbers (float32)"),
+    (lambda x: np.any(x != 0, axis=1), "reduced over time"),
+    (lambda x: np.any(x != 0, axis=0), "reduced over the batch"),
+    (lambda x: np.any(x != 0, axis=-1).T, "transposed"),
+    (lambda x: x != 0, "tested each feature"),
+    (lambda x: np.abs(x).sum(axis=-1) > 1e-2, "wrong at 1 of"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("answer, keyword", MASK_MISTAKES)
+def test_mask_mistakes_are_named(answer, keyword):
+    assert_wrong(ex04.q3, answer, keyword)
+
+
+def test_any_correct_mask_is_accepted():
+    for answer in [
+        lambda x: x.any(axis=-1),  # the notebook's own line
+        lambda x: np.abs(x).sum(axis=-1) > 0,
+        lambda x: ~np.all(x == 0, axis=2),
+        lambda x: [list(row) for row in np.any(x != 0, axis=-1)],
+    ]:
+        assert ex04.q3.diagnose(answer)[0] == CORRECT
+
+
+# ------------------------------------------- ex04.q4: the loss of knowing nothing
+def _mean_bce(y, p):
+    y = np.asarray(y, dtype=float)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def test_the_chance_loss_is_the_best_constant_prediction(keras):
+    grid = np.linspace(1e-4, 1 - 1e-4, 20_001)
+    for y in ex04._chance_loss_cases():
+        best = ex04.chance_loss(y)
+        scanned = min(_mean_bce(y, p) for p in grid)
+        assert best <= scanned + 1e-12 and scanned - best < 1e-6
+        p = np.full((len(y), 1), np.mean(y), dtype=np.float32)
+        keras_loss = float(
+            keras.losses.binary_crossentropy(y[:, None].astype("float32"), p).numpy().mean()
+        )
+        assert np.isclose(keras_loss, best, rtol=0, atol=1e-5)  # Keras' loss, natural log
+
+
+def test_balanced_labels_give_log_2_and_the_cases_are_not_all_balanced():
+    """Section 1's claim, and the reason the check can tell log 2 from the answer."""
+    means = [np.mean(y) for y in ex04._chance_loss_cases()]
+    assert means[0] == 0.5 and np.isclose(ex04.chance_loss(ex04._chance_loss_cases()[0]), np.log(2))
+    assert sum(abs(m - 0.5) > 0.1 for m in means) >= 3  # log 2 is wrong on these
+    assert any(0 < y.min() and y.max() < 1 for y in ex04._chance_loss_cases())  # soft labels
+
+
+def _entropy(p):
+    return -p * np.log(p) - (1 - p) * np.log(1 - p)
+
+
+CHANCE_LOSS_MISTAKES = [
+    (lambda y: np.log(2), "balanced labels only"),
+    (lambda y: _entropy(np.mean(y)) / np.log(2), "in bits"),
+    (lambda y: -_entropy(np.mean(y)), "sign error"),
+    (lambda y: max(np.mean(y), 1 - np.mean(y)), "chance accuracy"),
+    (lambda y: min(np.mean(y), 1 - np.mean(y)), "error rate"),
+    (lambda y: np.mean(y), "best constant prediction p itself"),
+    (lambda y: np.mean(_entropy(np.clip(np.asarray(y, dtype=float), 1e-300, 1 - 1e-16))), "predicts every label exactly"),
+    (lambda y: np.var(y), "squared"),
+    (lambda y: _mean_bce(y, np.round(np.mean(y))), "strictly between 0 and 1"),
+    (lambda y: _mean_bce(y, 0.4), "higher than the best constant"),
+    (lambda y: 0.9 * _entropy(np.mean(y)), "lower than any constant"),
+    (lambda y: np.full(len(y), _entropy(np.mean(y))), "one, the mean loss"),
+    (lambda y: "0.69", "should return a number"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("answer, keyword", CHANCE_LOSS_MISTAKES)
+def test_chance_loss_mistakes_are_named(answer, keyword):
+    expected = [ex04.chance_loss(y) for y in ex04._chance_loss_cases()]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert_wrong(ex04.q4, answer, keyword, expected=expected)
+
+
+def test_the_check_gives_each_answer_a_copy():
+    def mutating(x):
+        labels = ex04.which_came_first(x)
+        x[:] = 0.0
+        return labels
+
+    assert ex04.q1.diagnose(mutating)[0] == CORRECT
+    assert all(x.any() for _, x, _ in ex04._label_cases())
+
+
 # ------------------------------------------ the notebooks' solutions are these
 def solution_cells(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
@@ -523,7 +757,12 @@ def solution_cells(path):
 
 @pytest.mark.parametrize(
     "notebook",
-    ["01_gru_from_scratch", "02_checking_against_keras", "03_backpropagation_through_time"],
+    [
+        "01_gru_from_scratch",
+        "02_checking_against_keras",
+        "03_backpropagation_through_time",
+        "04_training_a_classifier",
+    ],
 )
 def test_the_notebook_solutions_pass_their_checks(notebook):
     cells = dict(solution_cells(ROOT / "notebooks" / f"{notebook}.ipynb"))
@@ -531,6 +770,6 @@ def test_the_notebook_solutions_pass_their_checks(notebook):
     assert sorted(cells) == [f"ex{notebook[:2]}_{q}" for q in module.__all__]
     for grade_id, source in cells.items():
         exercise = getattr(module, grade_id.split("_")[1])
-        namespace = {"np": np}
+        namespace = {"np": np, "A": A, "B": B}  # what the notebooks import before their exercises
         exec(source, namespace)
         assert exercise.diagnose(namespace[exercise.name]) == (CORRECT, ""), grade_id

@@ -21,7 +21,7 @@ SCRIPT = ROOT / "scripts" / "make_student_edition.py"
 STUB = ["# YOUR CODE HERE", "raise NotImplementedError()"]
 CHECK = re.compile(r"\b(ex\d\d)\.(q\d+)\.check\(")
 # Notebooks held to the pattern (nbgrader exercise cells, slides); a new one joins when written.
-IN_THE_PATTERN = {"01", "02", "03", "05"}
+IN_THE_PATTERN = {"01", "02", "03", "04", "05"}
 
 spec = importlib.util.spec_from_file_location("make_student_edition", SCRIPT)
 edition = importlib.util.module_from_spec(spec)
