@@ -531,22 +531,29 @@ class _View:
         """Time ``n`` redraws caused by setting a slider: ``dict(median_ms, p90_ms, ...)``.
 
         Each time runs from the slider's new value to the new PNG bytes in the image.
+        The slider is put back where it was afterwards.
         """
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
         slider, values = self._benchmark_slider()
         if slider.value == values[0]:  # every set must change the value
             values = values[1:] + values[:1]
+        original = slider.value
         times = []
-        for i in range(warmup + n):
-            before = self.image.value
-            start = time.perf_counter()
-            slider.value = values[i % len(values)]
-            seconds = time.perf_counter() - start
-            if self.image.value == before:
-                raise RuntimeError("setting the slider did not redraw the image")
-            if i >= warmup:
-                times.append(seconds * 1e3)
+        try:
+            for i in range(warmup + n):
+                before = self.image.value
+                start = time.perf_counter()
+                slider.value = values[i % len(values)]
+                seconds = time.perf_counter() - start
+                if self.image.value == before:
+                    raise RuntimeError(
+                        f"setting the slider did not redraw the image ({self.message_text})"
+                    )
+                if i >= warmup:
+                    times.append(seconds * 1e3)
+        finally:
+            slider.value = original  # leave the view as the reader left it
         times.sort()
         return {
             "median_ms": statistics.median(times),

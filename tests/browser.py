@@ -111,7 +111,9 @@ def voila(notebook: Path):
         sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
         "--Voila.ip=127.0.0.1",
     ]  # fmt: skip
-    with _server(cmd, notebook.parent, f"http://127.0.0.1:{port}/api/status") as _:
+    # Voila's own server has no /api/status (it redirects to a missing file), and its page
+    # starts a kernel and runs the notebook: a static file of its own says it is up.
+    with _server(cmd, notebook.parent, f"http://127.0.0.1:{port}/voila/static/voila.js") as _:
         yield f"http://127.0.0.1:{port}/"
 
 

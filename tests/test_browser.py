@@ -72,3 +72,83 @@ def test_an_error_in_a_cell_is_seen(lab, chromium):
         assert any("ZeroDivisionError" in e for e in errors), errors
     finally:
         page.close()
+
+
+# ------------------------------------------------------------ notebook 05's widgets
+EXPLORER = "05_gate_explorer.ipynb"
+
+# The first slider on the page, its output area's image, and that image's source.
+FIRST_SLIDER_IMAGE_JS = """() => {
+    const handle = document.querySelector('.widget-slider .noUi-handle');
+    const area = handle && (handle.closest('.jp-OutputArea-output') || document.body);
+    const image = area && area.querySelector('img');
+    return image ? image.src : null;
+}"""
+
+
+def move_first_slider(page, timeout_ms=60_000):
+    """Focus the first slider's handle, press ArrowRight; return the image source before and after."""
+    page.wait_for_function(f"() => Boolean(({FIRST_SLIDER_IMAGE_JS})())", timeout=timeout_ms)
+    before = page.evaluate(FIRST_SLIDER_IMAGE_JS)
+    readout = page.locator(".widget-slider .widget-readout").first.inner_text()
+    handle = page.locator(".widget-slider .noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        f"(before) => {{ const src = ({FIRST_SLIDER_IMAGE_JS})(); return src && src !== before; }}",
+        arg=before,
+        timeout=timeout_ms,
+    )
+    after = page.evaluate(FIRST_SLIDER_IMAGE_JS)
+    moved = page.locator(".widget-slider .widget-readout").first.inner_text()
+    return before, after, readout, moved
+
+
+def page_problems(page):
+    """What a reader would see as broken: error outputs, failed widgets, Voila's cell errors."""
+    problems = browser.cell_errors(page)
+    text = page.inner_text("body")
+    for words in ("Error displaying widget", "There was an error when executing", "Traceback"):
+        if words in text:
+            problems.append(words)
+    return problems
+
+
+@pytest.mark.skipif(EXPLORER not in NOTEBOOKS, reason="notebook 05 is not written yet")
+def test_a_slider_redraws_the_explorer_in_jupyterlab(lab, chromium):
+    base_url, token, _ = lab
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        browser.open_notebook(page, base_url, token, EXPLORER)
+        browser.run_all_cells(page)
+        assert page_problems(page) == []
+        assert page.locator(".widget-slider").count() >= 5  # the three views rendered
+        before, after, readout, moved = move_first_slider(page)
+        assert after != before and moved != readout
+        page.locator(".widget-slider").first.scroll_into_view_if_needed()
+        shot = browser.screenshot(page, "jupyterlab_05_slider_moved.png")
+        assert shot.stat().st_size > 10_000
+    finally:
+        page.close()
+
+
+@pytest.mark.skipif(EXPLORER not in NOTEBOOKS, reason="notebook 05 is not written yet")
+def test_the_explorer_as_a_voila_app(tmp_path, chromium):
+    root = browser.copy_notebooks(tmp_path)
+    with browser.voila(root / "notebooks" / EXPLORER) as url:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            page.goto(url, timeout=180_000)
+            page.wait_for_selector(".widget-slider .noUi-handle", timeout=180_000)
+            page.wait_for_function(
+                "() => document.querySelectorAll('.widget-slider').length >= 5", timeout=180_000
+            )
+            assert page_problems(page) == []
+            assert "GateExplorer(classifier)" not in page.inner_text("body")  # no code shown
+            before, after, readout, moved = move_first_slider(page)
+            assert after != before and moved != readout
+            shot = browser.screenshot(page, "voila_05_gate_explorer.png")
+            assert shot.stat().st_size > 10_000
+        finally:
+            page.close()

@@ -360,7 +360,9 @@ def test_static_figures(classifier):
 
 # ------------------------------------------------------------------------- speed
 def test_a_redraw_takes_under_100_ms_median(gate_explorer):
+    gate_explorer.step.value = 17
     timing = gate_explorer.measure_redraw(n=30)
+    assert gate_explorer.step.value == 17 and gate_explorer.figure.data()["step"] == 17
     assert timing["n"] == 30 and timing["min_ms"] <= timing["median_ms"] <= timing["p90_ms"]
     assert timing["median_ms"] < 100, timing
 
