@@ -5,9 +5,11 @@ readable versions: one line per equation. This module computes the very same
 numbers (to rounding) with the tricks libraries use, so that a NumPy GRU runs
 about as fast as Keras' own layer:
 
-1. **One matrix product for every input projection.** ``x_t W`` does not depend
-   on the state, so all time steps are projected at once, ``(T*B, D) @ (D, 3U)``,
-   before the loop. Only ``h_prev R`` has to wait for the previous step.
+1. **Input projections out of the recurrence.** ``x_t W`` does not depend on the
+   state, so many steps are projected in one product, ``(steps*B, D) @ (D, 3U)``;
+   only ``h_prev R`` has to wait for the previous step. (All ``T`` steps at once
+   is the textbook form; a block of steps that stays in the cache is faster once
+   ``T*B`` is large.)
 2. **Fused gate products.** ``h_prev @ R`` computes ``[h R_z | h R_r | h R_h]``
    in one call, and the z and r gates go through one sigmoid on a ``(B, 2U)``
    block.
@@ -154,6 +156,7 @@ def blas_threads(n=1):
 # The backward pass computes its coefficients for blocks of about this many numbers
 # per array (a (steps, batch, units) block): small enough for a core's cache.
 _BLOCK_ELEMENTS = 1 << 15
+_BLOCK_ELEMENTS_FORWARD = 1 << 17  # the forward pass's input projections, (steps, batch, 3U)
 
 
 def _check_gru(gru):
@@ -186,10 +189,13 @@ def _forward(gru, x, initial_state, mask, keep):
         b += gru.bx
     if gru.bh is not None:
         b[: 2 * U] += gru.bh[: 2 * U]
-    # 1. Every input projection in one product, time-major: xp[t] is step t's (B, 3U) block.
+    # 1. The input projections of a block of steps in one product, time-major: xp[k] is
+    # the (B, 3U) block of step start + k. (All steps at once would need a (T, B, 3U)
+    # array; a block that stays in the cache is faster when T * B is large.)
     x_tm = np.ascontiguousarray(_time_major(x)).reshape(T * B, D)
-    xp = (x_tm @ (gru.W * half)).reshape(T, B, 3 * U)
-    xp += b * half
+    W_s, b_s = gru.W * half, b * half
+    block = max(1, _BLOCK_ELEMENTS_FORWARD // (B * 3 * U))
+    xp_buf = np.empty((min(block, T) * B, 3 * U), dtype)
     if gru.reset_after:
         R_s = gru.R * half  # [R_z/2 | R_r/2 | R_h]: one product for all three gates
         bh_h = None if gru.bh is None else gru.bh[2 * U :]
@@ -212,10 +218,15 @@ def _forward(gru, x, initial_state, mask, keep):
     q = None if gru.reset_after else np.empty((B, U), dtype)
 
     for t in range(T):
+        if t % block == 0:  # the next block's input projections, in one product
+            stop = min(T, t + block)
+            xp = np.matmul(x_tm[t * B : stop * B], W_s, out=xp_buf[: (stop - t) * B])
+            xp += b_s
+            xp = xp.reshape(stop - t, B, 3 * U)
         h_prev, h = h_ext[t], h_ext[t + 1]
         zr = zr_all[t] if keep else zr_buf
         h_tilde = h_tilde_all[t] if keep else h_tilde_buf
-        xp_t = xp[t]
+        xp_t = xp[t % block]
         # 2. z and r: one product, one tanh on the (B, 2U) block.
         if gru.reset_after:
             np.matmul(h_prev, R_s, out=hR)

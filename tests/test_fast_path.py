@@ -98,17 +98,24 @@ def test_fast_trace_and_gradients_equal_the_readable_ones(rng, options, mask_kin
 @pytest.mark.parametrize("mask_kind", ["none", "random"])
 @pytest.mark.parametrize("reset_after", [True, False])
 def test_blocks_of_steps_change_nothing(rng, monkeypatch, reset_after, mask_kind, steps_per_block):
-    """The backward pass works through blocks of steps; the blocks' edges must not show."""
+    """Both passes work through blocks of steps; the blocks' edges must not show."""
     from gru_lesson import fast
 
     monkeypatch.setattr(fast, "_BLOCK_ELEMENTS", steps_per_block * B * U)
+    monkeypatch.setattr(fast, "_BLOCK_ELEMENTS_FORWARD", steps_per_block * B * 3 * U)
     gru = random_gru(rng, reset_after=reset_after, return_sequences=True)
     x = rng.normal(size=(B, T, D))
     h0 = rng.normal(size=(B, U))
     mask = random_mask(rng, mask_kind)
     dh_seq = rng.normal(size=(B, T, U))
-    expected = gru_backward(gru, x, gru.trace(x, initial_state=h0, mask=mask), dh_seq)
-    grads = fast_backward(gru, x, fast_trace(gru, x, initial_state=h0, mask=mask), dh_seq)
+    readable = gru.trace(x, initial_state=h0, mask=mask)
+    fast = fast_trace(gru, x, initial_state=h0, mask=mask)
+    for name in ("z", "r", "h_tilde", "h"):
+        assert_close(f"trace.{name}", getattr(fast, name), getattr(readable, name), 1e-12)
+    output = fast_forward(gru, x, initial_state=h0, mask=mask)
+    assert_close("output", output, gru(x, initial_state=h0, mask=mask), 1e-12)
+    expected = gru_backward(gru, x, readable, dh_seq)
+    grads = fast_backward(gru, x, fast, dh_seq)
     for name in expected:
         assert_close(f"d{name}", grads[name], expected[name], 1e-12)
 
