@@ -389,7 +389,7 @@ def gradient_by_distance(
     steps=60,
     batch=32,
     seeds=(0, 1, 2, 3, 4),
-    bias_z=0.0,
+    update_gate_bias=0.0,
     reset_after=True,
 ):
     """How much of the gradient reaches step t, by its distance to the loss, at initialization.
@@ -398,7 +398,7 @@ def gradient_by_distance(
     for a plain tanh RNN) reads ``steps`` random inputs; the loss is a random projection
     of the *last* state only. Returns an array ``ratio`` of length ``steps`` where
     ``ratio[k]`` is ``||dL/dh|| k steps before the end / ||dL/dh|| at the end``, averaged
-    over the batch and over one fresh layer per seed. ``bias_z`` sets the update gate's
+    over the batch and over one fresh layer per seed. ``update_gate_bias`` sets the update gate's
     input bias ``bx_z`` (GRU only): the larger, the closer ``z`` is to 1 and the more of
     ``h_prev`` each step keeps.
     """
@@ -416,8 +416,10 @@ def gradient_by_distance(
         raise ValueError("seeds must name at least one seed")
     if kind not in ("gru", "tanh"):
         raise ValueError(f"kind must be 'gru' or 'tanh', got {kind!r}")
-    if kind == "tanh" and bias_z:
-        raise ValueError("bias_z is the GRU's update-gate bias; a tanh RNN has no update gate")
+    if kind == "tanh" and update_gate_bias:
+        raise ValueError(
+            "update_gate_bias is the GRU's update-gate bias; a tanh RNN has no update gate"
+        )
     ratios = []
     for seed in seeds:
         rng = np.random.default_rng(seed)
@@ -426,7 +428,7 @@ def gradient_by_distance(
         dh_seq[:, -1] = rng.normal(size=(batch, units))  # L = sum(G * h_T)
         if kind == "gru":
             model = GRU.initialize(input_dim, units, seed=seed, reset_after=reset_after)
-            model.bx[:units] = bias_z
+            model.bx[:units] = update_gate_bias
             dh = gru_backward(model, x, model.trace(x), dh_seq)["h"]
         else:
             model = TanhRNN.initialize(input_dim, units, seed=seed)

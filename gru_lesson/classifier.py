@@ -80,11 +80,11 @@ class GRUClassifier:
         seed=None,
         dtype=np.float64,
         go_backwards=False,
-        bias_z=0.0,
+        update_gate_bias=0.0,
     ):
         """Fresh weights, drawn the way Keras draws them (GRU as Keras, Dense Glorot-uniform, zero bias).
 
-        ``bias_z`` sets the update gate's input bias ``bx_z`` (Keras' default is 0): a
+        ``update_gate_bias`` sets the update gate's input bias ``bx_z`` (Keras' default is 0): a
         positive value makes ``z`` start close to 1, so that the state, and the gradient,
         survive more steps (notebook 03 shows what it does).
         """
@@ -100,10 +100,12 @@ class GRUClassifier:
             dtype=dtype,
             go_backwards=go_backwards,
         )
-        if bias_z:
+        if update_gate_bias:
             if not use_bias:
-                raise ValueError(f"bias_z={bias_z!r} needs a bias: use_bias is False")
-            gru.bx[:units] = bias_z
+                raise ValueError(
+                    f"update_gate_bias={update_gate_bias!r} needs a bias: use_bias is False"
+                )
+            gru.bx[:units] = update_gate_bias
         rng = np.random.default_rng(None if seed is None else seed + 1)
         limit = np.sqrt(6.0 / (units + 1))
         V = rng.uniform(-limit, limit, size=(units, 1))

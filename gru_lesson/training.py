@@ -19,7 +19,7 @@ makes that ``sigmoid(b)**k``. *Chrono initialization* (Tallec and Ollivier,
 ``[1, T_max - 1]``, so the units start with memory spans spread from about
 2 to ``T_max`` steps (:func:`chrono_bias`). The LSTM has Keras'
 ``unit_forget_bias=True`` for the same reason; the GRU has no such switch,
-so :func:`set_update_bias` writes the bias into the layer.
+so :func:`set_update_gate_bias` writes the bias into the layer.
 
 Shipped results
 ---------------
@@ -63,7 +63,7 @@ __all__ = [
     "run_masking_experiment",
     "run_sweep",
     "save_results",
-    "set_update_bias",
+    "set_update_gate_bias",
     "summarize",
     "train",
     "update_gate_memory",
@@ -108,7 +108,7 @@ CONFIG = TrainingConfig()
 MODELS = {
     "simple_rnn": {"kind": "simple_rnn"},
     "gru": {"kind": "gru"},
-    "gru_chrono": {"kind": "gru", "update_bias": "chrono"},
+    "gru_chrono": {"kind": "gru", "update_gate_bias": "chrono"},
 }
 
 #: The full sweep, computed once by ``scripts/sweep_lengths.py``.
@@ -123,7 +123,7 @@ QUICK_SWEEP = {"lengths": (SHOWCASE_T,), "seeds": (0,), "models": ("simple_rnn",
 #: The update-gate bias experiment: one GRU, several starting biases, at two lengths.
 UPDATE_BIAS_EXPERIMENT = {
     "lengths": (SHOWCASE_T, 100),
-    "update_biases": (0.0, 1.0, 2.0, 3.0, 4.0, "chrono"),
+    "update_gate_biases": (0.0, 1.0, 2.0, 3.0, 4.0, "chrono"),
     "seeds": (0, 1, 2),
 }
 
@@ -158,7 +158,7 @@ def chrono_bias(units, T_max, *, seed):
     return np.log(rng.uniform(1.0, T_max - 1.0, size=units))
 
 
-def set_update_bias(layer, bias):
+def set_update_gate_bias(layer, bias):
     """Write ``bias`` (a number or one value per unit) into a built Keras GRU's update gate.
 
     The input-side bias row gets it (``bx_z``, Keras ``bias[0][:units]``); the
@@ -187,16 +187,18 @@ def set_update_bias(layer, bias):
 
 
 # ----------------------------------------------------------------- the models
-def _resolve_update_bias(update_bias, units, T, seed):
-    if update_bias is None:
+def _resolve_update_gate_bias(update_gate_bias, units, T, seed):
+    if update_gate_bias is None:
         return None
-    if isinstance(update_bias, str):
-        if update_bias != "chrono":
-            raise ValueError(f"update_bias must be None, a number or 'chrono', got {update_bias!r}")
+    if isinstance(update_gate_bias, str):
+        if update_gate_bias != "chrono":
+            raise ValueError(
+                f"update_gate_bias must be None, a number or 'chrono', got {update_gate_bias!r}"
+            )
         if T is None:
-            raise ValueError("update_bias='chrono' needs the sequence length T")
+            raise ValueError("update_gate_bias='chrono' needs the sequence length T")
         return chrono_bias(units, T, seed=seed)
-    return update_bias
+    return update_gate_bias
 
 
 def build_classifier(
@@ -205,7 +207,7 @@ def build_classifier(
     T,
     D,
     units=CONFIG.units,
-    update_bias=None,
+    update_gate_bias=None,
     mask=False,
     seed=0,
     learning_rate=CONFIG.learning_rate,
@@ -214,7 +216,7 @@ def build_classifier(
     """A compiled Keras classifier ``[Masking] -> GRU or SimpleRNN -> Dense(1, sigmoid)``.
 
     ``kind`` is ``"gru"`` or ``"simple_rnn"``. ``T`` may be ``None`` for
-    sequences of any length. ``update_bias`` (GRU only): ``None`` for Keras'
+    sequences of any length. ``update_gate_bias`` (GRU only): ``None`` for Keras'
     zeros, a number, one number per unit, or ``"chrono"`` (:func:`chrono_bias`
     with ``T_max = T``). ``mask=True`` puts ``Masking(0.0)`` first so all-zero
     steps (padding) are skipped. ``seed`` fixes the starting weights.
@@ -223,8 +225,8 @@ def build_classifier(
 
     if kind not in ("gru", "simple_rnn"):
         raise ValueError(f"kind must be 'gru' or 'simple_rnn', got {kind!r}")
-    if kind == "simple_rnn" and update_bias is not None:
-        raise ValueError("a SimpleRNN has no update gate: update_bias must be None")
+    if kind == "simple_rnn" and update_gate_bias is not None:
+        raise ValueError("a SimpleRNN has no update gate: update_gate_bias must be None")
     for name, value in (("D", D), ("units", units)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -239,9 +241,9 @@ def build_classifier(
         layers.append(keras.layers.Masking(0.0, name="masking"))
     layers += [rnn, keras.layers.Dense(1, activation="sigmoid", name="output")]
     model = keras.Sequential(layers, name=f"{kind}_classifier")
-    bias = _resolve_update_bias(update_bias, units, T, seed)
+    bias = _resolve_update_gate_bias(update_gate_bias, units, T, seed)
     if bias is not None:
-        set_update_bias(rnn, bias)
+        set_update_gate_bias(rnn, bias)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
         loss="binary_crossentropy",
@@ -326,21 +328,23 @@ def memory_task_data(T, seed, config=CONFIG, **task_options):
     return x, y, x_val, y_val
 
 
-def run_experiment(model, T, seed, *, config=CONFIG, update_bias="default", return_model=False):
+def run_experiment(
+    model, T, seed, *, config=CONFIG, update_gate_bias="default", return_model=False
+):
     """Train one model (a name of :data:`MODELS`) at length ``T`` with ``seed``.
 
-    ``update_bias`` overrides the model's (for the update-gate bias experiment).
-    Returns a row: ``{"model", "T", "seed", "update_bias", "val_accuracy"`` (after
+    ``update_gate_bias`` overrides the model's (for the update-gate bias experiment).
+    Returns a row: ``{"model", "T", "seed", "update_gate_bias", "val_accuracy"`` (after
     the last epoch run), ``"epochs"`` (run), ``"seconds", "val_curve"}``; with
     ``return_model=True`` the pair ``(row, keras_model)``.
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {list(MODELS)}, got {model!r}")
     options = dict(MODELS[model])
-    if update_bias != "default":
+    if update_gate_bias != "default":
         if options["kind"] != "gru":
             raise ValueError(f"{model} has no update gate")
-        options["update_bias"] = update_bias
+        options["update_gate_bias"] = update_gate_bias
     x, y, x_val, y_val = memory_task_data(T, seed, config)
     keras_model = build_classifier(
         T=T,
@@ -362,12 +366,12 @@ def run_experiment(model, T, seed, *, config=CONFIG, update_bias="default", retu
         seed=seed,
         target=config.target,
     )
-    bias = options.get("update_bias")
+    bias = options.get("update_gate_bias")
     row = {
         "model": model,
         "T": int(T),
         "seed": int(seed),
-        "update_bias": bias if (bias is None or isinstance(bias, str)) else float(bias),
+        "update_gate_bias": bias if (bias is None or isinstance(bias, str)) else float(bias),
         "val_accuracy": history["val_accuracy"][-1],
         "epochs": len(history["val_accuracy"]),
         "seconds": round(history["seconds"], 2),
@@ -455,7 +459,7 @@ def summarize(rows, key="model"):
     """``{name: {T: (mean, min, max) of val_accuracy}}`` over seeds, for rows of a sweep."""
     table = {}
     for row in rows:
-        name = row[key] if key != "update_bias" else str(row["update_bias"])
+        name = row[key] if key != "update_gate_bias" else str(row["update_gate_bias"])
         table.setdefault(name, {}).setdefault(row["T"], []).append(row["val_accuracy"])
     return {
         name: {
@@ -486,7 +490,7 @@ def save_results(name, rows, *, experiment, config=CONFIG, directory=None, **met
 
 
 def load_results(name, directory=None):
-    """The shipped results ``name`` (``"length_sweep"`` or ``"update_bias"``): the dict
+    """The shipped results ``name`` (``"length_sweep"`` or ``"update_gate_bias"``): the dict
     :func:`save_results` wrote, with ``"config"`` turned back into a :class:`TrainingConfig`."""
     directory = Path(directory) if directory is not None else DATA_DIR
     path = directory / f"{name}.json"

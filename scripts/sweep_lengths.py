@@ -5,7 +5,7 @@
     .venv/bin/python scripts/sweep_lengths.py --only bias
     .venv/bin/python scripts/sweep_lengths.py --only sweep --resume   # add seeds or lengths
 
-The full run writes gru_lesson/data/length_sweep.json and gru_lesson/data/update_bias.json
+The full run writes gru_lesson/data/length_sweep.json and gru_lesson/data/update_gate_bias.json
 (a quick run writes to a temporary folder unless --out is given). Every run is seeded and
 deterministic, so running this again on the same machine rewrites the same numbers.
 """
@@ -57,26 +57,26 @@ def length_sweep(spec, out, resume):
         print(f"{model:<11s}", "  ".join(f"T={T}: {m:.3f}" for T, (m, _, _) in by_T.items()))
 
 
-def update_bias(spec, out):
+def update_gate_bias(spec, out):
     rows = []
     for T in spec["lengths"]:
-        for bias in spec["update_biases"]:
+        for bias in spec["update_gate_biases"]:
             for seed in spec["seeds"]:
-                row = run_experiment("gru", T, seed, update_bias=bias)
+                row = run_experiment("gru", T, seed, update_gate_bias=bias)
                 rows.append(row)
                 print(
-                    f"T={T:<4d} update_bias={bias!s:<7s} seed={seed}"
+                    f"T={T:<4d} update_gate_bias={bias!s:<7s} seed={seed}"
                     f"  val_accuracy={row['val_accuracy']:.3f}"
                     f"  epochs={row['epochs']:<3d} {row['seconds']:.1f} s",
                     flush=True,
                 )
     path = save_results(
-        "update_bias",
+        "update_gate_bias",
         rows,
         experiment="A GRU at one length, trained from different update-gate biases",
         directory=out,
         lengths=list(spec["lengths"]),
-        update_biases=[b if isinstance(b, str) else float(b) for b in spec["update_biases"]],
+        update_gate_biases=[b if isinstance(b, str) else float(b) for b in spec["update_gate_biases"]],
         seeds=list(spec["seeds"]),
     )
     print(f"wrote {path}")
@@ -104,14 +104,14 @@ def main():
     bias_spec = dict(UPDATE_BIAS_EXPERIMENT)
     if args.quick:
         bias_spec.update(
-            lengths=(bias_spec["lengths"][0],), update_biases=(0.0, "chrono"), seeds=(0,)
+            lengths=(bias_spec["lengths"][0],), update_gate_biases=(0.0, "chrono"), seeds=(0,)
         )
     print(f"config: {CONFIG}")
     start = time.perf_counter()
     if args.only in (None, "sweep"):
         length_sweep(sweep_spec, out, args.resume)
     if args.only in (None, "bias"):
-        update_bias(bias_spec, out)
+        update_gate_bias(bias_spec, out)
     print(f"done in {time.perf_counter() - start:.0f} s")
 
 

@@ -208,7 +208,7 @@ def test_bad_input_is_refused_clearly():
 # ---------------------------------------------------------------- vanishing gradients
 def test_gradient_by_distance_claims_of_notebook_03():
     tanh = gradient_by_distance("tanh")
-    gru = {b: gradient_by_distance("gru", bias_z=b) for b in (0, 1, 2, 3)}
+    gru = {b: gradient_by_distance("gru", update_gate_bias=b) for b in (0, 1, 2, 3)}
     assert tanh[0] == gru[0][0] == 1.0
     for curve in (tanh, *gru.values()):
         assert np.all(np.diff(curve) < 0), "the gradient shrinks with every step back"
@@ -226,4 +226,4 @@ def test_gradient_by_distance_refuses_nonsense():
     with pytest.raises(ValueError, match="kind"):
         gradient_by_distance("lstm")
     with pytest.raises(ValueError, match="no update gate"):
-        gradient_by_distance("tanh", bias_z=2.0)
+        gradient_by_distance("tanh", update_gate_bias=2.0)

@@ -155,12 +155,12 @@ def test_notebook_03_training_claims():
     x, y = first_sign_task(512, 20, seed=0)
     x_val, y_val = first_sign_task(256, 20, seed=1)
     final = {}
-    for bias_z in (0.0, 2.0):
-        model = GRUClassifier.initialize(1, 8, seed=0, bias_z=bias_z)
+    for update_gate_bias in (0.0, 2.0):
+        model = GRUClassifier.initialize(1, 8, seed=0, update_gate_bias=update_gate_bias)
         history = model.fit(
             x, y, epochs=30, batch_size=32, validation_data=(x_val, y_val), progress="off"
         )
-        final[bias_z] = history["val_accuracy"][-1]
+        final[update_gate_bias] = history["val_accuracy"][-1]
     assert final[0.0] < 0.65
     assert final[2.0] >= 0.95
 
@@ -192,8 +192,8 @@ def test_fit_checks_its_input():
         model.fit(x, np.zeros(4), progress="bar")
     with pytest.raises(ValueError, match="features"):
         model.predict_proba(np.zeros((4, 5, 3)))
-    with pytest.raises(ValueError, match="bias_z"):
-        GRUClassifier.initialize(2, 3, use_bias=False, bias_z=1.0)
+    with pytest.raises(ValueError, match="update_gate_bias"):
+        GRUClassifier.initialize(2, 3, use_bias=False, update_gate_bias=1.0)
 
 
 def test_progress_line_modes(capsys):

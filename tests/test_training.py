@@ -21,7 +21,7 @@ from gru_lesson.training import (
     memory_task_data,
     run_experiment,
     run_masking_experiment,
-    set_update_bias,
+    set_update_gate_bias,
     summarize,
     update_gate_memory,
 )
@@ -83,34 +83,34 @@ def test_shipped_length_sweep_supports_the_notebooks_claims():
     assert table["gru"][10][0] >= GRU_CLAIM
 
 
-def test_shipped_update_bias_results():
-    results = load_results("update_bias")
+def test_shipped_update_gate_bias_results():
+    results = load_results("update_gate_bias")
     rows = results["rows"]
     assert {r["T"] for r in rows} == set(UPDATE_BIAS_EXPERIMENT["lengths"])
     by = {}
     for r in rows:
-        by.setdefault((r["T"], str(r["update_bias"])), []).append(r["val_accuracy"])
+        by.setdefault((r["T"], str(r["update_gate_bias"])), []).append(r["val_accuracy"])
     T = SHOWCASE_T
     assert max(by[(T, "0.0")]) <= CHANCE_CLAIM  # Keras' zero bias: nothing learned
     assert min(by[(T, "chrono")]) >= GRU_CLAIM
 
 
 # ------------------------------------------------------------------- Keras
-def test_set_update_bias_writes_the_update_gate_only(keras):
+def test_set_update_gate_bias_writes_the_update_gate_only(keras):
     model = build_classifier("gru", T=7, D=4, units=5, seed=0)
     layer = model.get_layer("gru")
     before = layer.get_weights()[2].copy()
-    set_update_bias(layer, np.arange(5.0))
+    set_update_gate_bias(layer, np.arange(5.0))
     after = layer.get_weights()[2]
     assert np.array_equal(after[0, :5], np.arange(5.0))
     assert np.array_equal(after[1, :5], np.zeros(5))
     assert np.array_equal(after[:, 5:], before[:, 5:])
     with pytest.raises(ValueError, match="shape"):
-        set_update_bias(layer, np.zeros(3))
-    model = build_classifier("gru", T=30, D=4, units=5, seed=2, update_bias="chrono")
+        set_update_gate_bias(layer, np.zeros(3))
+    model = build_classifier("gru", T=30, D=4, units=5, seed=2, update_gate_bias="chrono")
     assert np.allclose(model.get_layer("gru").get_weights()[2][0, :5], chrono_bias(5, 30, seed=2))
     with pytest.raises(ValueError, match="no update gate"):
-        build_classifier("simple_rnn", T=5, D=4, update_bias=1.0)
+        build_classifier("simple_rnn", T=5, D=4, update_gate_bias=1.0)
     with pytest.raises(ValueError, match="kind"):
         build_classifier("lstm", T=5, D=4)
 
@@ -191,7 +191,7 @@ def test_numpy_twin_of_a_masked_layer_with_random_weights(keras, rng):
 
 
 def test_weights_round_trip_between_keras_and_numpy(keras):
-    model = build_classifier("gru", T=None, D=4, units=8, seed=3, update_bias=1.5)
+    model = build_classifier("gru", T=None, D=4, units=8, seed=3, update_gate_bias=1.5)
     x, _ = make_memory_task(30, 20, seed=2)
     numpy_model = GRUClassifier.from_keras(model)
     p_keras = np.asarray(model(x))[:, 0]
