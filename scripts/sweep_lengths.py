@@ -76,7 +76,9 @@ def update_gate_bias(spec, out):
         experiment="A GRU at one length, trained from different update-gate biases",
         directory=out,
         lengths=list(spec["lengths"]),
-        update_gate_biases=[b if isinstance(b, str) else float(b) for b in spec["update_gate_biases"]],
+        update_gate_biases=[
+            b if isinstance(b, str) else float(b) for b in spec["update_gate_biases"]
+        ],
         seeds=list(spec["seeds"]),
     )
     print(f"wrote {path}")
