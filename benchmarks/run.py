@@ -1,6 +1,6 @@
 """How fast is the course's NumPy GRU next to Keras', and how fast does the course run?
 
-    .venv/bin/python benchmarks/run.py            # everything (about 10 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py            # everything (about 4 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py --quick    # the three smaller sizes, fewer repeats, no notebooks
     .venv/bin/python benchmarks/run.py --suite    # also time the whole test suite
 
@@ -331,7 +331,7 @@ def time_suite():
 
 # ---------------------------------------------------------------------------- the table
 def ms(seconds):
-    return f"{seconds * 1e3:.3g} ms" if seconds < 10 else f"{seconds:.1f} s"
+    return f"{seconds * 1e3:.3g} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def met(ok):
