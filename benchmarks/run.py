@@ -93,34 +93,16 @@ def machine():
 
 
 def blas_description():
-    """Which BLAS NumPy runs on, its kernel and thread count (threadpoolctl if installed)."""
-    try:
-        from threadpoolctl import threadpool_info
+    """Which BLAS NumPy runs on, its kernel and thread count (from threadpoolctl)."""
+    from threadpoolctl import threadpool_info
 
-        for i in threadpool_info():
-            if i.get("user_api") == "blas":
-                return (
-                    f"{i.get('internal_api')} {i.get('version')}, kernel "
-                    f"{i.get('architecture')}, {i.get('num_threads')} threads"
-                )
-    except ImportError:
-        pass
-    import ctypes
-    import glob
-
-    here = os.path.dirname(np.__file__)
-    paths = glob.glob(os.path.join(os.path.dirname(here), "numpy.libs", "libscipy_openblas*"))
-    paths += glob.glob(os.path.join(here, ".dylibs", "libscipy_openblas*"))
-    for path in paths:
-        lib = ctypes.CDLL(path)
-        for prefix, suffix in (("scipy_", "64_"), ("scipy_", ""), ("", "")):
-            names = [f"{prefix}openblas_get_{what}{suffix}" for what in ("config", "corename")]
-            if all(hasattr(lib, n) for n in names):
-                config, corename = (getattr(lib, n) for n in names)
-                config.restype = corename.restype = ctypes.c_char_p
-                threads = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}")()
-                return f"{config().decode()}, kernel {corename().decode()}, {threads} threads"
-    return "not found (install threadpoolctl to see it)"
+    for i in threadpool_info():
+        if i.get("user_api") == "blas":
+            return (
+                f"{i.get('internal_api')} {i.get('version')}, kernel "
+                f"{i.get('architecture')}, {i.get('num_threads')} threads"
+            )
+    return "no BLAS library found by threadpoolctl"
 
 
 def load_average():

@@ -202,21 +202,17 @@ def test_any_thread_count_gives_the_same_numbers(rng, threads):
     assert_close("output", fast_forward(gru, x, threads=threads), gru(x), 1e-12)
 
 
-def test_blas_threads_restores_the_setting():
-    from gru_lesson import fast
+def test_blas_threads_limits_and_restores_the_setting():
+    from threadpoolctl import threadpool_info, threadpool_limits
 
-    control = fast._blas_control()
-    if not isinstance(control, tuple):
-        pytest.skip("this NumPy's BLAS exposes no thread setting here (or threadpoolctl sets it)")
-    get, set_ = control
-    before = get()
-    try:
-        set_(2)
+    def blas_threads_now():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert blas_threads_now() and all(n == 2 for n in blas_threads_now())
         with blas_threads(1):
-            assert get() == 1
-        assert get() == 2
-    finally:
-        set_(before)
+            assert all(n == 1 for n in blas_threads_now())
+        assert all(n == 2 for n in blas_threads_now())
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "1"])
