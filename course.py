@@ -91,6 +91,17 @@ def has_browser() -> bool:
     return True
 
 
+def hand_over(cmd) -> int:
+    """Run CMD in the course's environment. On POSIX this process becomes CMD (exec), so
+    Ctrl-C and signals reach JupyterLab or pytest directly and nothing is left running."""
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    args = [str(c) for c in cmd]
+    if os.name == "posix":
+        os.chdir(ROOT)
+        os.execve(args[0], args, environment())
+    return subprocess.call(args, cwd=ROOT, env=environment())
+
+
 def lab(args) -> int:
     python = ensure_venv()
     ensure_installed(python, "requirements.txt")
@@ -101,16 +112,13 @@ def lab(args) -> int:
         cmd.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
         cmd.append("--allow-root")  # e.g. in a container; JupyterLab refuses root otherwise
-    print("+", " ".join(str(c) for c in cmd), flush=True)
-    return subprocess.call([str(c) for c in cmd], cwd=ROOT, env=environment())
+    return hand_over(cmd)
 
 
 def test(args) -> int:
     python = ensure_venv()
     ensure_installed(python, "requirements-dev.txt")
-    cmd = [python, "-m", "pytest", *args]
-    print("+", " ".join(str(c) for c in cmd), flush=True)
-    return subprocess.call([str(c) for c in cmd], cwd=ROOT, env=environment())
+    return hand_over([python, "-m", "pytest", *args])
 
 
 def main(argv) -> int:
