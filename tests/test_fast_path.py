@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from gru_lesson import GRU
+from gru_lesson import GRU, sigmoid
 from gru_lesson.bptt import gru_backward, gru_loss_and_grads
 from gru_lesson.fast import (
     FastTrace,
@@ -181,6 +181,33 @@ def test_a_long_float32_sequence_stays_close(rng):
     for name in ("W", "R", "bx", "bh", "h0"):
         scale = max(1.0, float(np.abs(g_readable[name]).max()))
         assert_close(f"d{name} / {scale:.0f}", g_fast[name] / scale, g_readable[name] / scale, 1e-5)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_a_fast_trace_is_views_of_time_major_buffers(rng, reset_after):
+    """Notebook 03, section 9.4: step t of the states is one contiguous block, and
+    h_prev is the states' own buffer one step behind (h0 first), not a copy."""
+    gru = random_gru(rng, reset_after=reset_after, return_sequences=True)
+    x = rng.normal(size=(B, T, D))
+    h0 = rng.normal(size=(B, U))
+    fast = fast_trace(gru, x, initial_state=h0)
+    for t in range(T):
+        assert fast.h[:, t].flags.c_contiguous and fast.h_tilde[:, t].flags.c_contiguous
+    assert np.shares_memory(fast.h, fast.h_prev)
+    np.testing.assert_array_equal(fast.h_prev[:, 0], h0)
+    np.testing.assert_array_equal(fast.h_prev[:, 1:], fast.h[:, :-1])
+
+
+def test_the_sigmoid_through_tanh_and_the_exact_halving(rng):
+    """Notebook 03, section 9.2: sigmoid(a) = (1 + tanh(a/2)) / 2, and the 1/2 folded
+    into the weights changes not one bit of a product."""
+    a = np.linspace(-40, 40, 8001)
+    np.testing.assert_allclose((1 + np.tanh(a / 2)) / 2, sigmoid(a), rtol=0, atol=1e-15)
+    X = rng.normal(size=(60, D))
+    W = rng.normal(size=(D, 3 * U))
+    for dtype in (np.float64, np.float32):
+        X_d, W_d = X.astype(dtype), W.astype(dtype)
+        np.testing.assert_array_equal(X_d @ (0.5 * W_d), 0.5 * (X_d @ W_d))
 
 
 def test_the_fast_trace_changes_nothing_it_was_given(rng):
