@@ -7,6 +7,7 @@ Each module follows one idea of the notebooks:
 * :mod:`gru_lesson.keras_twin`   weights between Keras' ``GRU`` layer and the NumPy GRU (notebook 02)
 * :mod:`gru_lesson.conventions`  other conventions (PyTorch's layout) and what classic mistakes cost (notebook 02)
 * :mod:`gru_lesson.bptt`         backpropagation through time, gradient checks, vanishing gradients (notebook 03)
+* :mod:`gru_lesson.fast`         the same GRU and its backward pass, written the way libraries make them fast (03)
 * :mod:`gru_lesson.rnn`          a plain tanh RNN, the baseline the gates are measured against (notebook 03)
 * :mod:`gru_lesson.optim`        Adam with gradient-norm clipping, in NumPy (notebook 03)
 * :mod:`gru_lesson.classifier`   a GRU sequence classifier trained in NumPy, and its Keras twin (notebooks 03 and 04)
