@@ -611,7 +611,7 @@ HALF_LIFE_MISTAKES = [
     (lambda T: ex04.bias_for_half_life(T) + 0.1, "not one half (too much"),
     (lambda T: np.log(0.5 ** (1 // T) / (1 - 0.5 ** (1 // T))), "ZeroDivisionError"),
     (lambda T: np.inf, "integer division"),
-    (lambda T: str(ex04.bias_for_half_life(T)), "should return a number"),
+    (lambda T: str(ex04.bias_for_half_life(T)), "should return numbers"),
     (lambda T: [0.0, 1.0], "returned 2 numbers"),
 ]
 
@@ -725,7 +725,7 @@ CHANCE_LOSS_MISTAKES = [
     (lambda y: _mean_bce(y, 0.4), "higher than the best constant"),
     (lambda y: 0.9 * _entropy(np.mean(y)), "lower than any constant"),
     (lambda y: np.full(len(y), _entropy(np.mean(y))), "one, the mean loss"),
-    (lambda y: "0.69", "should return a number"),
+    (lambda y: "0.69", "should return numbers"),
 ]  # fmt: skip
 
 

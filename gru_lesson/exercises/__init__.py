@@ -130,17 +130,23 @@ def require_function(answer, name):
         )
 
 
-def as_array(value, what):
-    """``value`` as a float array, or a :class:`Mistake` saying what came back instead."""
+def as_array(value, what, *, finite=True):
+    """``value`` as a float array, or a :class:`Mistake` saying what came back instead.
+
+    Text is refused even when it looks like a number (``"0.5"``). With ``finite=False``
+    NaN and infinity pass, for checkers that explain them in their own words.
+    """
     if value is None:
         raise Mistake(f"{what} returned None: did you forget the `return`?")
     try:
+        if isinstance(value, (str, bytes)):
+            raise TypeError
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise Mistake(
             f"{what} should return numbers, but it returned a {type(value).__name__}"
         ) from None
-    if not np.all(np.isfinite(array)):
+    if finite and not np.all(np.isfinite(array)):
         raise Mistake(f"{what} returned NaN or infinity: look for a division or an overflow")
     return array
 

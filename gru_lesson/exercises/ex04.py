@@ -221,18 +221,7 @@ def _check_half_life(answer):
     require_function(answer, "bias_for_half_life")
     biases = []
     for T in _HALF_LIVES:
-        value = answer(T)
-        if value is None:
-            raise Mistake("bias_for_half_life returned None: did you forget the `return`?")
-        try:
-            if isinstance(value, (str, bytes)):
-                raise TypeError
-            array = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise Mistake(
-                f"bias_for_half_life should return a number, but it returned a "
-                f"{type(value).__name__}"
-            ) from None
+        array = as_array(answer(T), "bias_for_half_life", finite=False)
         if array.size != 1:
             raise Mistake(
                 f"bias_for_half_life({T}) returned {array.size} numbers; it should return one, "
@@ -507,17 +496,7 @@ def _check_chance_loss(answer):
     ys = _chance_loss_cases()
     mine = []
     for y in ys:
-        value = answer(y.copy())
-        if value is None:
-            raise Mistake("chance_loss returned None: did you forget the `return`?")
-        try:
-            if isinstance(value, (str, bytes)):
-                raise TypeError
-            array = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise Mistake(
-                f"chance_loss should return a number, but it returned a {type(value).__name__}"
-            ) from None
+        array = as_array(answer(y.copy()), "chance_loss", finite=False)
         if array.size != 1:
             raise Mistake(
                 f"chance_loss returned {array.size} numbers; it should return one, the mean "
