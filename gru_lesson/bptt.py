@@ -43,8 +43,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from gru_lesson.gru import GRU, GRUTrace, split_gates
-from gru_lesson.validation import check_array
+from gru_lesson.gru import GRU, check_flag, split_gates
+from gru_lesson.validation import (
+    check_array,
+    check_choice,
+    check_gru,
+    check_int,
+    check_number,
+    check_trace,
+)
 
 __all__ = [
     "GRADIENT_NAMES",
@@ -64,25 +71,37 @@ GRADIENT_NAMES = ("W", "R", "bx", "bh", "x", "h0")
 # ---------------------------------------------------------------------------
 # checks of the arguments
 # ---------------------------------------------------------------------------
-def _check_gru(gru):
-    if not isinstance(gru, GRU):
-        raise TypeError(f"gru must be a gru_lesson.GRU, got {type(gru).__name__}")
+def check_backward_inputs(gru, x, trace, dh_seq):
+    """The arguments of a backward pass, checked once at its entry.
 
-
-def _check_trace(gru, x, trace):
-    if not isinstance(trace, GRUTrace):
-        raise TypeError(
-            f"trace must be the GRUTrace that gru.trace(x, ...) returned, got {type(trace).__name__}"
+    Returns ``x`` in *processing* order and ``dh_seq``, both in the GRU's dtype.
+    (:func:`gru_lesson.fast.fast_backward` takes the same arguments and uses this too.)
+    """
+    check_gru(gru)
+    x = check_array("x", x, ndim=3, names="(batch, time, features)", finite=True)
+    if x.shape[2] != gru.input_dim:
+        raise ValueError(
+            f"x must have {gru.input_dim} features (the GRU's input_dim) on its last axis, "
+            f"got shape {x.shape}"
         )
-    batch, steps = x.shape[:2]
-    expected = (batch, steps, gru.units)
-    for name in ("z", "r", "h_tilde", "h"):
-        got = getattr(trace, name).shape
-        if got != expected:
-            raise ValueError(
-                f"trace.{name} has shape {got}, but x of shape {x.shape} and a GRU with "
-                f"{gru.units} units need {expected}: was the trace computed on this x with this GRU?"
-            )
+    check_trace(trace, gru)
+    B, T, _ = x.shape
+    if trace.h.shape != (B, T, gru.units):
+        raise ValueError(
+            f"the trace has shape {trace.h.shape}, but x of shape {x.shape} and a GRU with "
+            f"{gru.units} units need {(B, T, gru.units)}: was the trace computed on this x?"
+        )
+    dh_seq = check_array(
+        "dh_seq (dLoss/dh for every step)",
+        dh_seq,
+        shape=(B, T, gru.units),
+        names="(batch, time, units)",
+        finite=True,
+    )
+    x = x.astype(gru.dtype, copy=False)
+    if gru.go_backwards:  # the trace is in processing order: read x in that order too
+        x = x[:, ::-1]
+    return x, dh_seq.astype(gru.dtype, copy=False)
 
 
 # ---------------------------------------------------------------------------
@@ -121,16 +140,9 @@ def gru_backward(gru, x, trace, dh_seq):
 
 def _backward(gru, x, trace, dh_seq):
     """:func:`gru_backward`, also returning ``[da_z | da_r | da_h]`` at every step (B, T, 3U)."""
-    _check_gru(gru)
-    x = check_array("x", x, ndim=3, names="(batch, time, features)").astype(gru.dtype, copy=False)
-    _check_trace(gru, x, trace)
+    x, dh_seq = check_backward_inputs(gru, x, trace, dh_seq)  # x in processing order
     B, T, D = x.shape
     U = gru.units
-    dh_seq = check_array("dh_seq (dLoss/dh for every step)", dh_seq, shape=(B, T, U)).astype(
-        gru.dtype, copy=False
-    )
-    if gru.go_backwards:  # the trace is in processing order: read x in that order too
-        x = x[:, ::-1]
     h0, mask = trace.h0, trace.mask
     any_masked = not mask.all()
 
@@ -220,47 +232,105 @@ def dh_seq_from_outputs(gru, trace, d_output, d_final_state=None):
     returns it). ``d_final_state`` is the gradient of the extra state that
     ``return_state=True`` returns, if the loss uses it.
 
-    With a mask, the output at a masked step repeats the last valid state, which is
-    exactly the carried-over ``h`` there, except before the first valid step, where
-    the output is zeros (and with ``zero_output_for_mask=True`` at every masked step):
-    those outputs depend on nothing, so their gradient is dropped.
+    Both the readable backward pass and the fast one start from here. Without
+    ``return_sequences`` the output is the output of the last step. With a mask,
+    the output of a masked step is the previous step's output (zeros before the
+    first valid step), so its gradient flows to that earlier step; with
+    ``zero_output_for_mask=True`` it is zeros, which depend on nothing, so its
+    gradient is dropped.
     """
-    _check_gru(gru)
-    if not isinstance(trace, GRUTrace):
-        raise TypeError(f"trace must be a GRUTrace, got {type(trace).__name__}")
+    check_gru(gru)
+    check_trace(trace, gru)
     B, T, U = trace.h.shape
-    dh_seq = np.zeros((B, T, U), gru.dtype)
     if gru.return_sequences:
-        d_output = check_array("d_output", d_output, shape=(B, T, U))
-        if gru.zero_output_for_mask:
-            produced = trace.mask
-        else:  # zeros only until the first valid step
-            produced = np.logical_or.accumulate(trace.mask, axis=1)
-        dh_seq += np.where(produced[..., None], d_output, 0.0)
+        d_out = check_array(
+            "d_output", d_output, shape=(B, T, U), names="(batch, time, units)", finite=True
+        )
     else:
-        dh_seq[:, -1] += check_array("d_output", d_output, shape=(B, U))
+        d_out = np.zeros((B, T, U), gru.dtype)  # the gradient of every step's output
+        d_out[:, -1] = check_array(
+            "d_output", d_output, shape=(B, U), names="(batch, units)", finite=True
+        )
+    dh_seq = _through_masked_outputs(gru, trace.mask, d_out.astype(gru.dtype))
     if d_final_state is not None:
-        dh_seq[:, -1] += check_array("d_final_state", d_final_state, shape=(B, U))
+        dh_seq[:, -1] += check_array(
+            "d_final_state", d_final_state, shape=(B, U), names="(batch, units)", finite=True
+        )
     return dh_seq
 
 
-def _projection_loss(outputs, G):
+def _through_masked_outputs(gru, mask, d_out):
+    """Backwards through the outputs of masked steps: from each step's output to its ``h``.
+
+    Forwards, a valid step outputs its ``h``; a masked step outputs zeros with
+    ``zero_output_for_mask=True``, else the previous step's output (zeros before the
+    first valid step). Backwards, a masked step's output gradient goes on to the step
+    before, until it reaches a valid step.
+    """
+    if mask.all():
+        return d_out.copy()
+    valid = mask[..., None]
+    if gru.zero_output_for_mask:
+        return np.where(valid, d_out, 0.0)
+    dh_seq = np.zeros_like(d_out)
+    d_repeated = np.zeros_like(d_out[:, 0])  # what later masked outputs send back
+    for t in reversed(range(d_out.shape[1])):
+        d = d_out[:, t] + d_repeated
+        dh_seq[:, t] = np.where(valid[:, t], d, 0.0)
+        d_repeated = np.where(valid[:, t], 0.0, d)
+    return dh_seq
+
+
+def _as_pair(gru, returned):
+    """What a GRU layer returned, as ``(output, final state)`` (the state ``None`` without return_state)."""
+    return tuple(returned) if gru.return_state else (returned, None)
+
+
+def _returned_and_weights(gru, returned, G):
+    """What the layer returned and the loss weights, as pairs ``(output, state)``, ``(G, G_state)``.
+
+    ``G`` is shaped like the output; with ``return_state=True`` it may also be a pair
+    ``[G_output, G_state]``, so that the loss reads the final state too.
+    """
+    output, state = _as_pair(gru, returned)
+    G_output, G_state = G, None
+    if gru.return_state and isinstance(G, (list, tuple)) and len(G) == 2 and np.ndim(G[0]) > 1:
+        G_output, G_state = G
+    G_output = check_array("G (loss weights)", G_output, shape=output.shape, finite=True)
+    if G_state is not None:
+        G_state = check_array(
+            "G_state (loss weights of the final state)", G_state, shape=state.shape, finite=True
+        )
+    return (output, state), (G_output, G_state)
+
+
+def _projection_loss(returned, weights):
     """L = sum(G * outputs): a random projection, so every output gets its own weight."""
-    return float(np.sum(G * outputs))
+    return float(
+        sum(np.sum(G * out) for out, G in zip(returned, weights, strict=True) if G is not None)
+    )
+
+
+def loss_and_dh_seq(gru, trace, G):
+    """``L = sum(G * what the layer returned)`` from a trace, and its ``dh_seq``.
+
+    Shared by :func:`gru_loss_and_grads` and :func:`gru_lesson.fast.fast_loss_and_grads`.
+    """
+    returned, weights = _returned_and_weights(gru, gru._layer_outputs(trace), G)
+    return _projection_loss(returned, weights), dh_seq_from_outputs(gru, trace, *weights)
 
 
 def gru_loss_and_grads(gru, x, G, initial_state=None, mask=None):
     """The loss ``L = sum(G * gru(x))`` and its gradients, by :func:`gru_backward`.
 
     ``G`` is shaped like the layer's output: ``(batch, units)``, or
-    ``(batch, time, units)`` with ``return_sequences=True``.
+    ``(batch, time, units)`` with ``return_sequences=True``; with ``return_state=True``
+    it may be a pair ``[G_output, G_state]`` (the loss then reads the final state too).
     """
-    _check_gru(gru)
+    check_gru(gru)
     trace = gru.trace(x, initial_state=initial_state, mask=mask)
-    output = gru._masked_outputs(trace) if gru.return_sequences else trace.h[:, -1]
-    G = check_array("G (loss weights)", G, shape=output.shape)
-    dh_seq = dh_seq_from_outputs(gru, trace, G)
-    return _projection_loss(output, G), gru_backward(gru, x, trace, dh_seq)
+    loss, dh_seq = loss_and_dh_seq(gru, trace, G)
+    return loss, gru_backward(gru, x, trace, dh_seq)
 
 
 # ---------------------------------------------------------------------------
@@ -282,6 +352,11 @@ def numerical_gradient(f, a, eps=1e-6, indices=None):
         raise TypeError(
             f"central differences need float64 to be meaningful, got an array of {a.dtype}"
         )
+    if not callable(f):
+        raise TypeError(f"f must be a function of no argument that returns the loss, got {f!r}")
+    eps = check_number("eps", eps, minimum=0, min_open=True)
+    if indices is not None:
+        indices = [check_int("indices[]", i, minimum=0, maximum=a.size - 1) for i in indices]
     grad = np.full(a.shape, np.nan)
     for i in range(a.size) if indices is None else indices:
         i = np.unravel_index(i, a.shape)
@@ -298,27 +373,28 @@ def numerical_gradient(f, a, eps=1e-6, indices=None):
 def gradient_check(gru, x, G, initial_state=None, mask=None, eps=1e-6, tolerance=1e-7, show=True):
     """Check :func:`gru_backward` by central differences on every entry of every array.
 
-    The loss is ``L = sum(G * gru(x, initial_state, mask))``. Returns ``{name: relative
-    error}`` for the weights, ``x`` and ``h0``, where the relative error is
-    ``max |analytic - numerical| / max(|analytic|, |numerical|)``. With ``show``, prints a
-    table: one line per array with its error and "ok" (below ``tolerance``) or "WRONG".
-    Everything must be float64.
+    The loss is ``L = sum(G * gru(x, initial_state, mask))`` (``G`` as in
+    :func:`gru_loss_and_grads`). Returns ``{name: relative error}`` for the weights, ``x``
+    and ``h0``, where the relative error is ``max |analytic - numerical| / max(|analytic|,
+    |numerical|)``. With ``show``, prints a table: one line per array with its error and
+    "ok" (below ``tolerance``) or "WRONG". Everything must be float64.
     """
     from gru_lesson.compare import relative_error
 
-    _check_gru(gru)
+    check_gru(gru)
     if gru.dtype != np.float64:
         raise TypeError(f"a gradient check needs a float64 GRU, got {gru.dtype}")
+    eps = check_number("eps", eps, minimum=0, min_open=True)
+    tolerance = check_number("tolerance", tolerance, minimum=0, min_open=True)
+    show = check_flag("show", show)
+    trace = gru.trace(x, initial_state=initial_state, mask=mask)  # checks x, h0 and mask
+    _, weights = _returned_and_weights(gru, gru._layer_outputs(trace), G)
     x = np.array(x, dtype=np.float64)  # private copies: they get nudged in place
-    h0 = (
-        np.zeros((x.shape[0], gru.units))
-        if initial_state is None
-        else np.array(initial_state, dtype=np.float64)
-    )
+    h0 = trace.h0.copy()
     _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask)
 
     def loss():  # the forward pass alone, reading the arrays being nudged
-        return _projection_loss(gru(x, initial_state=h0, mask=mask), G)
+        return _projection_loss(_as_pair(gru, gru(x, initial_state=h0, mask=mask)), weights)
 
     arrays = dict(gru.params, x=x, h0=h0)
     errors = {}
@@ -341,30 +417,29 @@ def keras_gru_gradients(gru, x, G, initial_state=None, mask=None):
     """The same gradients by TensorFlow's autodiff through the real ``keras.layers.GRU``.
 
     Builds the Keras twin of ``gru`` (same weights, same dtype, same options), computes
-    ``L = sum(G * layer(x, initial_state, mask))`` under ``tf.GradientTape`` and returns a
-    dict keyed like :func:`gru_backward`'s (``"bx"``/``"bh"`` are the rows of Keras' bias).
+    ``L = sum(G * layer(x, initial_state, mask))`` under ``tf.GradientTape`` (``G`` as in
+    :func:`gru_loss_and_grads`) and returns a dict keyed like :func:`gru_backward`'s
+    (``"bx"``/``"bh"`` are the rows of Keras' bias).
     """
+    check_gru(gru)
+    trace = gru.trace(x, initial_state=initial_state, mask=mask)  # checks x, h0 and mask
+    _, weights = _returned_and_weights(gru, gru._layer_outputs(trace), G)
+
     import tensorflow as tf
 
-    _check_gru(gru)
-    if gru.return_state:
-        raise ValueError(
-            "keras_gru_gradients compares the output only: use a GRU with return_state=False"
-        )
-    layer = gru.to_keras(zero_output_for_mask=gru.zero_output_for_mask)
+    layer = gru.to_keras()
     dtype = gru.dtype.name
     x = tf.constant(np.asarray(x, dtype=dtype))
-    h0 = tf.constant(
-        np.zeros((x.shape[0], gru.units), dtype)
-        if initial_state is None
-        else np.asarray(initial_state, dtype)
-    )
-    G = tf.constant(np.asarray(G, dtype=dtype))
+    h0 = tf.constant(trace.h0)
     kwargs = {} if mask is None else {"mask": tf.constant(np.asarray(mask, dtype=bool))}
     with tf.GradientTape() as tape:
         tape.watch([x, h0])
-        output = layer(x, initial_state=h0, **kwargs)
-        L = tf.reduce_sum(G * output)
+        returned = _as_pair(gru, layer(x, initial_state=h0, **kwargs))
+        L = sum(
+            tf.reduce_sum(G * out)
+            for out, G in zip(returned, weights, strict=True)
+            if G is not None
+        )
     kernel, recurrent_kernel, *bias = layer.weights
     dW, dR, dx, dh0, *dbias = tape.gradient(L, [kernel, recurrent_kernel, x, h0, *bias])
     grads = {"W": dW.numpy(), "R": dR.numpy()}
@@ -404,18 +479,16 @@ def gradient_by_distance(
     """
     from gru_lesson.rnn import TanhRNN, rnn_backward
 
-    for name, value, least in (
-        ("units", units, 1),
-        ("input_dim", input_dim, 1),
-        ("steps", steps, 2),
-        ("batch", batch, 1),
-    ):
-        if not (isinstance(value, (int, np.integer)) and value >= least):
-            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-    if len(seeds) == 0:
-        raise ValueError("seeds must name at least one seed")
-    if kind not in ("gru", "tanh"):
-        raise ValueError(f"kind must be 'gru' or 'tanh', got {kind!r}")
+    kind = check_choice("kind", kind, ("gru", "tanh"))
+    units = check_int("units", units, minimum=1)
+    input_dim = check_int("input_dim", input_dim, minimum=1)
+    steps = check_int("steps", steps, minimum=2)
+    batch = check_int("batch", batch, minimum=1)
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__len__") or len(seeds) == 0:
+        raise ValueError(f"seeds must be a non-empty list of seeds, got {seeds!r}")
+    seeds = [check_int("seeds[]", seed, minimum=0) for seed in seeds]
+    update_gate_bias = check_number("update_gate_bias", update_gate_bias)
+    reset_after = check_flag("reset_after", reset_after)
     if kind == "tanh" and update_gate_bias:
         raise ValueError(
             "update_gate_bias is the GRU's update-gate bias; a tanh RNN has no update gate"

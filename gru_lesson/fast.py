@@ -55,8 +55,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gru_lesson.gru import GRU, GRUTrace
-from gru_lesson.validation import check_array
+from gru_lesson.bptt import check_backward_inputs, loss_and_dh_seq
+from gru_lesson.gru import GRUTrace
+from gru_lesson.validation import check_gru, check_int
 
 __all__ = [
     "FastTrace",
@@ -104,8 +105,7 @@ def blas_threads(n=1):
     if n is None:
         yield
         return
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"blas_threads needs a whole number of threads >= 1 (or None), got {n!r}")
+    n = check_int("threads", n, minimum=1)
     with _controller().limit(limits=n, user_api="blas"):
         yield
 
@@ -116,11 +116,6 @@ _BLOCK_ELEMENTS = 1 << 15
 _BLOCK_ELEMENTS_FORWARD = 1 << 17  # the forward pass's input projections, (steps, batch, 3U)
 
 
-def _check_gru(gru):
-    if not isinstance(gru, GRU):
-        raise TypeError(f"gru must be a gru_lesson.GRU, got {type(gru).__name__}")
-
-
 def _time_major(a):
     """(batch, time, ...) -> (time, batch, ...), a view."""
     return a.swapaxes(0, 1)
@@ -128,7 +123,7 @@ def _time_major(a):
 
 def _forward(gru, x, initial_state, mask, keep):
     """The fast forward pass; ``keep`` stores every gate (for a backward pass)."""
-    _check_gru(gru)
+    check_gru(gru)
     x, h0, mask = gru._check_inputs(x, initial_state, mask)  # processing order, gru.dtype
     B, T, D = x.shape
     U = gru.units
@@ -151,7 +146,7 @@ def _forward(gru, x, initial_state, mask, keep):
     # array; a block that stays in the cache is faster when T * B is large.)
     x_tm = np.ascontiguousarray(_time_major(x)).reshape(T * B, D)
     W_s, b_s = gru.W * half, b * half
-    block = max(1, _BLOCK_ELEMENTS_FORWARD // (B * 3 * U))
+    block = max(1, _BLOCK_ELEMENTS_FORWARD // max(1, B * 3 * U))
     xp_buf = np.empty((min(block, T) * B, 3 * U), dtype)
     if gru.reset_after:
         R_s = gru.R * half  # [R_z/2 | R_r/2 | R_h]: one product for all three gates
@@ -253,22 +248,6 @@ def fast_forward(gru, x, initial_state=None, mask=None, *, threads=1):
         return gru._layer_outputs(_forward(gru, x, initial_state, mask, keep=False))
 
 
-def _check_trace(gru, x, trace):
-    if not isinstance(trace, GRUTrace) or trace.z is None:
-        raise TypeError(
-            "trace must be what gru.trace(x, ...) or fast_trace(gru, x, ...) returned, "
-            f"got {type(trace).__name__}"
-        )
-    expected = (x.shape[0], x.shape[1], gru.units)
-    for name in ("z", "r", "h_tilde", "h"):
-        got = getattr(trace, name).shape
-        if got != expected:
-            raise ValueError(
-                f"trace.{name} has shape {got}, but x of shape {x.shape} and a GRU with "
-                f"{gru.units} units need {expected}: was the trace computed on this x with this GRU?"
-            )
-
-
 def fast_backward(gru, x, trace, dh_seq, *, threads=1):
     """What :func:`gru_lesson.bptt.gru_backward` returns, computed the fast way.
 
@@ -283,16 +262,11 @@ def fast_backward(gru, x, trace, dh_seq, *, threads=1):
 
 
 def _backward(gru, x, trace, dh_seq):
-    _check_gru(gru)
-    x = check_array("x", x, ndim=3, names="(batch, time, features)").astype(gru.dtype, copy=False)
-    _check_trace(gru, x, trace)
+    x, dh_seq = check_backward_inputs(gru, x, trace, dh_seq)  # x in processing order
     B, T, D = x.shape
     U = gru.units
     dtype = gru.dtype
-    dh_seq = check_array("dh_seq (dLoss/dh for every step)", dh_seq, shape=(B, T, U))
-    dh_seq = _time_major(dh_seq.astype(dtype, copy=False))
-    if gru.go_backwards:  # the trace is in processing order: read x in that order too
-        x = x[:, ::-1]
+    dh_seq = _time_major(dh_seq)
 
     # Everything time-major: step t is z[t], a (B, U) block.
     z, r, h_tilde = _time_major(trace.z), _time_major(trace.r), _time_major(trace.h_tilde)
@@ -362,7 +336,7 @@ def _backward(gru, x, trace, dh_seq):
     dh_all = np.empty((T, B, U), dtype)  # the whole gradient reaching each h_t
     dh_next = np.zeros((B, U), dtype)  # what flows back from step t + 1
     tmp = np.empty((B, U), dtype)
-    block = max(1, _BLOCK_ELEMENTS // (B * U))
+    block = max(1, _BLOCK_ELEMENTS // max(1, B * U))
     for stop in range(T, 0, -block):
         start = max(0, stop - block)
         z_eff = coefficients(slice(start, stop))
@@ -427,12 +401,8 @@ def fast_loss_and_grads(gru, x, G, initial_state=None, mask=None, *, threads=1):
     """:func:`gru_lesson.bptt.gru_loss_and_grads`, the fast way: ``L = sum(G * gru(x))``
     and the gradient of every weight, of ``x`` and of ``h0``. ``threads``: as in
     :func:`fast_trace`."""
-    from gru_lesson.bptt import dh_seq_from_outputs
-
-    _check_gru(gru)
+    check_gru(gru)
     with blas_threads(threads):
         trace = _forward(gru, x, initial_state, mask, keep=True)
-        output = gru._masked_outputs(trace) if gru.return_sequences else trace.h[:, -1]
-        G = check_array("G (loss weights)", G, shape=output.shape)
-        dh_seq = dh_seq_from_outputs(gru, trace, G)
-        return float(np.sum(G * output)), _backward(gru, x, trace, dh_seq)
+        loss, dh_seq = loss_and_dh_seq(gru, trace, G)
+        return loss, _backward(gru, x, trace, dh_seq)

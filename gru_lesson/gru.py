@@ -31,13 +31,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gru_lesson.validation import check_array, check_finite
+from gru_lesson.validation import check_array, check_finite, check_int, check_mask, check_number
 
 __all__ = ["GRU", "GRUTrace", "sigmoid", "split_gates"]
 
 
 def sigmoid(a):
-    """The logistic function 1 / (1 + exp(-a)), without overflow warnings."""
+    """The logistic function 1 / (1 + exp(-a)), without overflow warnings.
+
+    ``a`` is a number or an array of them; infinities give 0 or 1, NaN is refused.
+    """
+    a = check_array("a", a)
+    if np.isnan(a).any():
+        check_finite("a", a)  # says where the first NaN is
+    return _sigmoid(a)
+
+
+def _sigmoid(a):
+    """:func:`sigmoid` without the check of its argument (the GRU's loop calls it)."""
     # exp(-|a|) never overflows; the two branches are the same function.
     e = np.exp(-np.abs(a))
     return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -45,8 +56,31 @@ def sigmoid(a):
 
 def split_gates(m):
     """Split the last axis of a fused ``3*units`` array into its z, r, h blocks."""
+    m = check_array("m", m)
+    if m.ndim == 0 or m.shape[-1] % 3:
+        raise ValueError(
+            f"m must have 3 equal gate blocks (z, r, h) on its last axis, got shape {m.shape}"
+        )
     units = m.shape[-1] // 3
     return m[..., :units], m[..., units : 2 * units], m[..., 2 * units :]
+
+
+def _check_dtype(dtype):
+    """``dtype`` as ``np.float32`` or ``np.float64``, the two precisions the course uses."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from None
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype.name}")
+    return dtype.type
+
+
+def check_flag(name, value):
+    """``value`` as a Python ``bool``: only ``True`` and ``False`` (NumPy's too) are accepted."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
 
 
 @dataclass
@@ -96,11 +130,12 @@ class GRU:
         dropout=0.0,
         recurrent_dropout=0.0,
     ):
-        W = check_array("W (input weights)", W, ndim=2)
-        R = check_array("R (recurrent weights)", R, ndim=2)
-        if W.shape[1] % 3:
+        W = check_array("W (input weights)", W, ndim=2, finite=True)
+        R = check_array("R (recurrent weights)", R, ndim=2, finite=True)
+        if W.shape[0] == 0 or W.shape[1] == 0 or W.shape[1] % 3:
             raise ValueError(
-                f"W (input weights) must have 3*units columns (blocks z, r, h), got shape {W.shape}"
+                "W (input weights) must have 3*units columns (blocks z, r, h), at least one "
+                f"unit and at least one input feature, got shape {W.shape}"
             )
         units = W.shape[1] // 3
         if R.shape != (units, 3 * units):
@@ -108,6 +143,7 @@ class GRU:
                 f"R (recurrent weights) must have shape (units, 3*units) = "
                 f"{(units, 3 * units)} to match W of shape {W.shape}, got {R.shape}"
             )
+        reset_after = check_flag("reset_after", reset_after)
         if reset_after and (bx is None) != (bh is None):
             raise ValueError(
                 "with reset_after=True a GRU has two bias rows or none: got "
@@ -119,24 +155,24 @@ class GRU:
                 "reset_after=False has a single bias row (bx); got a recurrent bias bh too"
             )
         dtype = np.result_type(W, R)
-        if not np.issubdtype(dtype, np.floating):
-            dtype = np.float64
         if bx is not None:
-            bx = check_array("bx (input bias)", bx, shape=(3 * units,))
+            bx = check_array("bx (input bias)", bx, shape=(3 * units,), finite=True)
         if bh is not None:
-            bh = check_array("bh (recurrent bias)", bh, shape=(3 * units,))
+            bh = check_array("bh (recurrent bias)", bh, shape=(3 * units,), finite=True)
         self.W = W.astype(dtype, copy=False)
         self.R = R.astype(dtype, copy=False)
         self.bx = None if bx is None else bx.astype(dtype, copy=False)
         self.bh = None if bh is None else bh.astype(dtype, copy=False)
-        self.reset_after = bool(reset_after)
-        self.go_backwards = bool(go_backwards)
-        self.return_sequences = bool(return_sequences)
-        self.return_state = bool(return_state)
-        self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.reset_after = reset_after
+        self.go_backwards = check_flag("go_backwards", go_backwards)
+        self.return_sequences = check_flag("return_sequences", return_sequences)
+        self.return_state = check_flag("return_state", return_state)
+        self.zero_output_for_mask = check_flag("zero_output_for_mask", zero_output_for_mask)
         # Kept only so that a training-mode call can refuse: the twin has no dropout.
-        self.dropout = float(dropout)
-        self.recurrent_dropout = float(recurrent_dropout)
+        self.dropout = check_number("dropout", dropout, minimum=0, maximum=1)
+        self.recurrent_dropout = check_number(
+            "recurrent_dropout", recurrent_dropout, minimum=0, maximum=1
+        )
 
     # ------------------------------------------------------------------ shape
     @property
@@ -193,6 +229,11 @@ class GRU:
         ``W`` is Glorot-uniform; ``R`` is one ``(units, 3*units)`` matrix with
         orthonormal rows (Keras' orthogonal initializer); the biases are zero.
         """
+        input_dim = check_int("input_dim", input_dim, minimum=1)
+        units = check_int("units", units, minimum=1)
+        use_bias = check_flag("use_bias", use_bias)
+        reset_after = check_flag("reset_after", reset_after)
+        dtype = _check_dtype(dtype)
         rng = np.random.default_rng(seed)
         limit = np.sqrt(6.0 / (input_dim + 3 * units))
         W = rng.uniform(-limit, limit, size=(input_dim, 3 * units))
@@ -234,25 +275,21 @@ class GRU:
         if initial_state is None:
             h0 = np.zeros((batch, self.units), dtype=self.dtype)
         else:
-            if isinstance(initial_state, (list, tuple)):
+            # Keras' form: a list of states, of which a GRU has one.
+            states = isinstance(initial_state, (list, tuple))
+            if states and any(np.ndim(s) == 2 for s in initial_state):
                 if len(initial_state) != 1:
                     raise ValueError(
-                        f"a GRU has one state; initial_state must be one array, got {len(initial_state)}"
+                        "a GRU has one state; initial_state must be one array, "
+                        f"got {len(initial_state)}"
                     )
                 initial_state = initial_state[0]
             h0 = check_array("initial_state", initial_state, shape=(batch, self.units))
             check_finite("initial_state", h0)
             h0 = h0.astype(self.dtype, copy=False)
-        if mask is None:
+        m = check_mask(mask, x.shape[:2])
+        if m is None:
             m = np.ones(x.shape[:2], dtype=bool)
-        else:
-            m = np.asarray(mask)
-            if m.shape != x.shape[:2]:
-                raise ValueError(
-                    f"mask must have shape (batch, time) = {x.shape[:2]}, got {m.shape}"
-                )
-            if m.dtype != bool:
-                raise TypeError(f"mask must be boolean (True = use this step), got dtype {m.dtype}")
         if self.go_backwards:
             x, m = x[:, ::-1], m[:, ::-1]
         return x, h0, m
@@ -266,7 +303,8 @@ class GRU:
         x_proj = x @ self.W  # (batch, time, 3U): [x W_z | x W_r | x W_h]
         if self.bx is not None:
             x_proj += self.bx
-        R_z, R_r, R_h = split_gates(self.R)
+        x_z, x_r, x_h = split_gates(x_proj)
+        R_h = self.R[:, 2 * U :]
         R_zr = self.R[:, : 2 * U]  # z and r blocks, multiplied together
         bh_zr = None if self.bh is None else self.bh[: 2 * U]
         bh_h = None if self.bh is None else self.bh[2 * U :]
@@ -275,13 +313,13 @@ class GRU:
         z_all, r_all, h_tilde_all, h_all = (np.empty(shape, self.dtype) for _ in range(4))
         h = h0
         for t in range(steps):
-            xz, xr, xh = split_gates(x_proj[:, t])
+            xz, xr, xh = x_z[:, t], x_r[:, t], x_h[:, t]
             h_prev = h
             hR_zr = h_prev @ R_zr
             if bh_zr is not None:
                 hR_zr += bh_zr
-            z = sigmoid(xz + hR_zr[:, :U])
-            r = sigmoid(xr + hR_zr[:, U:])
+            z = _sigmoid(xz + hR_zr[:, :U])
+            r = _sigmoid(xr + hR_zr[:, U:])
             if self.reset_after:
                 m = h_prev @ R_h  # reset applied *after* the product
                 if bh_h is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from gru_lesson.gru import GRU
+from gru_lesson.validation import check_gru
 
 __all__ = ["gru_from_keras", "gru_to_keras", "set_keras_weights"]
 
@@ -32,17 +33,7 @@ def _option_value(value):
 
 def gru_from_keras(layer):
     """A NumPy :class:`GRU` with the weights and options of a built Keras ``GRU`` layer."""
-    import keras
-
-    if not isinstance(layer, keras.layers.GRU):
-        raise TypeError(
-            f"expected a keras.layers.GRU layer, got {type(layer).__module__}.{type(layer).__name__}"
-        )
-    if not layer.built:
-        raise ValueError(
-            f"the Keras layer {layer.name!r} is not built yet, so it has no weights: "
-            "call it on an input (or build it) first"
-        )
+    _check_keras_gru(layer)
     config = layer.get_config()
     for option, supported in _SUPPORTED.items():
         got = _option_value(config[option])
@@ -84,14 +75,25 @@ def _keras_bias(gru):
     return [gru.bx]
 
 
-def set_keras_weights(layer, gru):
-    """Copy the NumPy GRU's weights into a built Keras ``GRU`` layer, checking they fit."""
+def _check_keras_gru(layer, name="layer"):
     import keras
 
     if not isinstance(layer, keras.layers.GRU):
         raise TypeError(
-            f"expected a keras.layers.GRU layer, got {type(layer).__module__}.{type(layer).__name__}"
+            f"{name}: expected a keras.layers.GRU layer, got "
+            f"{type(layer).__module__}.{type(layer).__name__}"
         )
+    if not layer.built:
+        raise ValueError(
+            f"the Keras layer {layer.name!r} is not built yet, so it has no weights: "
+            "call it on an input (or build it) first"
+        )
+
+
+def set_keras_weights(layer, gru):
+    """Copy the NumPy GRU's weights into a built Keras ``GRU`` layer, checking they fit."""
+    _check_keras_gru(layer)
+    check_gru(gru)
     if layer.reset_after != gru.reset_after or layer.use_bias != gru.use_bias:
         raise ValueError(
             "the Keras layer and the NumPy GRU differ in convention: layer has "
@@ -99,10 +101,8 @@ def set_keras_weights(layer, gru):
             f"reset_after={gru.reset_after}, use_bias={gru.use_bias}"
         )
     new = [gru.W, gru.R, *_keras_bias(gru)]
-    old = layer.get_weights()
-    for name, a, b in zip(
-        ("kernel", "recurrent_kernel", "bias")[: len(new)], old, new, strict=True
-    ):
+    names = ("kernel", "recurrent_kernel", "bias")[: len(new)]
+    for name, a, b in zip(names, layer.get_weights(), new, strict=True):
         if a.shape != b.shape:
             raise ValueError(
                 f"the Keras layer's {name} has shape {a.shape}, the NumPy GRU's has {b.shape}"
@@ -111,22 +111,56 @@ def set_keras_weights(layer, gru):
     return layer
 
 
-def gru_to_keras(gru, dtype=None, **layer_options):
-    """A built ``keras.layers.GRU`` holding the NumPy GRU's weights.
+# What gru_to_keras may be asked on top of the GRU's own options. Each keeps the
+# layer a twin: these change only how Keras stores or names the layer, what it
+# returns (not the numbers it computes), or what it does in training mode, where the
+# NumPy GRU refuses to run with dropout.
+_FREE_OPTIONS = ("dtype", "name", "trainable", "return_sequences", "return_state")
+_TRAINING_ONLY = ("dropout", "recurrent_dropout")
 
-    ``layer_options`` go to the layer (``return_sequences`` and friends default
-    to the NumPy GRU's own). ``dtype`` defaults to the NumPy GRU's dtype.
+
+def gru_to_keras(gru, dtype=None, **layer_options):
+    """A built ``keras.layers.GRU`` holding the NumPy GRU's weights and options.
+
+    The layer gets every option of the NumPy GRU (``reset_after``, ``use_bias``,
+    ``go_backwards``, ``return_sequences``, ``return_state``, ``zero_output_for_mask``,
+    ``dropout``, ``recurrent_dropout``), so that it computes what the GRU computes.
+    ``dtype`` defaults to the GRU's. ``layer_options`` may set ``name`` and ``trainable``,
+    choose what the layer returns (``return_sequences``, ``return_state``: the numbers
+    stay the twin's) and set ``dropout``/``recurrent_dropout`` (they act only in
+    training mode). Anything else that would make the layer compute something else
+    (``activation="relu"``, ``go_backwards`` or ``zero_output_for_mask`` other than the
+    GRU's, ...) raises a ``ValueError`` that names it; an option that equals the GRU's
+    own is accepted.
     """
     import keras
 
+    check_gru(gru)
     options = dict(
         reset_after=gru.reset_after,
         use_bias=gru.use_bias,
         go_backwards=gru.go_backwards,
         return_sequences=gru.return_sequences,
         return_state=gru.return_state,
-        dtype=dtype or gru.dtype.name,
+        zero_output_for_mask=gru.zero_output_for_mask,
+        dropout=gru.dropout,
+        recurrent_dropout=gru.recurrent_dropout,
+        dtype=gru.dtype.name if dtype is None else dtype,
     )
+    options.update(_SUPPORTED)
+    refused = sorted(
+        option
+        for option, value in layer_options.items()
+        if option not in _FREE_OPTIONS + _TRAINING_ONLY
+        and not (option in options and _option_value(value) == options[option])
+    )
+    if refused:
+        given = ", ".join(f"{option}={layer_options[option]!r}" for option in refused)
+        raise ValueError(
+            f"to_keras cannot set {given}: the layer would no longer compute what the NumPy "
+            f"GRU computes (it may set {', '.join(_FREE_OPTIONS + _TRAINING_ONLY)}; the "
+            "others come from the GRU itself)"
+        )
     options.update(layer_options)
     layer = keras.layers.GRU(gru.units, **options)
     layer.build((None, None, gru.input_dim))

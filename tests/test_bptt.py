@@ -164,13 +164,17 @@ def test_a_loss_on_the_last_state_only_needs_dh_at_the_last_step():
     np.testing.assert_array_equal(dh_seq_from_outputs(gru, trace, G), dh_seq)
 
 
-def test_a_fully_masked_sequence_passes_its_gradient_to_h0():
-    gru, x, h0, G, _ = random_case(True, True, seed=7, B=2, T=4)
+def test_a_fully_masked_sequence_passes_its_state_gradient_to_h0():
+    """Its output is zeros (no gradient), its final state is h0 (the state's gradient)."""
+    gru, x, h0, G, rng = random_case(True, True, seed=7, B=2, T=4, return_state=True)
+    G_state = rng.normal(size=G.shape)
     mask = np.ones((2, 4), bool)
     mask[0] = False
-    _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask)
-    np.testing.assert_array_equal(grads["h0"][0], G[0])  # h_T = h0 for that sequence
+    _, grads = gru_loss_and_grads(gru, x, [G, G_state], initial_state=h0, mask=mask)
+    np.testing.assert_array_equal(grads["h0"][0], G_state[0])  # the state is h0 there
     np.testing.assert_array_equal(grads["x"][0], 0.0)
+    _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask)
+    np.testing.assert_array_equal(grads["h0"][0], 0.0)  # the output is zeros there
 
 
 def test_return_state_gradient_adds_at_the_last_step():

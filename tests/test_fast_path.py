@@ -242,9 +242,12 @@ def test_blas_threads_limits_and_restores_the_setting():
         assert all(n == 2 for n in blas_threads_now())
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "1"])
-def test_blas_threads_refuses_nonsense(bad):
-    with pytest.raises(ValueError, match="whole number of threads"):
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError), ("1", TypeError)],
+)
+def test_blas_threads_refuses_nonsense(bad, error):
+    with pytest.raises(error, match="threads must be an integer"):
         with blas_threads(bad):
             pass
 
