@@ -1,8 +1,8 @@
 """A GRU sequence classifier in NumPy, trained end to end without TensorFlow.
 
-The model reads a sequence, keeps the GRU's last state and turns it into a probability::
+The model reads a sequence, keeps the GRU's last output and turns it into a probability::
 
-    h_T = GRU(x)                 (batch, units)     the last state
+    h_T = GRU(x)                 (batch, units)     the last output (the last state, unless masked)
     o   = h_T V + c              (batch,)           a logit
     p   = sigmoid(o)                                probability of class 1
     L   = mean over the batch of  -y log p - (1 - y) log(1 - p)     binary cross-entropy
@@ -12,7 +12,8 @@ Backwards, the cross-entropy and the sigmoid together give the famously simple::
     do   = (p - y) / batch
     dV   = h_T^T do      dc = sum(do)      dh_T = do V^T
 
-and ``dh_T`` enters :func:`gru_lesson.bptt.gru_backward` at the last step.
+and ``dh_T`` enters :func:`gru_lesson.bptt.gru_backward` at the last step (through
+:func:`~gru_lesson.bptt.dh_seq_from_outputs`, which follows masked steps).
 :class:`~gru_lesson.optim.Adam` does the updates. The same model in Keras is
 ``Sequential([GRU(units), Dense(1, activation="sigmoid")])``: :meth:`GRUClassifier.to_keras`
 and :meth:`GRUClassifier.from_keras` move the weights both ways, and
@@ -28,22 +29,42 @@ from pathlib import Path
 
 import numpy as np
 
-from gru_lesson.bptt import gru_backward
-from gru_lesson.gru import GRU, sigmoid
+from gru_lesson.bptt import dh_seq_from_outputs, gru_backward
+from gru_lesson.gru import GRU, check_flag, sigmoid
 from gru_lesson.optim import Adam
 from gru_lesson.progress import ProgressLine
-from gru_lesson.validation import check_array, check_finite
+from gru_lesson.validation import (
+    check_array,
+    check_gru,
+    check_int,
+    check_labels,
+    check_mask,
+    check_number,
+)
 
 __all__ = ["GRUClassifier", "binary_cross_entropy"]
 
 _NPZ_FORMAT = "gru_lesson.GRUClassifier/1"
+# The GRU's options a classifier file keeps (its weights give units, dtype and use_bias).
+_GRU_OPTIONS = (
+    "reset_after",
+    "go_backwards",
+    "zero_output_for_mask",
+    "dropout",
+    "recurrent_dropout",
+)
 
 
 def binary_cross_entropy(o, y):
     """Mean of ``-y log p - (1-y) log(1-p)`` with ``p = sigmoid(o)``, computed from the logit ``o``.
 
     Written as ``max(o, 0) - o*y + log(1 + exp(-|o|))``, which never takes the log of 0.
+    ``o`` and ``y`` are ``(n,)``; ``y`` holds 0s and 1s.
     """
+    o = check_array("o (logits)", o, ndim=1, finite=True)
+    y = check_labels("y (labels)", y, n=o.shape[0])
+    if o.shape[0] == 0:
+        raise ValueError("the mean cross-entropy of no example is undefined: o and y are empty")
     return float(np.mean(np.maximum(o, 0) - o * y + np.log1p(np.exp(-np.abs(o)))))
 
 
@@ -56,16 +77,16 @@ class GRUClassifier:
     """
 
     def __init__(self, gru, V, c):
-        if not isinstance(gru, GRU):
-            raise TypeError(f"gru must be a gru_lesson.GRU, got {type(gru).__name__}")
+        check_gru(gru)
         if gru.return_sequences or gru.return_state:
             raise ValueError(
-                "the classifier reads the GRU's last state: give it a GRU with "
+                "the classifier reads the GRU's last output: give it a GRU with "
                 "return_sequences=False and return_state=False"
             )
         self.gru = gru
-        self.V = check_array("V (output weights)", V, shape=(gru.units, 1)).astype(gru.dtype)
-        self.c = check_array("c (output bias)", c, shape=(1,)).astype(gru.dtype)
+        V = check_array("V (output weights)", V, shape=(gru.units, 1), finite=True)
+        self.V = V.astype(gru.dtype)
+        self.c = check_array("c (output bias)", c, shape=(1,), finite=True).astype(gru.dtype)
         self.optimizer = None
 
     # ------------------------------------------------------------------ build
@@ -80,17 +101,16 @@ class GRUClassifier:
         seed=None,
         dtype=np.float64,
         go_backwards=False,
+        zero_output_for_mask=False,
         update_gate_bias=0.0,
     ):
         """Fresh weights, drawn the way Keras draws them (GRU as Keras, Dense Glorot-uniform, zero bias).
 
         ``update_gate_bias`` sets the update gate's input bias ``bx_z`` (Keras' default is 0): a
         positive value makes ``z`` start close to 1, so that the state, and the gradient,
-        survive more steps (notebook 03 shows what it does).
+        survive more steps (notebook 03 shows what it does). One number for every unit,
+        or an array of ``units`` numbers, one per unit (chrono initialization).
         """
-        for name, value in (("input_dim", input_dim), ("units", units)):
-            if not (isinstance(value, (int, np.integer)) and value > 0):
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
         gru = GRU.initialize(
             input_dim,
             units,
@@ -99,12 +119,18 @@ class GRUClassifier:
             seed=seed,
             dtype=dtype,
             go_backwards=go_backwards,
+            zero_output_for_mask=zero_output_for_mask,
         )
-        if update_gate_bias:
-            if not use_bias:
-                raise ValueError(
-                    f"update_gate_bias={update_gate_bias!r} needs a bias: use_bias is False"
-                )
+        units = gru.units
+        update_gate_bias = check_array("update_gate_bias", update_gate_bias, finite=True)
+        if update_gate_bias.shape not in ((), (units,)):
+            raise ValueError(
+                f"update_gate_bias must be one number or one per unit, shape ({units},), "
+                f"got shape {update_gate_bias.shape}"
+            )
+        if np.any(update_gate_bias != 0):
+            if not gru.use_bias:
+                raise ValueError("update_gate_bias needs a bias: use_bias is False")
             gru.bx[:units] = update_gate_bias
         rng = np.random.default_rng(None if seed is None else seed + 1)
         limit = np.sqrt(6.0 / (units + 1))
@@ -132,23 +158,19 @@ class GRUClassifier:
 
     # ---------------------------------------------------------------- forward
     def _check_xy(self, x, y=None):
-        x = check_array("x", x, ndim=3, names="(batch, time, features)")
+        x = check_array("x", x, ndim=3, names="(batch, time, features)", finite=True)
         if y is None:
             return x, None
-        y = check_array("y (labels)", y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
-        if y.shape != (x.shape[0],):
+        y = check_labels("y (labels)", y, n=x.shape[0])
+        if x.shape[0] == 0:
             raise ValueError(
-                f"y must hold one label per sequence, shape ({x.shape[0]},), got {y.shape}"
+                f"x and y hold no sequence (x has shape {x.shape}): a mean loss needs at least one"
             )
-        if not np.all((y == 0) | (y == 1)):
-            raise ValueError("y must hold binary labels, 0 or 1")
         return x, y.astype(self.dtype)
 
     def logits(self, x, mask=None):
         """``o = h_T V + c`` for every sequence, shape (batch,)."""
-        h_T = self.gru.trace(x, mask=mask).h[:, -1]
+        h_T = self.gru(x, mask=mask)  # the GRU's last output
         return (h_T @ self.V + self.c)[:, 0]
 
     def predict_proba(self, x, mask=None):
@@ -178,14 +200,13 @@ class GRUClassifier:
         B, T, _ = x.shape
         gru = self.gru
         trace = gru.trace(x, mask=mask)
-        h_T = trace.h[:, -1]
+        h_T = gru._layer_outputs(trace)  # the GRU's last output
         o = (h_T @ self.V + self.c)[:, 0]
         p = sigmoid(o)
         loss = binary_cross_entropy(o, y)
 
         do = ((p - y) / B)[:, None]  # (batch, 1)
-        dh_seq = np.zeros_like(trace.h)
-        dh_seq[:, -1] = do @ self.V.T  # dh_T: the loss reads the last state only
+        dh_seq = dh_seq_from_outputs(gru, trace, do @ self.V.T)  # dh_T, at the last step
         grads = gru_backward(gru, x, trace, dh_seq)
         grads = {k: grads[k] for k in gru.params}
         grads["V"] = h_T.T @ do
@@ -227,17 +248,16 @@ class GRUClassifier:
         ``"notebook"``, ``"terminal"``, ``"lines"`` or ``"off"`` (or None).
         """
         x, y = self._check_xy(x, y)
-        check_finite("x", x)
-        if not (isinstance(epochs, (int, np.integer)) and epochs > 0):
-            raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-        if not (isinstance(batch_size, (int, np.integer)) and batch_size > 0):
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        if mask is not None:
-            mask = np.asarray(mask)
-            if mask.shape != x.shape[:2]:
-                raise ValueError(
-                    f"mask must have shape (n, time) = {x.shape[:2]}, got {mask.shape}"
-                )
+        epochs = check_int("epochs", epochs, minimum=1)
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+        seed = check_int("seed", seed, minimum=0)
+        shuffle = check_flag("shuffle", shuffle)
+        mask = check_mask(mask, x.shape[:2])
+        if self.gru.dropout or self.gru.recurrent_dropout:
+            raise NotImplementedError(
+                "fit trains without dropout, but the GRU has "
+                f"dropout={self.gru.dropout}, recurrent_dropout={self.gru.recurrent_dropout}"
+            )
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3)):
                 raise ValueError(
@@ -245,7 +265,11 @@ class GRUClassifier:
                 )
             x_val, y_val = self._check_xy(*validation_data[:2])
             mask_val = validation_data[2] if len(validation_data) == 3 else None
+            mask_val = check_mask(mask_val, x_val.shape[:2], name="mask_val")
         if optimizer is None:
+            learning_rate = check_number("learning_rate", learning_rate, minimum=0, min_open=True)
+            if clipnorm is not None:
+                clipnorm = check_number("clipnorm", clipnorm, minimum=0, min_open=True)
             optimizer = Adam(learning_rate, clipnorm=clipnorm)
         elif not isinstance(optimizer, Adam):
             raise TypeError(
@@ -300,8 +324,9 @@ class GRUClassifier:
         """
         import keras
 
-        from gru_lesson.keras_twin import set_keras_weights
+        from gru_lesson.keras_twin import keras_layer_options, set_keras_weights
 
+        mask_zeros = check_flag("mask_zeros", mask_zeros)
         dtype = dtype or self.dtype.name
         gru = self.gru
         masking = [keras.layers.Masking(0.0, dtype=dtype, name="masking")] if mask_zeros else []
@@ -309,14 +334,7 @@ class GRUClassifier:
             [
                 keras.Input(shape=(None, gru.input_dim), dtype=dtype),
                 *masking,
-                keras.layers.GRU(
-                    gru.units,
-                    reset_after=gru.reset_after,
-                    use_bias=gru.use_bias,
-                    go_backwards=gru.go_backwards,
-                    dtype=dtype,
-                    name="gru",
-                ),
+                keras.layers.GRU(gru.units, **keras_layer_options(gru), dtype=dtype, name="gru"),
                 keras.layers.Dense(1, activation="sigmoid", dtype=dtype, name="output"),
             ]
         )
@@ -380,13 +398,8 @@ class GRUClassifier:
             if not isinstance(metadata, dict):
                 raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
             arrays["metadata"] = np.array(json.dumps(metadata))
-        np.savez(
-            Path(path),
-            format=np.array(_NPZ_FORMAT),
-            reset_after=np.array(self.gru.reset_after),
-            go_backwards=np.array(self.gru.go_backwards),
-            **arrays,
-        )
+        options = {name: np.array(getattr(self.gru, name)) for name in _GRU_OPTIONS}
+        np.savez(Path(path), format=np.array(_NPZ_FORMAT), **options, **arrays)
 
     @classmethod
     def load_npz(cls, path):
@@ -397,13 +410,13 @@ class GRUClassifier:
                     f"{path} is not a GRUClassifier file (expected format {_NPZ_FORMAT!r}, "
                     f"found {str(f['format']) if 'format' in f.files else 'none'})"
                 )
-            reset_after = bool(f["reset_after"])
+            # Files from before an option was stored hold its default.
+            options = {name: f[name].item() for name in _GRU_OPTIONS if name in f.files}
             gru = GRU(
                 f["W"],
                 f["R"],
                 f["bx"] if "bx" in f.files else None,
                 f["bh"] if "bh" in f.files else None,
-                reset_after=reset_after,
-                go_backwards=bool(f["go_backwards"]),
+                **options,
             )
             return cls(gru, f["V"], f["c"])

@@ -11,7 +11,7 @@ import numpy as np
 from gru_lesson.gru import GRU
 from gru_lesson.validation import check_gru
 
-__all__ = ["gru_from_keras", "gru_to_keras", "set_keras_weights"]
+__all__ = ["gru_from_keras", "gru_to_keras", "keras_layer_options", "set_keras_weights"]
 
 # Options of keras.layers.GRU that change what the layer computes, and the
 # value the NumPy twin reproduces. Anything else raises a clear error.
@@ -111,6 +111,22 @@ def set_keras_weights(layer, gru):
     return layer
 
 
+def keras_layer_options(gru):
+    """The options of ``keras.layers.GRU`` that make it compute what ``gru`` computes."""
+    check_gru(gru)
+    return dict(
+        _SUPPORTED,
+        reset_after=gru.reset_after,
+        use_bias=gru.use_bias,
+        go_backwards=gru.go_backwards,
+        return_sequences=gru.return_sequences,
+        return_state=gru.return_state,
+        zero_output_for_mask=gru.zero_output_for_mask,
+        dropout=gru.dropout,
+        recurrent_dropout=gru.recurrent_dropout,
+    )
+
+
 # What gru_to_keras may be asked on top of the GRU's own options. Each keeps the
 # layer a twin: these change only how Keras stores or names the layer, what it
 # returns (not the numbers it computes), or what it does in training mode, where the
@@ -135,19 +151,7 @@ def gru_to_keras(gru, dtype=None, **layer_options):
     """
     import keras
 
-    check_gru(gru)
-    options = dict(
-        reset_after=gru.reset_after,
-        use_bias=gru.use_bias,
-        go_backwards=gru.go_backwards,
-        return_sequences=gru.return_sequences,
-        return_state=gru.return_state,
-        zero_output_for_mask=gru.zero_output_for_mask,
-        dropout=gru.dropout,
-        recurrent_dropout=gru.recurrent_dropout,
-        dtype=gru.dtype.name if dtype is None else dtype,
-    )
-    options.update(_SUPPORTED)
+    options = keras_layer_options(gru) | {"dtype": gru.dtype.name if dtype is None else dtype}
     refused = sorted(
         option
         for option, value in layer_options.items()

@@ -1,5 +1,6 @@
 """The NumPy GRU classifier: its gradients, its Keras twin, its files, and that it learns."""
 
+import itertools
 import json
 
 import numpy as np
@@ -180,9 +181,9 @@ def test_fit_is_reproducible_and_can_continue():
 def test_fit_checks_its_input():
     model = GRUClassifier.initialize(2, 3, seed=0)
     x = np.zeros((4, 5, 2))
-    with pytest.raises(ValueError, match="one label per sequence"):
+    with pytest.raises(ValueError, match="one per sequence"):
         model.fit(x, np.zeros(3), progress="off")
-    with pytest.raises(ValueError, match="binary labels"):
+    with pytest.raises(ValueError, match="only the labels 0 and 1"):
         model.fit(x, np.array([0, 1, 2, 1]), progress="off")
     with pytest.raises(ValueError, match="epochs"):
         model.fit(x, np.zeros(4), epochs=0, progress="off")
@@ -242,3 +243,56 @@ def test_progress_line_in_a_notebook_updates_one_output(monkeypatch):
     line.close()
     assert [kind for kind, _ in shown].count("display") == 1  # one output, updated in place
     assert shown[-1][1].startswith("epoch 3/3 [####################] loss 0.33")
+
+
+def test_update_gate_bias_one_per_unit():
+    """Chrono initialization: one update-gate bias per unit, as notebook 04 sets it."""
+    biases = np.log(np.arange(1.0, 5.0))
+    model = GRUClassifier.initialize(2, 4, seed=0, update_gate_bias=biases)
+    np.testing.assert_array_equal(model.gru.bx[:4], biases)
+    np.testing.assert_array_equal(model.gru.bx[4:], 0.0)
+    same = GRUClassifier.initialize(2, 4, seed=0, update_gate_bias=2.0)
+    np.testing.assert_array_equal(same.gru.bx[:4], 2.0)
+    with pytest.raises(ValueError, match=r"one per unit, shape \(4,\)"):
+        GRUClassifier.initialize(2, 4, update_gate_bias=np.ones(3))
+    with pytest.raises(ValueError, match="update_gate_bias must be finite"):
+        GRUClassifier.initialize(2, 4, update_gate_bias=[1.0, np.nan, 1.0, 1.0])
+
+
+OPTION_GRID = [
+    dict(reset_after=ra, use_bias=ub, go_backwards=gb, zero_output_for_mask=zo)
+    for ra, ub, gb, zo in itertools.product([True, False], repeat=4)
+]
+
+
+@pytest.mark.parametrize(
+    "options", OPTION_GRID, ids=lambda o: "-".join(k for k, v in o.items() if v)
+)
+def test_every_option_survives_keras_and_files(keras, tmp_path, options):
+    seed = OPTION_GRID.index(options)
+    model = GRUClassifier.initialize(3, 4, seed=seed, **options)
+    rng = np.random.default_rng(seed)
+    for p in model.params.values():
+        p[:] = rng.normal(scale=0.7, size=p.shape)
+    x = rng.normal(size=(5, 6, 3))
+    mask = rng.random((5, 6)) < 0.6
+    mask[0] = False  # a fully masked row
+    mask[1, [0, -1]] = False  # both ends masked: the last step processed either way
+    x[~mask] = 0.0  # what Masking(0.0) skips
+    y = rng.integers(0, 2, size=5)
+    model.save_npz(tmp_path / "model.npz")
+    copies = {
+        "npz": GRUClassifier.load_npz(tmp_path / "model.npz"),
+        "Keras": GRUClassifier.from_keras(model.to_keras(mask_zeros=True)),
+    }
+    expected = model.predict_proba(x, mask=mask)
+    keras_p = np.asarray(model.to_keras(mask_zeros=True)(x))[:, 0]
+    assert np.abs(keras_p - expected).max() < 1e-13
+    for how, copy in copies.items():
+        for option, value in options.items():
+            assert getattr(copy.gru, option) == value, f"{how}: {option}"
+        np.testing.assert_array_equal(copy.predict_proba(x, mask=mask), expected)
+    loss, grads, _ = model.loss_and_grads(x, y, mask=mask)
+    for name, p in model.params.items():
+        numerical = numerical_gradient(lambda: model.evaluate(x, y, mask=mask)["loss"], p)
+        assert relative_error(grads[name], numerical) < 1e-7, name
