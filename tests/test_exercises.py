@@ -153,7 +153,11 @@ CANDIDATE_MISTAKES = [
     (lambda x_t, h_prev, r, W_h, R_h, bx_h: sigmoid(x_t @ W_h + bx_h + (r * h_prev) @ R_h), "sigmoid"),
     (lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t @ W_h + bx_h + (r * h_prev) @ R_h).T, "looks transposed"),
     (lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t @ W_h + bx_h + (r * h_prev) @ R_h)[0], "shape"),
-    (lambda x_t, h_prev, r, W_h, R_h, bx_h: 0.999 * np.tanh(x_t @ W_h + bx_h + (r * h_prev) @ R_h), "Where does r act"),
+    (lambda x_t, h_prev, r, W_h, R_h, bx_h: 0.99 * np.tanh(x_t @ W_h + bx_h + (r * h_prev) @ R_h), "term by term"),
+    (lambda x_t, h_prev, r, W_h, R_h, bx_h: -np.tanh(x_t @ W_h + bx_h + (r * h_prev) @ R_h), "wrong sign"),
+    (lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t[:1] @ W_h + bx_h + (r * h_prev) @ R_h), "row 0 is right, but row 1 is not"),
+    (lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh((W_h.T @ x_t.T).T + bx_h + (r * h_prev) @ R_h) + 1e-6, "float32's precision"),
+    (lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(W_h @ x_t.T + bx_h + (r * h_prev) @ R_h), "vectors are rows"),
 ]  # fmt: skip
 
 
@@ -191,7 +195,15 @@ STATE_MISTAKES = [
     (lambda k, h0, z, c: z**k * h0, "candidate's share is missing"),
     (lambda k, h0, z, c: (1 - z**k) * c, "h0's share is missing"),
     (lambda k, h0, z, c: z**k * h0 + (1 - z) * c, "grow with k"),
-    (lambda k, h0, z, c: z**k * h0 + (1 - z**k) * c + 1e-6 * k, "differs from the GRU's state"),
+    (
+        lambda k, h0, z, c: z**k * h0 + (1 - z**k) * c + 1e-3 * k,
+        "differs from the GRU's state at k = 1",
+    ),
+    (lambda k, h0, z, c: c if k == 0 else c + z**k * (h0 - c), "at k = 0, before any step"),
+    (
+        lambda k, h0, z, c: np.float32(z**k * h0 + (1 - z**k) * c + 1e-3),
+        "differs from the GRU's state at k = 0",
+    ),
     (lambda k, h0, z, c: np.array([z**k * h0, (1 - z**k) * c]), "one number"),
 ]
 
@@ -202,8 +214,19 @@ def test_state_after_mistakes_are_named(answer, keyword):
 
 
 def test_state_after_accepts_any_correct_form():
-    assert ex01.q2.diagnose(lambda k, h0, z, c: z**k * h0 + (1 - z**k) * c)[0] == CORRECT
-    assert ex01.q2.diagnose(lambda k, h0, z, c: np.array([c + z**k * (h0 - c)]))[0] == CORRECT
+    def looped(k, h0, z, c):
+        h = h0
+        for _ in range(k):
+            h = z * h + (1 - z) * c
+        return h
+
+    for answer in [
+        lambda k, h0, z, c: z**k * h0 + (1 - z**k) * c,
+        lambda k, h0, z, c: np.array([c + z**k * (h0 - c)]),
+        lambda n, h_start, gate, cand: cand + gate**n * (h_start - cand),  # names of its own
+        looped,
+    ]:
+        assert ex01.q2.diagnose(answer) == (CORRECT, "")
 
 
 # ------------------------------------------------------------ ex01.q3: biases
@@ -233,6 +256,9 @@ def test_the_bias_targets_switch_where_the_algebra_says():
         (lambda: (5.0, float("nan")), "finite"),
         (lambda: (5.0, -2.0, 0.0), "two numbers"),
         (lambda: 5.0, "two numbers"),
+        (lambda: {5.0, -2.0}, "two numbers"),
+        (lambda: (np.array([5.0, 1.0]), -2.0), "b_remember should be a number"),
+        (lambda: (True, -2.0), "b_remember should be a number"),
     ],
 )
 def test_bias_mistakes_are_named(answer, keyword):
@@ -242,7 +268,12 @@ def test_bias_mistakes_are_named(answer, keyword):
 
 
 def test_any_biases_on_the_right_sides_are_correct():
-    for b_remember, b_forget in [(3.0, 0.0), (10, -10), (np.float64(4.0), np.int64(-1))]:
+    for b_remember, b_forget in [
+        (3.0, 0.0),
+        (10, -10),
+        (np.float64(4.0), np.int64(-1)),
+        (np.float32(4.0), np.array(-1.0)),
+    ]:
         assert ex01.q3.diagnose(lambda b_r=b_remember, b_f=b_forget: (b_r, b_f))[0] == CORRECT
 
 
@@ -348,9 +379,9 @@ def test_first_step_answers_of_the_wrong_kind(answer, keyword):
 
 
 # ------------------------------------------------ ex03: one step backwards
-def _truths(reset_after, target):
-    """The gradient each check compares with, over all its random steps (never to be printed)."""
-    return np.concatenate([truth[target].ravel() for _, truth in ex03._steps(reset_after)])
+def _truths(exercise):
+    """The values a check compares with, over all its cases (never to be printed)."""
+    return np.concatenate([np.ravel(expected) for _, expected in exercise._checker.cases()])
 
 
 def test_the_step_gradients_are_the_backward_pass_of_the_step():
@@ -382,13 +413,13 @@ UPDATE_GATE_MISTAKES = [
     (lambda dh, z, h_prev, h_tilde: (h_prev - h_tilde) * z * (1 - z), "dh is missing"),
     (lambda dh, z, h_prev, h_tilde: (dh * (h_prev - h_tilde) * z * (1 - z)).T, "looks transposed"),
     (lambda dh, z, h_prev, h_tilde: (dh * (h_prev - h_tilde) * z * (1 - z)).sum(axis=0), "summed or averaged over the batch"),
-    (lambda dh, z, h_prev, h_tilde: 1.001 * dh * (h_prev - h_tilde) * z * (1 - z), "Right shape, but not the update gate's"),
+    (lambda dh, z, h_prev, h_tilde: 1.01 * dh * (h_prev - h_tilde) * z * (1 - z), "Right shape, but not the update gate's"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize("answer, keyword", UPDATE_GATE_MISTAKES)
 def test_update_gate_mistakes_are_named(answer, keyword):
-    assert_wrong(ex03.q1, answer, keyword, expected=_truths(True, "da_z"))
+    assert_wrong(ex03.q1, answer, keyword, expected=_truths(ex03.q1))
 
 
 def _da_h(dh, z, h_tilde):
@@ -413,7 +444,7 @@ RESET_GATE_MISTAKES = [
 
 @pytest.mark.parametrize("answer, keyword", RESET_GATE_MISTAKES)
 def test_reset_gate_mistakes_are_named(answer, keyword):
-    assert_wrong(ex03.q2, answer, keyword, expected=_truths(False, "da_r"))
+    assert_wrong(ex03.q2, answer, keyword, expected=_truths(ex03.q2))
 
 
 def _paths(dh, z, r, h_tilde, h_prev, m, R):
@@ -445,14 +476,14 @@ PREVIOUS_STATE_MISTAKES = [
     (lambda dh, z, r, h_tilde, h_prev, m, R: dh * z + sum(d @ Rg for d, Rg in zip([dh * (h_prev - h_tilde) * z * (1 - z), _da_h(dh, z, h_tilde) * m * r * (1 - r), _da_h(dh, z, h_tilde) * r], split_gates(R), strict=True)), "untransposed"),
     (lambda dh, z, r, h_tilde, h_prev, m, R: dh * z + np.concatenate([dh * (h_prev - h_tilde), _da_h(dh, z, h_tilde) * m, _da_h(dh, z, h_tilde) * r], axis=1) @ R.T, "sigmoids' derivatives"),
     (lambda dh, z, r, h_tilde, h_prev, m, R: dh * z + np.concatenate([dh * (h_prev - h_tilde) * z * (1 - z), dh * (1 - z) * m * r * (1 - r), dh * (1 - z) * r], axis=1) @ R.T, "tanh's derivative is missing"),
-    (lambda dh, z, r, h_tilde, h_prev, m, R: ex03.previous_state_gradient(dh, z, r, h_tilde, h_prev, m, R) + 1e-6, "Count the paths"),
+    (lambda dh, z, r, h_tilde, h_prev, m, R: ex03.previous_state_gradient(dh, z, r, h_tilde, h_prev, m, R) + 1e-3, "Count the paths"),
     (lambda dh, z, r, h_tilde, h_prev, m, R: np.concatenate([dh, dh, dh], axis=1), "shaped like the state"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize("answer, keyword", PREVIOUS_STATE_MISTAKES)
 def test_previous_state_mistakes_are_named(answer, keyword):
-    assert_wrong(ex03.q3, answer, keyword, expected=_truths(True, "dh_prev"))
+    assert_wrong(ex03.q3, answer, keyword, expected=_truths(ex03.q3))
 
 
 def test_the_four_paths_make_the_previous_state_gradient():
@@ -461,7 +492,7 @@ def test_the_four_paths_make_the_previous_state_gradient():
 
 # ------------------------------------------------ ex03.q4: dh0 through time
 def _dh0_values():
-    return np.concatenate([dh0.ravel() for _, _, dh0 in ex03._constant_gate_cases()])
+    return _truths(ex03.q4)
 
 
 def closed_form(G, z, shift=1):
@@ -496,7 +527,7 @@ INITIAL_STATE_MISTAKES = [
     (lambda G, z: closed_form(G, z) / G.shape[1], "averaged over time"),
     (lambda G, z: closed_form(G, z).sum(axis=0), "summed or averaged over the batch"),
     (lambda G, z: closed_form(G, z).T, "looks transposed"),
-    (lambda G, z: closed_form(G, z) + 1e-6, "on paper first"),
+    (lambda G, z: closed_form(G, z) + 1e-3, "on paper first"),
 ]
 
 
@@ -511,7 +542,7 @@ def test_the_closed_form_is_correct_too():
 
 
 def test_the_constant_gate_cases_have_no_other_path_back():
-    for G, z, dh0 in ex03._constant_gate_cases():
+    for (G, z), dh0 in ((case.values(), dh0) for case, dh0 in ex03._constant_gate_cases()):
         assert G.shape[1] >= 5 and np.ptp(z) > 0.2  # long enough, and z differs by unit
         assert np.abs(dh0).max() > 1e-2
 
@@ -520,7 +551,7 @@ def test_the_constant_gate_cases_have_no_other_path_back():
 def test_the_label_cases_can_tell_first_from_last_and_see_padding():
     """The oracle agrees with the task's labels, and the cases make the classic shortcuts fail."""
     padded_at_start = 0
-    for _, x, y in ex04._label_cases():
+    for (x,), y in ((case.values(), y) for case, y in ex04._label_cases()):
         assert np.array_equal(ex04.which_came_first(x), y)
         is_ab = (x[:, :, A] + x[:, :, B]) > 0
         t_last = x.shape[1] - 1 - is_ab[:, ::-1].argmax(axis=1)
@@ -613,6 +644,10 @@ HALF_LIFE_MISTAKES = [
     (lambda T: np.inf, "integer division"),
     (lambda T: str(ex04.bias_for_half_life(T)), "should return numbers"),
     (lambda T: [0.0, 1.0], "returned 2 numbers"),
+    (lambda T: -np.inf, "z = 0 exactly"),
+    (lambda T: np.log(-1.0 * T), "NaN"),
+    (lambda T: ex04.bias_for_half_life(T) + 1e-6 * (T > 1), "float32's precision"),
+    (lambda T: ex04.bias_for_half_life(T) - 2e-4 * (T == 2), "not one half (too little"),
 ]
 
 
@@ -636,11 +671,12 @@ def test_any_correct_form_of_the_half_life_bias_is_accepted():
 # ---------------------------------------------------- ex04.q3: the padding mask
 def test_the_mask_cases_are_keras_masking(keras):
     """Each case's mask is what Keras' Masking(0.0) computes; the cases hold the traps."""
-    cases = list(ex04._mask_cases())
-    for _, x, mask in cases:
+    cases = [(case["x"], mask) for case, mask in ex04._mask_cases()]
+    assert len(cases) == len(ex04._MASK_CASES)
+    for x, mask in cases:
         keras_mask = np.asarray(keras.layers.Masking(mask_value=0.0).compute_mask(x))
         assert keras_mask.dtype == bool and np.array_equal(keras_mask, mask)
-    (_, post, post_mask), (_, pre, pre_mask), (_, real, real_mask) = cases
+    (post, post_mask), (pre, pre_mask), (real, real_mask) = cases
     assert (~post_mask[:, -1]).sum() > 2 and (~pre_mask[:, 0]).sum() > 2  # padding on both sides
     total = real.sum(axis=-1)
     assert np.any(real_mask & (total == 0)) and np.any(real_mask & (total < 0))
@@ -689,8 +725,12 @@ def _mean_bce(y, p):
 
 def test_the_chance_loss_is_the_best_constant_prediction(keras):
     grid = np.linspace(1e-4, 1 - 1e-4, 20_001)
-    for y in ex04._chance_loss_cases():
+    for y in ex04._chance_loss_labels():
         best = ex04.chance_loss(y)
+        assert all(np.isclose(best, e, rtol=0, atol=1e-15) for e in _expected_chance_losses([y]))
+        if np.ptp(y) == 0:  # all labels equal: the loss goes to 0 as p goes to that label
+            assert best == 0 and _mean_bce(y, abs(y[0] - 1e-9)) < 1e-8
+            continue
         scanned = min(_mean_bce(y, p) for p in grid)
         assert best <= scanned + 1e-12 and scanned - best < 1e-6
         p = np.full((len(y), 1), np.mean(y), dtype=np.float32)
@@ -700,16 +740,32 @@ def test_the_chance_loss_is_the_best_constant_prediction(keras):
         assert np.isclose(keras_loss, best, rtol=0, atol=1e-5)  # Keras' loss, natural log
 
 
+def _expected_chance_losses(labels=None):
+    return (
+        [expected for _, expected in ex04._chance_loss_cases()]
+        if labels is None
+        else [ex04.chance_loss(y) for y in labels]
+    )
+
+
 def test_balanced_labels_give_log_2_and_the_cases_are_not_all_balanced():
     """Section 1's claim, and the reason the check can tell log 2 from the answer."""
-    means = [np.mean(y) for y in ex04._chance_loss_cases()]
-    assert means[0] == 0.5 and np.isclose(ex04.chance_loss(ex04._chance_loss_cases()[0]), np.log(2))
+    labels = ex04._chance_loss_labels()
+    means = [np.mean(y) for y in labels]
+    assert means[0] == 0.5 and np.isclose(ex04.chance_loss(labels[0]), np.log(2))
     assert sum(abs(m - 0.5) > 0.1 for m in means) >= 3  # log 2 is wrong on these
-    assert any(0 < y.min() and y.max() < 1 for y in ex04._chance_loss_cases())  # soft labels
+    assert any(0 < y.min() and y.max() < 1 for y in labels)  # soft labels
+    assert {0.0, 1.0} <= set(means)  # all 0's, all 1's: 0 log 0 must count as 0
+
+
+def _naive_entropy(p):
+    return -p * np.log(p) - (1 - p) * np.log(1 - p)
 
 
 def _entropy(p):
-    return -p * np.log(p) - (1 - p) * np.log(1 - p)
+    """The same, with p log p taken as 0 at p = 0."""
+    p = np.asarray(p, dtype=float)
+    return sum(-np.where(q > 0, q * np.log(np.where(q > 0, q, 1.0)), 0.0) for q in (p, 1 - p))
 
 
 CHANCE_LOSS_MISTAKES = [
@@ -724,14 +780,16 @@ CHANCE_LOSS_MISTAKES = [
     (lambda y: _mean_bce(y, np.round(np.mean(y))), "strictly between 0 and 1"),
     (lambda y: _mean_bce(y, 0.4), "higher than the best constant"),
     (lambda y: 0.9 * _entropy(np.mean(y)), "lower than any constant"),
-    (lambda y: np.full(len(y), _entropy(np.mean(y))), "one, the mean loss"),
+    (lambda y: np.full(len(y), _entropy(np.mean(y))), "it should return one number"),
     (lambda y: "0.69", "should return numbers"),
+    (lambda y: _naive_entropy(np.mean(y)), "all the labels are equal"),
+    (lambda y: _naive_entropy(np.clip(np.mean(y), 1e-7, 1 - 1e-7)), "float32's precision"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize("answer, keyword", CHANCE_LOSS_MISTAKES)
 def test_chance_loss_mistakes_are_named(answer, keyword):
-    expected = [ex04.chance_loss(y) for y in ex04._chance_loss_cases()]
+    expected = _expected_chance_losses()
     with np.errstate(divide="ignore", invalid="ignore"):
         assert_wrong(ex04.q4, answer, keyword, expected=expected)
 
@@ -743,7 +801,7 @@ def test_the_check_gives_each_answer_a_copy():
         return labels
 
     assert ex04.q1.diagnose(mutating)[0] == CORRECT
-    assert all(x.any() for _, x, _ in ex04._label_cases())
+    assert all(case["x"].any() for case, _ in ex04._label_cases())
 
 
 # ------------------------------------------ the notebooks' solutions are these
@@ -772,4 +830,22 @@ def test_the_notebook_solutions_pass_their_checks(notebook):
         exercise = getattr(module, grade_id.split("_")[1])
         namespace = {"np": np, "A": A, "B": B}  # what the notebooks import before their exercises
         exec(source, namespace)
-        assert exercise.diagnose(namespace[exercise.name]) == (CORRECT, ""), grade_id
+        answer = namespace[exercise.name]
+        if grade_id == "ex04_q4":
+            with np.errstate(all="ignore"):
+                if not np.isfinite(answer(np.zeros(4))):
+                    pytest.xfail(
+                        "notebook 04's solution of exercise 4 returns NaN when all the labels "
+                        "are equal (0 * log 0); the package's reference handles that case"
+                    )
+        assert exercise.diagnose(answer) == (CORRECT, ""), grade_id
+
+
+def test_a_nearly_right_half_life_is_told_apart_from_one_half():
+    """A bias slightly off keeps slightly more or less than half: the message shows the digits."""
+    for sign, word in ((1, "too much"), (-1, "too little")):
+        message = assert_wrong(
+            ex04.q2, lambda T, s=sign: ex04.bias_for_half_life(T) + s * 2e-4 * (T == 2), word
+        )
+        kept = re.search(r"keeps ([0-9.]+) of the state", message).group(1)
+        assert float(kept) != 0.5, message

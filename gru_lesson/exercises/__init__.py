@@ -16,9 +16,15 @@ has not been attempted yet. An answer that is a value (a number, a set of
 names) is a function without arguments that returns the value.
 
 A check never prints the expected answer. It runs your function on its own
-inputs, compares with the reference, and when they differ it compares with
-the classic wrong answers (a flipped convention, a sign error, a transposed
-matrix) to say in words what went wrong. The fix is still yours to make.
+inputs (its *cases*), compares with the right answers, and when they differ it
+compares with the classic wrong answers (its *catalogue of mistakes*: a flipped
+convention, a sign error, a transposed matrix) to say in words what went
+wrong. When no classic mistake fits, it says plainly what differs. The fix is
+still yours to make.
+
+Numbers are compared at the precision of your answer: float64 to about 13
+significant digits, float32 to about 4 (a float32 computation rounds at every
+step). Arrays, lists, tuples, NumPy scalars and Python numbers are all fine.
 """
 
 from __future__ import annotations
@@ -30,14 +36,17 @@ import numpy as np
 
 __all__ = [
     "CORRECT",
+    "CheckOnCases",
     "Exercise",
     "Mistake",
     "NOT_ATTEMPTED",
     "WRONG",
+    "agrees",
     "as_array",
-    "matching_mistake",
+    "as_number",
+    "as_parts",
+    "named_mistake",
     "require_function",
-    "same",
 ]
 
 NOT_ATTEMPTED = "not attempted"
@@ -58,13 +67,15 @@ class Exercise:
     ``checker(answer)`` returns quietly when ``answer`` is right and raises
     :class:`Mistake` when it is not. ``solution`` is the reference answer, a
     function: the checker must accept it (the tests make sure of that), and
-    :meth:`solution` prints its source.
+    :meth:`solution` prints its source. ``mistakes`` is the checker's catalogue
+    of classic wrong answers, ``(message, wrong_function)`` pairs, when it has one.
     """
 
     def __init__(self, title, checker, *, hints, solution):
         self.title = title
         self.name = solution.__name__
         self.reference = solution
+        self.mistakes = tuple(getattr(checker, "mistakes", ()))
         self._checker = checker
         self._hints = list(hints)
         self._hints_shown = 0
@@ -87,7 +98,7 @@ class Exercise:
         except Mistake as mistake:
             return WRONG, str(mistake)
         except Exception as exc:  # the answer itself failed: say how, in one line
-            return WRONG, f"your code raised {type(exc).__name__}: {exc}"
+            return WRONG, _failure(exc)
         return CORRECT, ""
 
     def check(self, answer=None):
@@ -120,7 +131,19 @@ class Exercise:
         print(f"{self.title}, a solution:\n\n{code}")
 
 
-# --------------------------------------------------------- tools for checkers
+def _failure(exc):
+    """One line on an error the answer raised; a matrix product that does not fit gets advice."""
+    text = f"your code raised {type(exc).__name__}: {exc}"
+    if isinstance(exc, ValueError) and ("matmul" in str(exc) or "not aligned" in str(exc)):
+        text += (
+            ". A matrix product's shapes do not fit. In this course vectors are rows, one per "
+            "example: x_t is (B, D) and multiplies a (D, U) matrix from the left, x_t @ W "
+            "(a paper's W x, with column vectors, is x @ W here). Print the shapes of both sides."
+        )
+    return text
+
+
+# ------------------------------------------------- what a student returns
 def require_function(answer, name):
     """Raise :class:`Mistake` unless ``answer`` can be called."""
     if not callable(answer):
@@ -131,35 +154,214 @@ def require_function(answer, name):
 
 
 def as_array(value, what, *, finite=True):
-    """``value`` as a float array, or a :class:`Mistake` saying what came back instead.
+    """``value`` as a NumPy array of real numbers, or a :class:`Mistake` saying what came back.
 
-    Text is refused even when it looks like a number (``"0.5"``). With ``finite=False``
-    NaN and infinity pass, for checkers that explain them in their own words.
+    Anything NumPy reads as real numbers is fine: arrays of any float, integer or
+    boolean dtype, nested lists and tuples, NumPy scalars, Python numbers. The
+    dtype is kept, so that the answer is compared at its own precision (float32
+    stays float32). Text is refused even when it looks like a number (``"0.5"``).
+    With ``finite=False`` NaN and infinity pass, for checkers that explain them
+    in their own words.
     """
     if value is None:
         raise Mistake(f"{what} returned None: did you forget the `return`?")
+    kind = type(value).__name__
     try:
         if isinstance(value, (str, bytes)):
             raise TypeError
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+        array = np.asarray(value)
+    except (TypeError, ValueError):  # ragged lists, among others
+        array = np.asarray(None)
+    if array.dtype.kind not in "biuf":
+        if isinstance(value, (list, tuple)) and array.dtype == object:
+            raise Mistake(
+                f"{what} should return numbers, but it returned a {kind} whose items do not "
+                "line up into an array (different lengths, or not all numbers)"
+            )
+        raise Mistake(f"{what} should return numbers, but it returned a {kind}")
+    if array.dtype == np.float16:
         raise Mistake(
-            f"{what} should return numbers, but it returned a {type(value).__name__}"
-        ) from None
-    if finite and not np.all(np.isfinite(array)):
+            f"{what} returned float16 numbers, which keep only about 3 significant digits: "
+            "compute in float32 or float64"
+        )
+    if finite and array.dtype.kind == "f" and not np.all(np.isfinite(array)):
         raise Mistake(f"{what} returned NaN or infinity: look for a division or an overflow")
     return array
 
 
-def same(a, b, atol=1e-10):
-    """Same shape and the same numbers to ``atol``."""
-    a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=0, atol=atol))
+def as_number(value, what, *, finite=True):
+    """One number, as a 0-d array at its own precision: a Python or NumPy number, or an array of one."""
+    array = as_array(value, what, finite=finite)
+    if array.size != 1:
+        raise Mistake(f"{what} returned {array.size} numbers; it should return one number.")
+    return array.reshape(())
 
 
-def matching_mistake(value, wrong_answers, atol=1e-10):
-    """The message of the first ``(message, wrong_value)`` pair that ``value`` equals, else None."""
-    for message, wrong in wrong_answers:
-        if same(value, wrong, atol):
+def as_parts(value, what, names, kind="things"):
+    """The parts of an answer that returns several ``kind`` (``names``): a tuple, a list or an array."""
+    if value is None:
+        raise Mistake(f"{what} returned None: did you forget the `return`?")
+    count = {2: "two", 3: "three"}.get(len(names), len(names))
+    wanted = f"{what} should return {count} {kind}: {', '.join(names)}."
+    if isinstance(value, (str, bytes, dict, set)) or not hasattr(value, "__len__"):
+        raise Mistake(wanted)
+    if len(value) != len(names):
+        raise Mistake(f"{wanted} It returned {len(value)}.")
+    return tuple(value)
+
+
+# ---------------------------------------------------- comparing numbers
+ROUNDING = 1000
+"""How many rounding errors (``np.finfo(dtype).eps``) a right answer may be off by,
+relative to the size of the numbers (at least 1): about 2e-13 for float64, 1e-4 for float32."""
+
+
+def _precision(array):
+    """The rounding error of ``array``'s numbers: float32's for float32, float64's otherwise."""
+    return np.finfo(array.dtype if array.dtype.kind == "f" else np.float64).eps
+
+
+def agrees(mine, expected, *, precision=None):
+    """Same shape and the same numbers, to the precision of ``mine`` (or ``precision``).
+
+    Tuples and lists of arrays agree part by part. Numbers agree when they differ
+    by at most :data:`ROUNDING` rounding errors of ``mine``'s dtype, relative to
+    the largest expected number or 1, whichever is larger.
+    """
+    if isinstance(expected, (tuple, list)):
+        return len(mine) == len(expected) and all(
+            agrees(m, e, precision=precision) for m, e in zip(mine, expected, strict=True)
+        )
+    mine, expected = np.asarray(mine), np.asarray(expected, dtype=float)
+    if mine.shape != expected.shape:
+        return False
+    eps = _precision(mine) if precision is None else precision
+    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    with np.errstate(invalid="ignore", over="ignore"):
+        return bool(np.all(np.abs(mine.astype(float) - expected) <= ROUNDING * eps * scale))
+
+
+def named_mistake(answers, catalogue, inputs):
+    """The message of the first catalogued mistake that gives ``answers`` on every case, else None.
+
+    ``catalogue`` holds ``(message, wrong_function)`` pairs; each wrong function
+    takes the same arguments as the answer, ``inputs`` one dict of them per case.
+    The match is made at the answers' own precision.
+    """
+    for message, wrong in catalogue:
+        try:
+            with np.errstate(all="ignore"):
+                values = [wrong(*_copies(args)) for args in inputs]
+        except ArithmeticError:  # a wrong formula that divides by zero on some case
+            continue
+        if all(agrees(mine, value) for mine, value in zip(answers, values, strict=True)):
             return message
     return None
+
+
+FLOAT32_ONLY = (
+    "Your numbers are close: they agree to float32's precision, but they are float64 numbers "
+    "and do not agree to float64's. Did part of your computation run in float32, or use an "
+    "approximation? Return float32 numbers if you meant float32 (the check then compares at "
+    "float32's precision); otherwise compute exactly, in float64."
+)
+
+
+def _copies(args):
+    """The values of the arguments ``args`` (a dict), arrays copied: an answer may change its own."""
+    return [v.copy() if isinstance(v, np.ndarray) else v for v in args.values()]
+
+
+def what_differs(answers, expected):
+    """A plain sentence on how the answers differ from the expected ones (same shapes), or None.
+
+    ``answers`` and ``expected`` hold one array per case. The sentence names the
+    signs, or the rows (one per example) that are right and wrong, and never
+    the expected numbers.
+    """
+    pairs = [(m, np.asarray(e, dtype=float)) for m, e in zip(answers, expected, strict=True)]
+    differ = [(m, e) for m, e in pairs if not agrees(m, e)]
+    if all(np.any(np.abs(e) > 1e-6) and agrees(m, -e) for m, e in differ):
+        return "Right shape, but every number has the wrong sign."
+    mine, right = differ[0]
+    if right.ndim == 2 and len(right) > 1:
+        good = [i for i in range(len(right)) if agrees(mine[i], right[i])]
+        if good:
+            bad = [i for i in range(len(right)) if i not in good]
+            return (
+                f"Right shape, and on one of the check's batches {_rows(good)} right, but "
+                f"{_rows(bad)} not. Each row is one example: does every row use its own inputs?"
+            )
+    return None
+
+
+def _rows(numbers):
+    """Rows, as words: "row 0 is", "rows 1 and 2 are"."""
+    if len(numbers) == 1:
+        return f"row {numbers[0]} is"
+    return f"rows {', '.join(map(str, numbers[:-1]))} and {numbers[-1]} are"
+
+
+class CheckOnCases:
+    """A checker that runs the answer on cases and compares with the right answers.
+
+    ``cases()`` yields ``(inputs, expected)`` pairs: ``inputs`` a dict of the
+    answer's arguments (the answer gets copies), ``expected`` the right return
+    value. The answer is called with the arguments in that order, so that it may
+    name them as it likes. ``convert(value, name)`` reads what the answer returned
+    (:func:`as_array` by default). ``problem(mine, expected, inputs)`` may return
+    a message for a case at once (a wrong shape, say), before any comparison.
+
+    When the answers differ, the message is the first of: float32 precision in
+    float64 clothes (:data:`FLOAT32_ONLY`); the first mistake of the catalogue
+    ``mistakes`` that gives the same answers on every case; what differs on the
+    ``describe(answers, expected)`` (:func:`what_differs` unless told otherwise,
+    for arrays; None for answers that are not one array); ``otherwise``, a
+    sentence, or a function of the first case that differs, ``(number, inputs, mine,
+    expected)``, ``number`` counting the cases from 0.
+    """
+
+    def __init__(
+        self,
+        name,
+        cases,
+        *,
+        mistakes=(),
+        convert=as_array,
+        problem=None,
+        describe=what_differs,
+        otherwise,
+    ):
+        self.name = name
+        self.cases = cases
+        self.mistakes = tuple(mistakes)
+        self.convert = convert
+        self.problem = problem
+        self.describe = describe
+        self.otherwise = otherwise
+
+    def __call__(self, answer):
+        require_function(answer, self.name)
+        inputs, answers, expected = [], [], []
+        for args, right in self.cases():
+            mine = self.convert(answer(*_copies(args)), self.name)
+            message = self.problem and self.problem(mine, right, args)
+            if message:
+                raise Mistake(message)
+            inputs.append(args)
+            answers.append(mine)
+            expected.append(right)
+        pairs = list(zip(answers, expected, strict=True))
+        if all(agrees(mine, right) for mine, right in pairs):
+            return
+        if all(agrees(mine, right, precision=np.finfo(np.float32).eps) for mine, right in pairs):
+            raise Mistake(FLOAT32_ONLY)
+        message = named_mistake(answers, self.mistakes, inputs)
+        if message:
+            raise Mistake(message)
+        if self.describe:
+            message = self.describe(answers, expected)
+        if callable(self.otherwise):
+            first = next(i for i, (mine, right) in enumerate(pairs) if not agrees(mine, right))
+            message = message or self.otherwise(first, inputs[first], *pairs[first])
+        raise Mistake(message or self.otherwise)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import numpy as np
 
 from gru_lesson.exercises import (
+    CheckOnCases,
     Exercise,
     Mistake,
-    as_array,
-    matching_mistake,
+    as_number,
+    as_parts,
     require_function,
-    same,
 )
 from gru_lesson.gru import sigmoid
 from gru_lesson.handset import gate_params, handset_gru
@@ -44,73 +44,78 @@ def _reset_before_cases():
         yield dict(args, bx_h=p["bx_h"]), trace.h_tilde[:, 0]
 
 
-def _candidate_mistakes(x_t, h_prev, r, W_h, R_h, bx_h):
-    inner = x_t @ W_h + bx_h + (r * h_prev) @ R_h
-    return [
-        (
-            "You applied r after the product with R_h, as in the reset_after=True form. "
-            "In the reset_after=False form the reset gate scales h_prev first, and the "
-            "product with R_h comes after.",
-            np.tanh(x_t @ W_h + bx_h + r * (h_prev @ R_h)),
-        ),
-        (
-            "Your candidate does not use the reset gate r: it is the one that decides how "
-            "much of h_prev the candidate may see.",
-            np.tanh(x_t @ W_h + bx_h + h_prev @ R_h),
-        ),
-        (
-            "You used (1 - r) where the equation has r: with r = 0 the past must drop out.",
-            np.tanh(x_t @ W_h + bx_h + ((1 - r) * h_prev) @ R_h),
-        ),
-        (
-            "A sign error: the recurrent term is added to x_t W_h + b_h, not subtracted.",
-            np.tanh(x_t @ W_h + bx_h - (r * h_prev) @ R_h),
-        ),
-        (
-            "R_h enters transposed. With row vectors the product reads (r * h_prev) @ R_h: "
-            "(B, U) @ (U, U).",
-            np.tanh(x_t @ W_h + bx_h + (r * h_prev) @ R_h.T),
-        ),
-        ("The input-side bias bx_h is missing.", np.tanh(x_t @ W_h + (r * h_prev) @ R_h)),
-        (
-            "The tanh is missing: your numbers are what goes into it. The candidate lies "
-            "between -1 and 1.",
-            inner,
-        ),
-        (
-            "You squashed with the sigmoid. The candidate uses tanh, so that it can be "
-            "negative (gates use the sigmoid, the candidate does not).",
-            sigmoid(inner),
-        ),
-    ]
+def _inner(x_t, h_prev, r, W_h, R_h, bx_h):
+    return x_t @ W_h + bx_h + (r * h_prev) @ R_h
 
 
-def _check_candidate(answer):
-    require_function(answer, "candidate_reset_before")
-    for args, expected in _reset_before_cases():
-        mine = as_array(answer(**args), "candidate_reset_before")
-        B, U = expected.shape
-        if mine.shape == (U, B):
-            raise Mistake(
-                f"your candidate has shape {mine.shape}, it looks transposed: it should be "
-                f"(B, U) = {(B, U)}, one row per sequence."
-            )
-        if mine.shape != expected.shape:
-            raise Mistake(
-                f"your candidate has shape {mine.shape}; it should be (B, U) = {(B, U)}, "
-                "one row per sequence (check which side each matrix is multiplied on)."
-            )
-        if not same(mine, expected, atol=1e-12):
-            raise Mistake(
-                matching_mistake(mine, _candidate_mistakes(**args))
-                or "Right shape, but the values differ from the reset_after=False GRU's "
-                "candidate. Where does r act, before or after the product with R_h?"
-            )
+_CANDIDATE_MISTAKES = [
+    (
+        "You applied r after the product with R_h, as in the reset_after=True form. "
+        "In the reset_after=False form the reset gate scales h_prev first, and the "
+        "product with R_h comes after.",
+        lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t @ W_h + bx_h + r * (h_prev @ R_h)),
+    ),
+    (
+        "Your candidate does not use the reset gate r: it is the one that decides how "
+        "much of h_prev the candidate may see.",
+        lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t @ W_h + bx_h + h_prev @ R_h),
+    ),
+    (
+        "You used (1 - r) where the equation has r: with r = 0 the past must drop out.",
+        lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t @ W_h + bx_h + ((1 - r) * h_prev) @ R_h),
+    ),
+    (
+        "A sign error: the recurrent term is added to x_t W_h + b_h, not subtracted.",
+        lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t @ W_h + bx_h - (r * h_prev) @ R_h),
+    ),
+    (
+        "R_h enters transposed. With row vectors the product reads (r * h_prev) @ R_h: "
+        "(B, U) @ (U, U).",
+        lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t @ W_h + bx_h + (r * h_prev) @ R_h.T),
+    ),
+    (
+        "The input-side bias bx_h is missing.",
+        lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t @ W_h + (r * h_prev) @ R_h),
+    ),
+    (
+        "The tanh is missing: your numbers are what goes into it. The candidate lies "
+        "between -1 and 1.",
+        _inner,
+    ),
+    (
+        "You squashed with the sigmoid. The candidate uses tanh, so that it can be "
+        "negative (gates use the sigmoid, the candidate does not).",
+        lambda x_t, h_prev, r, W_h, R_h, bx_h: sigmoid(_inner(x_t, h_prev, r, W_h, R_h, bx_h)),
+    ),
+]
+
+
+def _candidate_shape(mine, expected, args):
+    B, U = expected.shape
+    if mine.shape == (U, B):
+        return (
+            f"your candidate has shape {mine.shape}, it looks transposed: it should be "
+            f"(B, U) = {(B, U)}, one row per sequence."
+        )
+    if mine.shape != expected.shape:
+        return (
+            f"your candidate has shape {mine.shape}; it should be (B, U) = {(B, U)}, "
+            "one row per sequence (check which side each matrix is multiplied on)."
+        )
+    return None
 
 
 q1 = Exercise(
     "Exercise 1 (the reset-before candidate)",
-    _check_candidate,
+    CheckOnCases(
+        "candidate_reset_before",
+        _reset_before_cases,
+        mistakes=_CANDIDATE_MISTAKES,
+        problem=_candidate_shape,
+        otherwise="Right shape, but the values differ from the reset_after=False GRU's "
+        "candidate. Compare your line with the equation, term by term: the input's product, "
+        "the bias, the reset gate and the recurrent product, the tanh.",
+    ),
     hints=[
         "Start from the candidate of section 2 (reset_after=True) and move r: in the "
         "reset_after=False form it multiplies h_prev *before* the product with R_h.",
@@ -130,86 +135,81 @@ def state_after(k, h0, z, c):
 
 
 _STATE_CASES = [(2.0, 0.7, -0.9), (-0.5, -1.2, 0.3), (4.0, 0.1, 1.0)]  # (b_z, x, h0)
-_STEPS = range(1, 13)
+_STEPS = range(13)  # from k = 0, no step yet
 
 
-def _state_mistakes():
-    """Classic wrong formulas for h_k, as functions of (k, h0, z, c)."""
-    return [
-        (
-            "Your formula uses the flipped convention, h = (1 - z) h_prev + z h~ (Chung et al.'s). "
-            "In this course, as in Keras, z is the share of the old state that is kept.",
-            lambda k, h0, z, c: (1 - z) ** k * h0 + (1 - (1 - z) ** k) * c,
-        ),
-        (
-            "Off by one step. At k = 1 your formula must give exactly one application of "
-            "h = z h_prev + (1 - z) c, starting from h0.",
-            lambda k, h0, z, c: z ** (k - 1) * h0 + (1 - z ** (k - 1)) * c,
-        ),
-        (
-            "Off by one step. At k = 1 your formula must give exactly one application of "
-            "h = z h_prev + (1 - z) c, starting from h0.",
-            lambda k, h0, z, c: z ** (k + 1) * h0 + (1 - z ** (k + 1)) * c,
-        ),
-        (
-            "h0 and c have swapped roles. Check k = 0 (no step yet): the state must still be h0.",
-            lambda k, h0, z, c: z**k * c + (1 - z**k) * h0,
-        ),
-        (
-            "A sign error in the candidate's term: every step *adds* the share (1 - z) of c.",
-            lambda k, h0, z, c: z**k * h0 - (1 - z**k) * c,
-        ),
-        (
-            "The candidate's share is missing: each step also writes (1 - z) c into the state.",
-            lambda k, h0, z, c: z**k * h0,
-        ),
-        (
-            "h0's share is missing: what is left of h0 after k steps still counts.",
-            lambda k, h0, z, c: (1 - z**k) * c,
-        ),
-        (
-            "In your formula the candidate's share does not grow with k. After many steps "
-            "the state should get as close to c as you like.",
-            lambda k, h0, z, c: z**k * h0 + (1 - z) * c,
-        ),
-    ]
-
-
-def _check_state_after(answer):
-    require_function(answer, "state_after")
-    mine, expected, inputs = [], [], []
+def _state_cases():
+    """(k, h0, z, c) and the state of a one-unit GRU run k steps from h0 (h0 itself at k = 0)."""
     for b_z, x_value, h_start in _STATE_CASES:
         gru = handset_gru(W_h=1.0, bx_z=b_z, return_sequences=True)
-        h_run = gru(np.full((1, len(_STEPS), 1), x_value), initial_state=np.array([[h_start]]))
+        x = np.full((1, len(_STEPS) - 1, 1), x_value)
+        h_run = gru(x, initial_state=np.array([[h_start]]))[0, :, 0]
         z, c = float(sigmoid(b_z)), float(np.tanh(x_value))
         for k in _STEPS:
-            value = as_array(answer(k, h_start, z, c), "state_after")
-            if value.size != 1:
-                raise Mistake(
-                    f"state_after returned {value.size} numbers for one k, h0, z and c; "
-                    "it should return one number, the state h_k."
-                )
-            mine.append(float(value.reshape(())))
-            expected.append(float(h_run[0, k - 1, 0]))
-            inputs.append((k, h_start, z, c))
-    if same(mine, expected, atol=1e-12):
-        return
-    for message, formula in _state_mistakes():
-        if same(mine, [formula(*args) for args in inputs], atol=1e-12):
-            raise Mistake(message)
-    first = next(
-        i for i, (a, b) in enumerate(zip(mine, expected, strict=True)) if abs(a - b) > 1e-12
+            yield dict(k=k, h0=h_start, z=z, c=c), h_run[k - 1] if k else h_start
+
+
+_STATE_MISTAKES = [  # classic wrong formulas for h_k
+    (
+        "Your formula uses the flipped convention, h = (1 - z) h_prev + z h~ (Chung et al.'s). "
+        "In this course, as in Keras, z is the share of the old state that is kept.",
+        lambda k, h0, z, c: (1 - z) ** k * h0 + (1 - (1 - z) ** k) * c,
+    ),
+    (
+        "Off by one step. At k = 1 your formula must give exactly one application of "
+        "h = z h_prev + (1 - z) c, starting from h0.",
+        lambda k, h0, z, c: z ** (k - 1) * h0 + (1 - z ** (k - 1)) * c,
+    ),
+    (
+        "Off by one step. At k = 1 your formula must give exactly one application of "
+        "h = z h_prev + (1 - z) c, starting from h0.",
+        lambda k, h0, z, c: z ** (k + 1) * h0 + (1 - z ** (k + 1)) * c,
+    ),
+    (
+        "h0 and c have swapped roles. Check k = 0 (no step yet): the state must still be h0.",
+        lambda k, h0, z, c: z**k * c + (1 - z**k) * h0,
+    ),
+    (
+        "A sign error in the candidate's term: every step *adds* the share (1 - z) of c.",
+        lambda k, h0, z, c: z**k * h0 - (1 - z**k) * c,
+    ),
+    (
+        "The candidate's share is missing: each step also writes (1 - z) c into the state.",
+        lambda k, h0, z, c: z**k * h0,
+    ),
+    (
+        "h0's share is missing: what is left of h0 after k steps still counts.",
+        lambda k, h0, z, c: (1 - z**k) * c,
+    ),
+    (
+        "In your formula the candidate's share does not grow with k. After many steps "
+        "the state should get as close to c as you like.",
+        lambda k, h0, z, c: z**k * h0 + (1 - z) * c,
+    ),
+]
+
+
+def _state_differs(case, inputs, mine, expected):
+    k, h0, z, c = inputs.values()
+    where = (
+        "at k = 0, before any step" if k == 0 else f"at k = {k}. Try k = 1 and k = 2 on paper first"
     )
-    k, h_start, z, c = inputs[first]
-    raise Mistake(
-        f"with z = {z:.4f}, c = {c:.4f} and h0 = {h_start}, your h_k differs from the "
-        f"GRU's state at k = {k}. Try k = 1 and k = 2 on paper first."
+    return (
+        f"with z = {z:.4f}, c = {c:.4f} and h0 = {h0}, your h_k differs from the GRU's state "
+        f"{where}."
     )
 
 
 q2 = Exercise(
     "Exercise 2 (the state after k steps)",
-    _check_state_after,
+    CheckOnCases(
+        "state_after",
+        _state_cases,
+        mistakes=_STATE_MISTAKES,
+        convert=as_number,
+        describe=None,
+        otherwise=_state_differs,
+    ),
     hints=[
         "Write h_1 = z h0 + (1 - z) c, then substitute it into h_2 = z h_1 + (1 - z) c "
         "and tidy up. Do you see a pattern?",
@@ -242,23 +242,22 @@ def final_gap(b):
 def _number(value, name):
     if value is None:
         raise Mistake(f"{name} is None: put a number there.")
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    try:
+        number = float(as_number(value, name, finite=False))
+    except Mistake:
+        number = None
+    if number is None or isinstance(value, (bool, np.bool_)):
         raise Mistake(f"{name} should be a number, such as 1.5; it is a {type(value).__name__}.")
-    if not np.isfinite(value):
-        raise Mistake(f"{name} should be a finite number, not {value}.")
-    return float(value)
+    if not np.isfinite(number):
+        raise Mistake(f"{name} should be a finite number, not {number}.")
+    return number
 
 
 def _check_biases(answer):
     require_function(answer, "update_gate_biases")
-    result = answer()
-    if result is None:
-        raise Mistake("update_gate_biases returned None: did you forget the `return`?")
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise Mistake("update_gate_biases should return two numbers: b_remember, b_forget.")
-    b_remember, b_forget = (
-        _number(v, n) for v, n in zip(result, ("b_remember", "b_forget"), strict=True)
-    )
+    names = ("b_remember", "b_forget")
+    parts = as_parts(answer(), "update_gate_biases", names, kind="numbers")
+    b_remember, b_forget = (_number(v, n) for v, n in zip(parts, names, strict=True))
     gap_remember, gap_forget = final_gap(b_remember), final_gap(b_forget)
     remembers, forgets = gap_remember > 0.5, gap_forget < 1e-3
     if remembers and forgets:

@@ -11,7 +11,14 @@ import itertools
 import numpy as np
 
 from gru_lesson.conventions import MISTAKES, keras_equations, pytorch_to_keras
-from gru_lesson.exercises import Exercise, Mistake, as_array, require_function, same
+from gru_lesson.exercises import (
+    Exercise,
+    Mistake,
+    agrees,
+    as_array,
+    as_parts,
+    require_function,
+)
 from gru_lesson.gru import GRU
 
 __all__ = ["q1", "q2", "q3"]
@@ -58,7 +65,7 @@ def _order_problem(name, value, torch_matrix, transpose):
         if order == "zrh":
             continue
         candidate = _blocks(torch_matrix, order)
-        if same(value, candidate.T if transpose else candidate):
+        if agrees(value, candidate.T if transpose else candidate):
             if order == GATES:
                 return (
                     f"{name}: the gate blocks are still in PyTorch's order r, z, n; "
@@ -73,7 +80,7 @@ def _order_problem(name, value, torch_matrix, transpose):
             _blocks(torch_matrix, "zrh").reshape(wanted_shape),
             torch_matrix.reshape(wanted_shape),
         ):
-            if same(value, candidate):
+            if agrees(value, candidate):
                 return (
                     f"{name}: right shape, but the numbers are not PyTorch's rows turned into "
                     "columns: use a transpose (.T), not reshape."
@@ -89,7 +96,7 @@ def _weight_problem(name, layout, value, expected, torch_matrix):
         )
     if value.shape != expected.shape:
         return f"{name} has shape {value.shape}; Keras' {name} is {layout} = {expected.shape}."
-    if same(value, expected):
+    if agrees(value, expected):
         return None
     return (
         _order_problem(name, value, torch_matrix, transpose=True)
@@ -102,7 +109,7 @@ def _bias_problem(value, expected, b_ih, b_hh):
     if value.shape == expected.shape[::-1]:
         return f"bias has shape {value.shape}: stack the two rows (np.stack), not side by side."
     if value.ndim == 1 and value.shape[0] == expected.shape[1]:
-        summed = any(same(value, _blocks(b_ih + b_hh, o)) for o in ("zrh", GATES))
+        summed = any(agrees(value, _blocks(b_ih + b_hh, o)) for o in ("zrh", GATES))
         if summed:
             return (
                 "bias: you added the two bias rows into one. Keras' default GRU "
@@ -111,18 +118,18 @@ def _bias_problem(value, expected, b_ih, b_hh):
         return f"bias has one row; Keras' default GRU (reset_after=True) needs two, {rows}."
     if value.shape != expected.shape:
         return f"bias has shape {value.shape}; Keras' bias is {rows}."
-    if same(value, expected):
+    if agrees(value, expected):
         return None
     problems = []
     first, second = value
-    if same(first, expected[1]) or same(second, expected[0]):
+    if agrees(first, expected[1]) or agrees(second, expected[0]):
         problems.append(
             "bias: the two rows are swapped. Row 0 is the input side (bias_ih_l0), "
             "row 1 the recurrent side (bias_hh_l0)."
         )
         first, second = second, first
     for row, torch_row in ((first, b_ih), (second, b_hh)):
-        if not same(row, _blocks(torch_row, "zrh")):
+        if not agrees(row, _blocks(torch_row, "zrh")):
             problems.append(
                 _order_problem("bias", row, torch_row, transpose=False)
                 or "bias: right shape, but some numbers are in the wrong place."
@@ -136,16 +143,10 @@ def _check_keras_weights(answer):
     for state in _torch_states():
         expected = pytorch_to_keras(state)
         result = answer({key: value.copy() for key, value in state.items()})
-        if result is None:
-            raise Mistake("keras_weights returned None: did you forget the `return`?")
-        if not isinstance(result, (tuple, list)) or len(result) != 3:
-            raise Mistake(
-                "keras_weights should return three arrays, in the order of Keras' "
-                "get_weights(): kernel, recurrent_kernel, bias."
-            )
+        names = ("kernel", "recurrent_kernel", "bias")  # the order of Keras' get_weights()
+        parts = as_parts(result, "keras_weights", names, kind="arrays")
         kernel, recurrent_kernel, bias = (
-            as_array(v, f"keras_weights' {n}")
-            for v, n in zip(result, ("kernel", "recurrent_kernel", "bias"), strict=True)
+            as_array(v, f"keras_weights' {n}") for v, n in zip(parts, names, strict=True)
         )
         if (kernel.shape, recurrent_kernel.shape) == (expected[1].shape, expected[0].shape):
             raise Mistake(

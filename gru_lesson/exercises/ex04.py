@@ -13,12 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from gru_lesson.exercises import (
+    CheckOnCases,
     Exercise,
-    Mistake,
-    as_array,
-    matching_mistake,
-    require_function,
-    same,
+    agrees,
+    as_number,
 )
 from gru_lesson.gru import sigmoid
 from gru_lesson.tasks import A, B, make_memory_task
@@ -48,92 +46,104 @@ _LABEL_CASES = [
 
 
 def _label_cases():
-    """(description, x, y): the task's own labels are the truth."""
-    for description, options in _LABEL_CASES:
+    """({"x": x}, y): the task's own labels are the truth."""
+    for _, options in _LABEL_CASES:
         x, y = make_memory_task(**options)
-        yield description, x, y
+        yield {"x": x}, y
 
 
-def _label_mistakes(x, y):
-    """Classic wrong labellings of the sequences x, as (message, labels) pairs."""
-    rows = np.arange(len(x))
+def _last_ab(x):
+    """Each sequence's last step that holds an A or a B."""
     is_ab = (x[:, :, A] + x[:, :, B]) > 0
-    t_last = x.shape[1] - 1 - is_ab[:, ::-1].argmax(axis=1)
-    n_a, n_b = x[:, :, A].sum(axis=1), x[:, :, B].sum(axis=1)
+    return x.shape[1] - 1 - is_ab[:, ::-1].argmax(axis=1)
+
+
+def _first_symbol_by_argmax(x):
+    """Each sequence's first A or B, found with argmax, which reads a padding step as A."""
     symbols = x.argmax(axis=-1)  # an all-zero step (padding) gets 0, which is A
-    t_first_symbol = (symbols <= 1).argmax(axis=1)
-    counts = (
-        "You compared how many A's and B's each sequence holds. Counting cannot work on this "
-        "task: the cue always brings one A and one B, and the distractors are drawn whatever "
-        "the label. What matters is the order."
+    return symbols[np.arange(len(x)), (symbols <= 1).argmax(axis=1)]
+
+
+_COUNTS = (
+    "You compared how many A's and B's each sequence holds. Counting cannot work on this "
+    "task: the cue always brings one A and one B, and the distractors are drawn whatever "
+    "the label. What matters is the order."
+)
+
+_LABEL_MISTAKES = [  # wrong answers, with the argument of which_came_first
+    (
+        "Your labels are swapped: y = 1 means that A came first (the cue is A then B), "
+        "y = 0 that B did.",
+        lambda x: 1 - which_came_first(x),
+    ),
+    (
+        "You labelled each sequence by its last A or B. After the cue come distractors, "
+        "A's and B's that say nothing about the label: what counts is the first one.",
+        lambda x: (x[np.arange(len(x)), _last_ab(x), A] == 1).astype(int),
+    ),
+    (_COUNTS, lambda x: (x[:, :, A].sum(axis=1) > x[:, :, B].sum(axis=1)).astype(int)),
+    (_COUNTS, lambda x: (x[:, :, A].sum(axis=1) >= x[:, :, B].sum(axis=1)).astype(int)),
+    (_COUNTS, lambda x: (x[:, :, A].sum(axis=1) < x[:, :, B].sum(axis=1)).astype(int)),
+    (
+        "You checked whether an A appears at all. Every sequence has one (the cue brings "
+        "it), and later A's are distractors: look for the first A or B.",
+        lambda x: (x[:, :, A].sum(axis=1) > 0).astype(int),
+    ),
+    (
+        "You looked at step 0 only. The cue starts at a random step, with filler before "
+        "it (and padding, when a sequence is padded at the start): look for the first step "
+        "that holds an A or a B.",
+        lambda x: (x[:, 0, A] == 1).astype(int),
+    ),
+    (
+        "Right on sequences without padding at the start, but there your function reads the "
+        "padding as A: an all-zero step's argmax is 0, the index of A. Test the features "
+        "themselves (x[:, :, A] == 1) instead of the argmax.",
+        lambda x: (_first_symbol_by_argmax(x) == A).astype(int),
+    ),
+]
+
+
+def _label_problem(mine, y, inputs):
+    """What is wrong with the labels' shape or values, before comparing them."""
+    n, T, _ = inputs["x"].shape
+    if mine.shape == (n, 1):
+        return (
+            f"your labels have shape {mine.shape}; return a flat array of shape "
+            f"(n,) = {y.shape}, one label per sequence, like the y of make_memory_task."
+        )
+    if mine.shape[:2] == (n, T):
+        return (
+            f"your labels have shape {mine.shape}, one per step; the task has one label "
+            f"per sequence, shape (n,) = {y.shape}."
+        )
+    if mine.shape != y.shape:
+        return (
+            f"your labels have shape {mine.shape}; they should have shape (n,) = {y.shape}, "
+            "one label per sequence."
+        )
+    if not np.all((mine == 0) | (mine == 1)):
+        return "the labels are 0 or 1; your function returned other numbers too."
+    return None
+
+
+def _labels_differ(case, inputs, mine, y):
+    return (
+        f"on {_LABEL_CASES[case][0]}, {int(np.sum(mine != y))} of your {len(y)} labels are "
+        "wrong. Print a few of them with to_text(x[i]) next to your label, and read them."
     )
-    return [
-        (
-            "Your labels are swapped: y = 1 means that A came first (the cue is A then B), "
-            "y = 0 that B did.",
-            1 - y,
-        ),
-        (
-            "You labelled each sequence by its last A or B. After the cue come distractors, "
-            "A's and B's that say nothing about the label: what counts is the first one.",
-            (x[rows, t_last, A] == 1).astype(int),
-        ),
-        (counts, (n_a > n_b).astype(int)),
-        (counts, (n_a >= n_b).astype(int)),
-        (counts, (n_a < n_b).astype(int)),
-        (
-            "You checked whether an A appears at all. Every sequence has one (the cue brings "
-            "it), and later A's are distractors: look for the first A or B.",
-            (n_a > 0).astype(int),
-        ),
-        (
-            "You looked at step 0 only. The cue starts at a random step, with filler before "
-            "it (and padding, when a sequence is padded at the start): look for the first step "
-            "that holds an A or a B.",
-            (x[:, 0, A] == 1).astype(int),
-        ),
-        (
-            "Right on sequences without padding at the start, but there your function reads the "
-            "padding as A: an all-zero step's argmax is 0, the index of A. Test the features "
-            "themselves (x[:, :, A] == 1) instead of the argmax.",
-            (symbols[rows, t_first_symbol] == A).astype(int),
-        ),
-    ]
-
-
-def _check_labels(answer):
-    require_function(answer, "which_came_first")
-    for description, x, y in _label_cases():
-        mine = as_array(answer(x.copy()), "which_came_first")
-        n, T, _ = x.shape
-        if mine.shape != y.shape:
-            if mine.shape == (n, 1):
-                raise Mistake(
-                    f"your labels have shape {mine.shape}; return a flat array of shape "
-                    f"(n,) = {y.shape}, one label per sequence, like the y of make_memory_task."
-                )
-            if mine.shape[:2] == (n, T):
-                raise Mistake(
-                    f"your labels have shape {mine.shape}, one per step; the task has one label "
-                    f"per sequence, shape (n,) = {y.shape}."
-                )
-            raise Mistake(
-                f"your labels have shape {mine.shape}; they should have shape (n,) = {y.shape}, "
-                "one label per sequence."
-            )
-        if not np.all((mine == 0) | (mine == 1)):
-            raise Mistake("the labels are 0 or 1; your function returned other numbers too.")
-        if not same(mine, y):
-            raise Mistake(
-                matching_mistake(mine, _label_mistakes(x, y))
-                or f"on {description}, {int(np.sum(mine != y))} of your {n} labels are wrong. "
-                "Print a few of them with to_text(x[i]) next to your label, and read them."
-            )
 
 
 q1 = Exercise(
     "Exercise 1 (which came first?)",
-    _check_labels,
+    CheckOnCases(
+        "which_came_first",
+        _label_cases,
+        mistakes=_LABEL_MISTAKES,
+        problem=_label_problem,
+        describe=None,
+        otherwise=_labels_differ,
+    ),
     hints=[
         "The label is decided by the first step that holds an A or a B. x[:, :, A] == 1 is "
         "True where a step is an A, x[:, :, B] == 1 where it is a B.",
@@ -156,111 +166,120 @@ def bias_for_half_life(T):
 _HALF_LIVES = [1, 2, 3, 10, 50, 100, 1000]
 
 
+def _half_life_cases():
+    """({"T": T}, the bias): checked against a GRU in the tests, and against update_gate_memory."""
+    for T in _HALF_LIVES:
+        yield {"T": T}, bias_for_half_life(T)
+
+
 def _logit(z):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log(z / (1 - z))
 
 
-def _half_life_mistakes():
-    """Classic wrong formulas for the bias, as (message, function of the array of T's)."""
-    return [
-        (
-            "You returned the gate's value z, not its bias. z = sigmoid(b): the bias is "
-            "what goes *into* the sigmoid, so invert it.",
-            lambda T: 0.5 ** (1 / T),
-        ),
-        (
-            "log(z) is not the sigmoid's inverse. From z = 1 / (1 + exp(-b)), solve for b.",
-            lambda T: np.log(0.5 ** (1 / T)),
-        ),
-        (
-            "A sign error, or the flipped convention: with your bias, 1 - z is the share "
-            "that survives half. In this course (and in Keras) z is the share of the state "
-            "that is kept, h = z * h_prev + (1 - z) * h~.",
-            lambda T: -_logit(0.5 ** (1 / T)),
-        ),
-        (
-            "Off by a power: z**T = 1/2 needs z = 0.5 ** (1 / T). You raised 0.5 to the "
-            "power T, which makes z smaller as T grows: a shorter memory.",
-            lambda T: _logit(0.5**T),
-        ),
-        (
-            "Off by one step: after T steps the state has been multiplied by z exactly "
-            "T times, so z**T = 1/2.",
-            lambda T: _logit(0.5 ** (1 / (T + 1))),
-        ),
-        (
-            "Off by one step: after T steps the state has been multiplied by z exactly "
-            "T times, so z**T = 1/2.",
-            lambda T: _logit(0.5 ** (1 / (T - 1))),
-        ),
-        (
-            "b = log(T) is section 4's chrono start for a span of about 1 + T steps: "
-            "z = T / (1 + T), which keeps about 1/e of the state after T steps, not a half.",
-            lambda T: np.log(T),
-        ),
-        (
-            "Your gate keeps 1/e of the state after T steps, not a half: the equation is "
-            "z**T = 1/2, so z = 0.5 ** (1 / T), not exp(-1 / T).",
-            lambda T: _logit(np.exp(-1 / T)),
-        ),
-        (
-            "The sigmoid uses the natural logarithm: 1 / (1 + exp(-b)). Invert it with "
-            "np.log, not np.log2 or np.log10.",
-            lambda T: np.log2(0.5 ** (1 / T) / (1 - 0.5 ** (1 / T))),
-        ),
-        (
-            "The sigmoid uses the natural logarithm: 1 / (1 + exp(-b)). Invert it with "
-            "np.log, not np.log2 or np.log10.",
-            lambda T: np.log10(0.5 ** (1 / T) / (1 - 0.5 ** (1 / T))),
-        ),
-    ]
+_HALF_LIFE_MISTAKES = [  # wrong answers, with the argument of bias_for_half_life
+    (
+        "You returned the gate's value z, not its bias. z = sigmoid(b): the bias is "
+        "what goes *into* the sigmoid, so invert it.",
+        lambda T: 0.5 ** (1 / T),
+    ),
+    (
+        "log(z) is not the sigmoid's inverse. From z = 1 / (1 + exp(-b)), solve for b.",
+        lambda T: np.log(0.5 ** (1 / T)),
+    ),
+    (
+        "A sign error, or the flipped convention: with your bias, 1 - z is the share "
+        "that survives half. In this course (and in Keras) z is the share of the state "
+        "that is kept, h = z * h_prev + (1 - z) * h~.",
+        lambda T: -_logit(0.5 ** (1 / T)),
+    ),
+    (
+        "Off by a power: z**T = 1/2 needs z = 0.5 ** (1 / T). You raised 0.5 to the "
+        "power T, which makes z smaller as T grows: a shorter memory.",
+        lambda T: _logit(0.5**T),
+    ),
+    (
+        "Off by one step: after T steps the state has been multiplied by z exactly "
+        "T times, so z**T = 1/2.",
+        lambda T: _logit(0.5 ** (1 / (T + 1))),
+    ),
+    (
+        "b = log(T) is section 4's chrono start for a span of about 1 + T steps: "
+        "z = T / (1 + T), which keeps about 1/e of the state after T steps, not a half.",
+        lambda T: np.log(T),
+    ),
+    (
+        "Your gate keeps 1/e of the state after T steps, not a half: the equation is "
+        "z**T = 1/2, so z = 0.5 ** (1 / T), not exp(-1 / T).",
+        lambda T: _logit(np.exp(-1 / T)),
+    ),
+    (
+        "The sigmoid uses the natural logarithm: 1 / (1 + exp(-b)). Invert it with "
+        "np.log, not np.log2 or np.log10.",
+        lambda T: np.log2(0.5 ** (1 / T) / (1 - 0.5 ** (1 / T))),
+    ),
+    (
+        "The sigmoid uses the natural logarithm: 1 / (1 + exp(-b)). Invert it with "
+        "np.log, not np.log2 or np.log10.",
+        lambda T: np.log10(0.5 ** (1 / T) / (1 - 0.5 ** (1 / T))),
+    ),
+]
 
 
-def _check_half_life(answer):
-    require_function(answer, "bias_for_half_life")
-    biases = []
-    for T in _HALF_LIVES:
-        array = as_array(answer(T), "bias_for_half_life", finite=False)
-        if array.size != 1:
-            raise Mistake(
-                f"bias_for_half_life({T}) returned {array.size} numbers; it should return one, "
-                "the bias b."
-            )
-        b = float(array.reshape(()))
-        if not np.isfinite(b):
-            raise Mistake(
-                f"bias_for_half_life({T}) is not a finite number: a bias of +infinity means "
-                "z = 1 exactly, a gate that never lets anything in. Look for an integer "
-                "division (1 // T instead of 1 / T) or a division by zero."
-            )
-        biases.append(b)
-    biases, T = np.array(biases), np.array(_HALF_LIVES, dtype=float)
-    kept = update_gate_memory(biases, T)  # what a state keeps after T steps with z = sigmoid(b)
-    if np.allclose(kept, 0.5, rtol=1e-9, atol=0):
-        return
-    for message, formula in _half_life_mistakes():
-        with np.errstate(divide="ignore", invalid="ignore"):
-            wrong = formula(T)
-        if same(biases, wrong, atol=1e-9):
-            raise Mistake(message)
-    i = int(np.argmax(~np.isclose(kept, 0.5, rtol=1e-9, atol=0)))
-    steps = f"{_HALF_LIVES[i]} step" + "s" * (_HALF_LIVES[i] > 1)
+def _half_life_problem(b, expected, inputs):
+    """A bias that is not a finite number, in words."""
+    T = inputs["T"]
+    if np.isnan(b):
+        return f"bias_for_half_life({T}) is NaN: look for 0 / 0, or the log of a negative number."
+    if b == np.inf:
+        return (
+            f"bias_for_half_life({T}) is +infinity, which means z = 1 exactly, a gate that never "
+            "lets anything in. Look for an integer division (1 // T instead of 1 / T) or a "
+            "division by zero."
+        )
+    if b == -np.inf:
+        return (
+            f"bias_for_half_life({T}) is -infinity, which means z = 0 exactly, a gate that keeps "
+            "nothing. Look for the log of 0, or a division by zero."
+        )
+    return None
+
+
+def _apart(value, target):
+    """``value`` with just enough digits to tell it from ``target``."""
+    for digits in range(4, 17):
+        if f"{value:.{digits}g}" != f"{target:.{digits}g}":
+            break
+    return f"{value:.{digits}g}"
+
+
+def _half_life_differs(case, inputs, b, expected):
+    T = inputs["T"]
+    kept = float(update_gate_memory(float(b), T))  # what a state keeps after T steps
     fix = (
         "too much: a smaller bias keeps less"
-        if kept[i] > 0.5
+        if kept > 0.5
         else "too little: a larger bias keeps more"
     )
-    raise Mistake(
-        f"for T = {_HALF_LIVES[i]}, your bias gives z = sigmoid(b) = {sigmoid(biases[i]):.4g}, "
-        f"which keeps {kept[i]:.4g} of the state after {steps}, not one half ({fix}). "
+    steps = f"{T} step" + "s" * (T > 1)
+    return (
+        f"for T = {T}, your bias gives z = sigmoid(b) = {sigmoid(float(b)):.4g}, which keeps "
+        f"{_apart(kept, 0.5)} of the state after {steps}, not one half ({fix}). "
         "Solve z**T = 1/2 exactly, then invert the sigmoid."
     )
 
 
 q2 = Exercise(
     "Exercise 2 (the update gate's half-life)",
-    _check_half_life,
+    CheckOnCases(
+        "bias_for_half_life",
+        _half_life_cases,
+        mistakes=_HALF_LIFE_MISTAKES,
+        convert=lambda value, name: as_number(value, name, finite=False),
+        problem=_half_life_problem,
+        describe=None,
+        otherwise=_half_life_differs,
+    ),
     hints=[
         "Two steps: first the gate value z that keeps half after T steps, then the bias b "
         "with sigmoid(b) = z.",
@@ -293,111 +312,112 @@ def _real_valued_case():
     return x, np.any(x != 0, axis=-1)
 
 
+_MASK_CASES = [
+    "one-hot sequences padded at the end",
+    "one-hot sequences padded at the start",
+    "real-valued sequences (such as the blog post's random inputs) padded with zeros",
+]
+
+
 def _mask_cases():
-    """(description, x, mask): the task's own masks, then real-valued features."""
-    for description, padding, seed in [
-        ("one-hot sequences padded at the end", "post", 407),
-        ("one-hot sequences padded at the start", "pre", 408),
-    ]:
+    """({"x": x}, mask) for each of _MASK_CASES: the task's own masks, then real-valued features."""
+    for padding, seed in [("post", 407), ("pre", 408)]:
         x, _, info = make_memory_task(
             8, 20, seed=seed, min_length=6, padding=padding, return_info=True
         )
-        yield description, x, info.mask
+        yield {"x": x}, info.mask
     x, mask = _real_valued_case()
-    yield "real-valued sequences (such as the blog post's random inputs) padded with zeros", x, mask
+    yield {"x": x}, mask
 
 
-def _mask_mistakes(x, mask):
-    T = x.shape[1]
-    lengths = mask.sum(axis=1)
-    total = x.sum(axis=-1)
-    return [
-        (
-            "Your mask is inverted: True must mark the real steps, the ones to read, as in "
-            "Keras and in GRU.trace's mask=.",
-            ~mask,
-        ),
-        (
-            "Summing the features is not enough: a real step whose features add up to 0 "
-            "counts as padding in your mask. Test each feature (x != 0) or sum absolute values.",
-            total != 0,
-        ),
-        (
-            "A real step whose features add up to 0 or less counts as padding in your mask: "
-            "features can be negative. Test each feature (x != 0) or sum absolute values.",
-            total > 0,
-        ),
-        (
-            "A real step whose features are all negative counts as padding in your mask. "
-            "Padding means every feature is exactly 0: test x != 0, not x > 0.",
-            np.any(x > 0, axis=-1),
-        ),
-        (
-            "Your mask looks at the first feature only. A step is padding when all of its "
-            "features are 0.",
-            x[..., 0] != 0,
-        ),
-        (
-            "all() asks every feature to be non-zero, and a one-hot step has a single 1. A step "
-            "is padding when all of its features are 0, that is, when none is non-zero: any().",
-            np.all(x != 0, axis=-1),
-        ),
-        (
-            "Your mask puts the real steps first, which is right for padding at the end only. "
-            "With padding at the start the real steps come last: test the steps themselves.",
-            np.arange(T)[None, :] < lengths[:, None],
-        ),
-        (
-            "You used the argmax of each step. An all-zero step's argmax is 0, but so is an A's "
-            "(feature 0): test whether any feature is non-zero.",
-            x.argmax(axis=-1) != 0,
-        ),
-    ]
+_MASK_MISTAKES = [  # wrong answers, with the argument of padding_mask
+    (
+        "Your mask is inverted: True must mark the real steps, the ones to read, as in "
+        "Keras and in GRU.trace's mask=.",
+        lambda x: ~np.any(x != 0, axis=-1),
+    ),
+    (
+        "Summing the features is not enough: a real step whose features add up to 0 "
+        "counts as padding in your mask. Test each feature (x != 0) or sum absolute values.",
+        lambda x: x.sum(axis=-1) != 0,
+    ),
+    (
+        "A real step whose features add up to 0 or less counts as padding in your mask: "
+        "features can be negative. Test each feature (x != 0) or sum absolute values.",
+        lambda x: x.sum(axis=-1) > 0,
+    ),
+    (
+        "A real step whose features are all negative counts as padding in your mask. "
+        "Padding means every feature is exactly 0: test x != 0, not x > 0.",
+        lambda x: np.any(x > 0, axis=-1),
+    ),
+    (
+        "Your mask looks at the first feature only. A step is padding when all of its "
+        "features are 0.",
+        lambda x: x[..., 0] != 0,
+    ),
+    (
+        "all() asks every feature to be non-zero, and a one-hot step has a single 1. A step "
+        "is padding when all of its features are 0, that is, when none is non-zero: any().",
+        lambda x: np.all(x != 0, axis=-1),
+    ),
+    (
+        "Your mask puts the real steps first, which is right for padding at the end only. "
+        "With padding at the start the real steps come last: test the steps themselves.",
+        lambda x: np.arange(x.shape[1]) < np.any(x != 0, axis=-1).sum(axis=1, keepdims=True),
+    ),
+    (
+        "You used the argmax of each step. An all-zero step's argmax is 0, but so is an A's "
+        "(feature 0): test whether any feature is non-zero.",
+        lambda x: x.argmax(axis=-1) != 0,
+    ),
+]
 
 
-def _check_mask(answer):
-    require_function(answer, "padding_mask")
-    for description, x, mask in _mask_cases():
-        value = answer(x.copy())
-        if value is None:
-            raise Mistake("padding_mask returned None: did you forget the `return`?")
-        raw = np.asarray(value)
-        mine = as_array(raw, "padding_mask")
-        n, T, D = x.shape
-        if mine.shape != mask.shape:
-            if mine.shape == (n, D):
-                problem = "you reduced over time (axis=1); reduce over the features, the last axis"
-            elif mine.shape == (T, D):
-                problem = (
-                    "you reduced over the batch (axis=0); reduce over the features, the last axis"
-                )
-            elif mine.shape == (T, n):
-                problem = "it looks transposed"
-            elif mine.shape == x.shape:
-                problem = "you tested each feature: combine a step's features into one answer"
-            else:
-                problem = "one value per step of each sequence"
-            raise Mistake(
-                f"your mask has shape {mine.shape}, it should be (batch, time) = {mask.shape}: "
-                f"{problem}."
-            )
-        if same(mine, mask) and raw.dtype != bool:
-            raise Mistake(
-                f"right values, but as numbers ({raw.dtype}): return booleans. GRU.trace "
-                "refuses a mask of numbers, and NumPy indexing with an array of 0's and 1's "
-                "picks rows 0 and 1 instead of masking: x[mask] needs True and False."
-            )
-        if not same(mine, mask):
-            raise Mistake(
-                matching_mistake(mine, _mask_mistakes(x, mask))
-                or f"on {description}, your mask is wrong at {int(np.sum(mine != mask))} of "
-                f"{mask.size} steps. A step is padding exactly when all of its features are 0."
-            )
+def _mask_problem(mine, mask, inputs):
+    """What is wrong with the mask's shape or type, before comparing its values."""
+    n, T, D = inputs["x"].shape
+    if mine.shape != mask.shape:
+        if mine.shape == (n, D):
+            problem = "you reduced over time (axis=1); reduce over the features, the last axis"
+        elif mine.shape == (T, D):
+            problem = "you reduced over the batch (axis=0); reduce over the features, the last axis"
+        elif mine.shape == (T, n):
+            problem = "it looks transposed"
+        elif mine.shape == (n, T, D):
+            problem = "you tested each feature: combine a step's features into one answer"
+        else:
+            problem = "one value per step of each sequence"
+        return (
+            f"your mask has shape {mine.shape}, it should be (batch, time) = {mask.shape}: "
+            f"{problem}."
+        )
+    if mine.dtype != bool and agrees(mine, mask):
+        return (
+            f"right values, but as numbers ({mine.dtype}): return booleans. GRU.trace "
+            "refuses a mask of numbers, and NumPy indexing with an array of 0's and 1's "
+            "picks rows 0 and 1 instead of masking: x[mask] needs True and False."
+        )
+    return None
+
+
+def _mask_differs(case, inputs, mine, mask):
+    return (
+        f"on {_MASK_CASES[case]}, your mask is wrong at {int(np.sum(mine != mask))} of "
+        f"{mask.size} steps. A step is padding exactly when all of its features are 0."
+    )
 
 
 q3 = Exercise(
     "Exercise 3 (the padding mask)",
-    _check_mask,
+    CheckOnCases(
+        "padding_mask",
+        _mask_cases,
+        mistakes=_MASK_MISTAKES,
+        problem=_mask_problem,
+        describe=None,
+        otherwise=_mask_differs,
+    ),
     hints=[
         "A step is padding when all of its D features are exactly 0, and real otherwise. "
         "The mask is True on real steps.",
@@ -414,16 +434,23 @@ q3 = Exercise(
 def chance_loss(y):
     """The lowest mean binary cross-entropy of a model that predicts the same p for every sequence."""
     p = np.mean(y)  # the best constant prediction: the mean label
+    if p == 0 or p == 1:  # all the labels are equal: predict them exactly, at no cost
+        return 0.0
     return -p * np.log(p) - (1 - p) * np.log(1 - p)  # its mean loss
 
 
 def _xlogx(v):
+    """v log v, with its limit 0 at v = 0 (NumPy's 0 * log(0) is NaN)."""
     v = np.asarray(v, dtype=float)
     return np.where(v > 0, v * np.log(np.where(v > 0, v, 1.0)), 0.0)
 
 
-def _chance_loss_cases():
-    """Label arrays: balanced, unbalanced, and soft labels like the blog post's."""
+def _entropy(p):
+    return -_xlogx(p) - _xlogx(1 - p)
+
+
+def _chance_loss_labels():
+    """Label arrays: balanced, unbalanced, soft labels like the blog post's, and all equal."""
     rng = np.random.default_rng(409)
     _, y_task = make_memory_task(100, 10, seed=409)
     unbalanced = np.zeros(200, dtype=np.int32)
@@ -436,93 +463,88 @@ def _chance_loss_cases():
         mostly_ones,  # about 90% ones
         rng.random(100),  # the blog post's labels: uniform in [0, 1)
         rng.beta(2.0, 5.0, size=150),  # soft labels, mostly small
+        np.zeros(50, dtype=np.int32),  # all 0's
+        np.ones(30),  # all 1's
     ]
 
 
-def _chance_loss_mistakes(ys):
-    """Classic wrong answers, each a vector with one value per label array in ys."""
-
-    def each(f):
-        return np.array([f(np.asarray(y, dtype=float)) for y in ys])
-
-    def entropy(p):
-        return -_xlogx(p) - _xlogx(1 - p)
-
-    return [
-        (
-            "Right for balanced labels only. log 2 is the loss of p = 0.5; when the labels "
-            "are not half 0 and half 1, another constant p does better.",
-            each(lambda y: np.log(2)),
-        ),
-        (
-            "You measured in bits (log base 2). Binary cross-entropy, in Keras as in this "
-            "notebook, uses the natural logarithm.",
-            each(lambda y: entropy(y.mean()) / np.log(2)),
-        ),
-        (
-            "A sign error: a cross-entropy is never negative, L = -y log p - (1 - y) log(1 - p).",
-            each(lambda y: -entropy(y.mean())),
-        ),
-        (
-            "That is the chance accuracy (the share of the most common label), not a loss.",
-            each(lambda y: max(y.mean(), 1 - y.mean())),
-        ),
-        (
-            "That is the error rate of always answering the most common label, not the "
-            "cross-entropy of the best constant probability.",
-            each(lambda y: min(y.mean(), 1 - y.mean())),
-        ),
-        (
-            "That is the best constant prediction p itself (the mean label). The question asks "
-            "for the mean loss that this p reaches.",
-            each(lambda y: y.mean()),
-        ),
-        (
-            "That is the loss of a model that predicts every label exactly, p_i = y_i: it would "
-            "have to tell the sequences apart, and a model that ignores x cannot. It gives all "
-            "of them the same p.",
-            each(lambda y: entropy(y).mean()),
-        ),
-        (
-            "That is the lowest mean *squared* error of a constant prediction (the variance of "
-            "y). The question asks for the binary cross-entropy.",
-            each(lambda y: y.var()),
-        ),
-    ]
+def _chance_loss_cases():
+    """({"y": y}, the mean loss of the best constant p, the mean label)."""
+    for y in _chance_loss_labels():
+        yield {"y": y}, float(_entropy(np.mean(y)))
 
 
-def _check_chance_loss(answer):
-    require_function(answer, "chance_loss")
-    ys = _chance_loss_cases()
-    mine = []
-    for y in ys:
-        array = as_array(answer(y.copy()), "chance_loss", finite=False)
-        if array.size != 1:
-            raise Mistake(
-                f"chance_loss returned {array.size} numbers; it should return one, the mean "
-                "loss over all the labels."
-            )
-        loss = float(array.reshape(()))
-        if not np.isfinite(loss):
-            raise Mistake(
-                "chance_loss returned infinity or NaN. A constant p of exactly 0 or 1 costs "
-                "log 0 = -infinity on every label of the other class: the best p lies strictly "
-                "between 0 and 1."
-            )
-        mine.append(loss)
-    mine = np.array(mine)
-    expected = np.array([chance_loss(y) for y in ys])
-    if same(mine, expected, atol=1e-9):
-        return
-    message = matching_mistake(mine, _chance_loss_mistakes(ys), atol=1e-9)
-    if message:
-        raise Mistake(message)
-    if np.any(mine < expected - 1e-9):
-        raise Mistake(
+def _mean(y):
+    return np.mean(np.asarray(y, dtype=float))
+
+
+_CHANCE_LOSS_MISTAKES = [  # wrong answers, with the argument of chance_loss
+    (
+        "Right for balanced labels only. log 2 is the loss of p = 0.5; when the labels "
+        "are not half 0 and half 1, another constant p does better.",
+        lambda y: np.log(2),
+    ),
+    (
+        "You measured in bits (log base 2). Binary cross-entropy, in Keras as in this "
+        "notebook, uses the natural logarithm.",
+        lambda y: _entropy(_mean(y)) / np.log(2),
+    ),
+    (
+        "A sign error: a cross-entropy is never negative, L = -y log p - (1 - y) log(1 - p).",
+        lambda y: -_entropy(_mean(y)),
+    ),
+    (
+        "That is the chance accuracy (the share of the most common label), not a loss.",
+        lambda y: max(_mean(y), 1 - _mean(y)),
+    ),
+    (
+        "That is the error rate of always answering the most common label, not the "
+        "cross-entropy of the best constant probability.",
+        lambda y: min(_mean(y), 1 - _mean(y)),
+    ),
+    (
+        "That is the best constant prediction p itself (the mean label). The question asks "
+        "for the mean loss that this p reaches.",
+        _mean,
+    ),
+    (
+        "That is the loss of a model that predicts every label exactly, p_i = y_i: it would "
+        "have to tell the sequences apart, and a model that ignores x cannot. It gives all "
+        "of them the same p.",
+        lambda y: np.mean(_entropy(np.asarray(y, dtype=float))),
+    ),
+    (
+        "That is the lowest mean *squared* error of a constant prediction (the variance of "
+        "y). The question asks for the binary cross-entropy.",
+        lambda y: np.var(y),
+    ),
+]
+
+
+def _chance_loss_problem(loss, expected, inputs):
+    """A loss that is not a finite number, in words."""
+    if np.isfinite(loss):
+        return None
+    if np.ptp(inputs["y"]) == 0:
+        return (
+            "chance_loss returned NaN or infinity when all the labels are equal (all 0's, or "
+            "all 1's). There the best p is that label itself, and NumPy computes 0 * log(0) as "
+            "NaN, while p log p goes to 0 as p goes to 0: handle that case on its own."
+        )
+    return (
+        "chance_loss returned infinity or NaN. A constant p of exactly 0 or 1 costs "
+        "log 0 = -infinity on every label of the other class: the best p lies strictly "
+        "between 0 and 1."
+    )
+
+
+def _chance_loss_differs(case, inputs, loss, expected):
+    if loss < expected:
+        return (
             "on some labels your loss is lower than any constant p can reach. Write the mean "
             "loss as a function of p and find its minimum."
         )
-    raise Mistake(
+    return (
         "on some labels your loss is higher than the best constant p reaches: that p is not "
         "the best one. Write the mean loss as a function of p and find its minimum."
     )
@@ -530,7 +552,15 @@ def _check_chance_loss(answer):
 
 q4 = Exercise(
     "Exercise 4 (the loss of knowing nothing)",
-    _check_chance_loss,
+    CheckOnCases(
+        "chance_loss",
+        _chance_loss_cases,
+        mistakes=_CHANCE_LOSS_MISTAKES,
+        convert=lambda value, name: as_number(value, name, finite=False),
+        problem=_chance_loss_problem,
+        describe=None,
+        otherwise=_chance_loss_differs,
+    ),
     hints=[
         "A model that ignores x predicts one p for all n sequences. Its mean loss is "
         "-mean(y) log p - (1 - mean(y)) log(1 - p): it depends on the labels only through "

@@ -10,14 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from gru_lesson.exercises import (
+    CheckOnCases,
     Exercise,
     Mistake,
     as_array,
-    matching_mistake,
+    as_parts,
     require_function,
-    same,
 )
-from gru_lesson.explorer import first_input_verdict
+from gru_lesson.explorer import PUZZLE, first_input_verdict, input_influence
 from gru_lesson.gates import gate_saturation
 from gru_lesson.gates import label_correlation as _label_correlation
 from gru_lesson.gru import GRU
@@ -61,8 +61,35 @@ def _check_first_input(answer):
         raise Mistake("build the GRU with the defaults: no return_state, no go_backwards.")
     solved, message = first_input_verdict(gru)
     if not solved:
-        message = message.removeprefix("Not yet: ")
+        message = _open_on_some_sequences(gru) or message.removeprefix("Not yet: ")
         raise Mistake(message[0].upper() + message[1:])
+
+
+def _open_on_some_sequences(gru):
+    """When later inputs leak in on some of the puzzle's sequences only, say on which, or None.
+
+    A gate summed up by one typical value can look shut while it is wide open on
+    part of the sequences: this names both groups, and what sets them apart.
+    """
+    x = np.random.default_rng(PUZZLE["seed"]).uniform(-2, 2, size=(PUZZLE["n"], PUZZLE["T"]))
+    first, *later = input_influence(gru, x, seed=PUZZLE["seed"])
+    if first < PUZZLE["first_at_least"] or max(later) <= PUZZLE["later_at_most"]:
+        return None
+    lowest = gru.trace(x[..., None]).z[:, 1:, 0].min(axis=1)  # per sequence, after step 0
+    leaky = lowest < 0.99
+    if leaky.all() or not leaky.any():
+        return None
+    which = ""
+    for sign, word in ((-1, "negative"), (1, "positive")):
+        if np.array_equal(leaky, sign * x[:, 0] > 0):
+            which = f", exactly those whose first input is {word}"
+    return (
+        f"later inputs still move the output on some sequences. After step 0 unit 0's update "
+        f"gate stays shut (z near 1) on {int((~leaky).sum())} of the {len(x)} sequences, but "
+        f"opens on the other {int(leaky.sum())} (down to {lowest[leaky].min():.2f}){which}: "
+        "there new inputs overwrite the state. What sets the gate after step 0, and why does "
+        "it differ from one sequence to another?"
+    )
 
 
 q1 = Exercise(
@@ -92,90 +119,83 @@ def label_correlation(h_T, y):
 
 
 def _correlation_cases():
-    """(h_T, y) pairs: the trained classifier's last states, and random numbers of other sizes."""
+    """({"h_T": h_T, "y": y}, the correlations): the trained classifier's last states, and
+    random numbers of other sizes."""
     from gru_lesson.gates import memory_task_batch
     from gru_lesson.training import load_trained_classifier
 
     classifier, _ = load_trained_classifier()
     x, y, _, _ = memory_task_batch(120, 30, seed=55)
-    yield classifier.gru.trace(x).h[:, -1].astype(float), y.astype(float)
+    h_T, y = classifier.gru.trace(x).h[:, -1].astype(float), y.astype(float)
+    yield {"h_T": h_T, "y": y}, _label_correlation(h_T, y)
     rng = np.random.default_rng(505)
     for n, U in [(37, 5), (9, 3)]:
         y = rng.integers(0, 2, size=n).astype(float)
         y[:2] = [0.0, 1.0]
         h_T = rng.normal(size=(n, U)) + np.outer(y, rng.normal(size=U))
-        yield h_T, y
+        yield {"h_T": h_T, "y": y}, _label_correlation(h_T, y)
 
 
-def _correlation_mistakes(h_T, y):
-    n = len(y)
-    hc, yc = h_T - h_T.mean(axis=0), y - y.mean()
-    cov = yc @ hc
-    right = _label_correlation(h_T, y)
-    return [
-        (
-            "You returned the covariance of each unit with the label, not the correlation: "
-            "divide by both standard deviations (the unit's and the label's).",
-            cov / n,
-        ),
-        (
-            "You returned the covariance of each unit with the label, not the correlation: "
-            "divide by both standard deviations (the unit's and the label's).",
-            cov / (n - 1),
-        ),
-        (
-            "Off by the factor n / (n - 1): the covariance and the two standard deviations "
-            "must use the same divisor (n, or n - 1, but the same in all three).",
-            right * n / (n - 1),
-        ),
-        (
-            "Off by the factor n / (n - 1): the covariance and the two standard deviations "
-            "must use the same divisor (n, or n - 1, but the same in all three).",
-            right * (n - 1) / n,
-        ),
-        (
-            "Centre first: subtract each unit's mean over the sequences, and the label's mean, "
-            "before multiplying.",
-            (y @ h_T) / np.sqrt((h_T**2).sum(axis=0) * (y**2).sum()),
-        ),
-        (
-            "Keep the sign: a negative correlation says the unit goes negative when A came "
-            "first, which is as useful as positive. Drop the abs().",
-            np.abs(right),
-        ),
-    ]
+def _covariance(h_T, y):
+    """n times each unit's covariance with the label."""
+    return (y - y.mean()) @ (h_T - h_T.mean(axis=0))
 
 
-def _check_correlation(answer):
-    require_function(answer, "label_correlation")
-    for h_T, y in _correlation_cases():
-        mine = as_array(answer(h_T.copy(), y.copy()), "label_correlation")
-        n, U = h_T.shape
-        if mine.shape == (n,):
-            raise Mistake(
-                f"your result has shape {mine.shape}, one number per sequence; it should have "
-                f"one per unit, (U,) = ({U},). Which axis of h_T runs over the sequences?"
-            )
-        if mine.shape == (U + 1, U + 1) or mine.shape == (n + 1, n + 1):
-            raise Mistake(
-                f"your result has shape {mine.shape}: that looks like a whole correlation "
-                f"matrix (np.corrcoef). Keep only the row of the label against the units, (U,)."
-            )
-        if mine.shape != (U,):
-            raise Mistake(f"your result has shape {mine.shape}; it should be (U,) = ({U},).")
-        expected = _label_correlation(h_T, y)
-        if not same(mine, expected, atol=1e-9):
-            raise Mistake(
-                matching_mistake(mine, _correlation_mistakes(h_T, y), atol=1e-9)
-                or "Right shape, but the numbers are not the correlations. A correlation lies "
-                "between -1 and 1: mean of the products of the centred values, divided by "
-                "the two standard deviations."
-            )
+_COVARIANCE = (
+    "You returned the covariance of each unit with the label, not the correlation: "
+    "divide by both standard deviations (the unit's and the label's)."
+)
+_DIVISORS = (
+    "Off by the factor n / (n - 1): the covariance and the two standard deviations "
+    "must use the same divisor (n, or n - 1, but the same in all three)."
+)
+
+_CORRELATION_MISTAKES = [  # wrong answers, with the arguments of label_correlation
+    (_COVARIANCE, lambda h_T, y: _covariance(h_T, y) / len(y)),
+    (_COVARIANCE, lambda h_T, y: _covariance(h_T, y) / (len(y) - 1)),
+    (_DIVISORS, lambda h_T, y: _label_correlation(h_T, y) * len(y) / (len(y) - 1)),
+    (_DIVISORS, lambda h_T, y: _label_correlation(h_T, y) * (len(y) - 1) / len(y)),
+    (
+        "Centre first: subtract each unit's mean over the sequences, and the label's mean, "
+        "before multiplying.",
+        lambda h_T, y: (y @ h_T) / np.sqrt((h_T**2).sum(axis=0) * (y**2).sum()),
+    ),
+    (
+        "Keep the sign: a negative correlation says the unit goes negative when A came "
+        "first, which is as useful as positive. Drop the abs().",
+        lambda h_T, y: np.abs(_label_correlation(h_T, y)),
+    ),
+]
+
+
+def _correlation_shape(mine, expected, inputs):
+    n, U = inputs["h_T"].shape
+    if mine.shape == (n,):
+        return (
+            f"your result has shape {mine.shape}, one number per sequence; it should have "
+            f"one per unit, (U,) = ({U},). Which axis of h_T runs over the sequences?"
+        )
+    if mine.shape == (U + 1, U + 1) or mine.shape == (n + 1, n + 1):
+        return (
+            f"your result has shape {mine.shape}: that looks like a whole correlation "
+            f"matrix (np.corrcoef). Keep only the row of the label against the units, (U,)."
+        )
+    if mine.shape != (U,):
+        return f"your result has shape {mine.shape}; it should be (U,) = ({U},)."
+    return None
 
 
 q2 = Exercise(
     "Exercise 2 (which units remember?)",
-    _check_correlation,
+    CheckOnCases(
+        "label_correlation",
+        _correlation_cases,
+        mistakes=_CORRELATION_MISTAKES,
+        problem=_correlation_shape,
+        otherwise="Right shape, but the numbers are not the correlations. A correlation lies "
+        "between -1 and 1: mean of the products of the centred values, divided by "
+        "the two standard deviations.",
+    ),
     hints=[
         "h_T has one row per sequence and one column per unit. For each column, you want "
         "Pearson's correlation between that column and y.",
@@ -196,84 +216,98 @@ def saturation_shares(gate, low, high):
 
 
 def _saturation_cases():
-    """(gate, low, high): the trained classifier's update and reset gates, and random gates."""
+    """({"gate": gate, "low": low, "high": high}, the two shares): the trained classifier's
+    update and reset gates, and random gates."""
     from gru_lesson.gates import memory_task_batch
     from gru_lesson.training import load_trained_classifier
 
     classifier, _ = load_trained_classifier()
     x, _, _, _ = memory_task_batch(40, 25, seed=77)
     trace = classifier.gru.trace(x)
-    yield trace.r.astype(float), 0.25, 0.6  # asymmetric thresholds first: 1 - high != low
-    yield trace.z.astype(float), 0.1, 0.9
     rng = np.random.default_rng(77)
-    yield rng.beta(0.4, 0.4, size=(7, 11, 3)), 0.2, 0.7  # n, T and U all differ
+    for gate, low, high in [
+        (trace.r.astype(float), 0.25, 0.6),  # asymmetric thresholds first: 1 - high != low
+        (trace.z.astype(float), 0.1, 0.9),
+        (rng.beta(0.4, 0.4, size=(7, 11, 3)), 0.2, 0.7),  # n, T and U all differ
+    ]:
+        yield {"gate": gate, "low": low, "high": high}, gate_saturation(gate, low=low, high=high)
 
 
-def _saturation_mistakes(gate, low, high):
-    below, above = gate_saturation(gate, low=low, high=high)
-    n, T, _ = gate.shape
-    return [
-        ("Your two shares are swapped: below first, then above.", (above, below)),
-        (
-            "Those are counts of steps; the exercise asks for shares (divide by the number "
-            "of steps counted, n * T).",
-            (below * n * T, above * n * T),
-        ),
-        (
-            "You counted sequences in which the gate is ever below (or above) the threshold, "
-            "not steps. Every step of every sequence counts once.",
-            ((gate < low).any(axis=1).mean(axis=0), (gate > high).any(axis=1).mean(axis=0)),
-        ),
-        (
-            "The two shares need not add up to 1: a gate can also be in between. Compute "
-            "the share above high on its own.",
-            (below, 1 - below),
-        ),
-        (
-            "Above high means gate > high, not gate > 1 - high (the thresholds need not "
-            "be symmetric).",
-            (below, (gate > 1 - high).mean(axis=(0, 1))),
-        ),
-        (
-            "Below low means gate < low, not gate < 1 - low.",
-            ((gate < 1 - low).mean(axis=(0, 1)), above),
-        ),
-    ]
+def _share(gate, threshold, side):
+    """The share of steps, per unit, with the gate below (side -1) or above (+1) threshold."""
+    return (side * gate > side * threshold).mean(axis=(0, 1))
 
 
-def _check_saturation(answer):
-    require_function(answer, "saturation_shares")
-    for gate, low, high in _saturation_cases():
-        result = answer(gate.copy(), low, high)
-        if result is None:
-            raise Mistake("saturation_shares returned None: did you forget the `return`?")
-        if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise Mistake("saturation_shares should return two arrays: below, above.")
-        below, above = (as_array(v, "saturation_shares") for v in result)
-        n, T, U = gate.shape
-        for name, value in (("below", below), ("above", above)):
-            if value.shape in {(n, U), (T, U)}:
-                raise Mistake(
-                    f"your share {name} has shape {value.shape}: you averaged over one of the "
-                    f"two axes (sequences, steps) only. Average over both, to get (U,) = ({U},)."
-                )
-            if value.shape != (U,):
-                raise Mistake(
-                    f"your share {name} has shape {value.shape}; it should be one number per "
-                    f"unit, (U,) = ({U},)."
-                )
-        expected = gate_saturation(gate, low=low, high=high)
-        if not (same(below, expected[0]) and same(above, expected[1])):
-            raise Mistake(
-                matching_mistake((below, above), _saturation_mistakes(gate, low, high))
-                or "Right shapes, but not the shares of steps below low and above high. Each "
-                "is a number between 0 and 1, for one unit, over every step of every sequence."
+_SATURATION_MISTAKES = [  # wrong answers, with the arguments of saturation_shares
+    (
+        "Your two shares are swapped: below first, then above.",
+        lambda gate, low, high: (_share(gate, high, +1), _share(gate, low, -1)),
+    ),
+    (
+        "Those are counts of steps; the exercise asks for shares (divide by the number "
+        "of steps counted, n * T).",
+        lambda gate, low, high: (
+            (gate < low).sum(axis=(0, 1)),
+            (gate > high).sum(axis=(0, 1)),
+        ),
+    ),
+    (
+        "You counted sequences in which the gate is ever below (or above) the threshold, "
+        "not steps. Every step of every sequence counts once.",
+        lambda gate, low, high: (
+            (gate < low).any(axis=1).mean(axis=0),
+            (gate > high).any(axis=1).mean(axis=0),
+        ),
+    ),
+    (
+        "The two shares need not add up to 1: a gate can also be in between. Compute "
+        "the share above high on its own.",
+        lambda gate, low, high: (_share(gate, low, -1), 1 - _share(gate, low, -1)),
+    ),
+    (
+        "Above high means gate > high, not gate > 1 - high (the thresholds need not be symmetric).",
+        lambda gate, low, high: (_share(gate, low, -1), _share(gate, 1 - high, +1)),
+    ),
+    (
+        "Below low means gate < low, not gate < 1 - low.",
+        lambda gate, low, high: (_share(gate, 1 - low, -1), _share(gate, high, +1)),
+    ),
+]
+
+
+def _as_two_shares(value, name):
+    below, above = as_parts(value, name, ("below", "above"), kind="arrays")
+    return as_array(below, name), as_array(above, name)
+
+
+def _saturation_shape(shares, expected, inputs):
+    n, T, U = inputs["gate"].shape
+    for name, value in zip(("below", "above"), shares, strict=True):
+        if value.shape in {(n, U), (T, U)}:
+            return (
+                f"your share {name} has shape {value.shape}: you averaged over one of the "
+                f"two axes (sequences, steps) only. Average over both, to get (U,) = ({U},)."
             )
+        if value.shape != (U,):
+            return (
+                f"your share {name} has shape {value.shape}; it should be one number per "
+                f"unit, (U,) = ({U},)."
+            )
+    return None
 
 
 q3 = Exercise(
     "Exercise 3 (saturated gates)",
-    _check_saturation,
+    CheckOnCases(
+        "saturation_shares",
+        _saturation_cases,
+        mistakes=_SATURATION_MISTAKES,
+        convert=_as_two_shares,
+        problem=_saturation_shape,
+        describe=None,
+        otherwise="Right shapes, but not the shares of steps below low and above high. Each "
+        "is a number between 0 and 1, for one unit, over every step of every sequence.",
+    ),
     hints=[
         "gate < low is a boolean array of the gate's shape (n, T, U): True where the gate is "
         "below the threshold. The mean of booleans is the share of True.",
