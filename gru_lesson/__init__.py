@@ -24,9 +24,9 @@ Importing this package never imports TensorFlow; only the functions that
 talk to Keras do, when they are called.
 """
 
+from gru_lesson import compare  # the module, callable as compare.compare (see compare.py)
 from gru_lesson.bptt import gru_backward
 from gru_lesson.classifier import GRUClassifier
-from gru_lesson.compare import compare
 from gru_lesson.gru import GRU, GRUTrace, sigmoid, split_gates
 from gru_lesson.handset import gate_params, handset_gru
 from gru_lesson.optim import Adam

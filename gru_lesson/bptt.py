@@ -484,8 +484,10 @@ def gradient_by_distance(
     input_dim = check_int("input_dim", input_dim, minimum=1)
     steps = check_int("steps", steps, minimum=2)
     batch = check_int("batch", batch, minimum=1)
-    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__len__") or len(seeds) == 0:
-        raise ValueError(f"seeds must be a non-empty list of seeds, got {seeds!r}")
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__len__"):
+        raise TypeError(f"seeds must be a list of seeds, got {seeds!r}")
+    if len(seeds) == 0:
+        raise ValueError("seeds must name at least one seed")
     seeds = [check_int("seeds[]", seed, minimum=0) for seed in seeds]
     update_gate_bias = check_number("update_gate_bias", update_gate_bias)
     reset_after = check_flag("reset_after", reset_after)

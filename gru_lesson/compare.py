@@ -6,26 +6,48 @@ which weight's gradient (or which output) agrees and by how much.
 
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import dataclass
 
 import numpy as np
 
+from gru_lesson.validation import check_array, check_number
+
 __all__ = ["Comparison", "compare", "max_abs_diff", "relative_error"]
 
 
-def max_abs_diff(a, b):
-    """The largest absolute difference between two arrays of the same shape."""
-    a, b = np.asarray(a), np.asarray(b)
+def _pair(a, b, names=("a", "b")):
+    """``a`` and ``b`` as float64 arrays of one shape, without NaN (it would compare as nothing)."""
+    a, b = (check_array(name, v).astype(np.float64) for name, v in zip(names, (a, b), strict=True))
     if a.shape != b.shape:
         raise ValueError(f"cannot compare arrays of shapes {a.shape} and {b.shape}")
+    for name, arr in zip(names, (a, b), strict=True):
+        if np.isnan(arr).any():
+            first = tuple(int(i) for i in np.argwhere(np.isnan(arr))[0])
+            raise ValueError(
+                f"{name} holds NaN (the first at index {first}): NaN is neither close to "
+                "nor far from anything"
+            )
+    return a, b
+
+
+def max_abs_diff(a, b):
+    """The largest absolute difference between two arrays of the same shape.
+
+    Equal entries differ by 0, infinities included; NaN is refused.
+    """
+    a, b = _pair(a, b)
     if a.size == 0:
         return 0.0
-    return float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64))))
+    diff = np.subtract(a, b, out=np.zeros_like(a), where=a != b)  # inf - inf never computed
+    return float(np.max(np.abs(diff)))
 
 
 def relative_error(a, b, eps=1e-300):
     """max |a - b| / max(|a|, |b|): scale-free, used for gradient checks."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = _pair(a, b)
+    eps = check_number("eps", eps, minimum=0, min_open=True)
     scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)), eps)
     return max_abs_diff(a, b) / scale
 
@@ -55,7 +77,10 @@ def compare(name, mine, reference, *, atol=1e-12, show=True):
     Returns a :class:`Comparison`, which is truthy when the two agree within
     ``atol``, so a notebook can ``assert compare(...)``.
     """
-    diff = max_abs_diff(mine, reference)
+    if not isinstance(name, str):
+        raise TypeError(f"name must be text (what is compared), got {name!r}")
+    atol = check_number("atol", atol, minimum=0)
+    diff = max_abs_diff(*_pair(mine, reference, names=("mine", "reference")))
     result = Comparison(
         name=name,
         exact=bool(np.array_equal(np.asarray(mine), np.asarray(reference))),
@@ -66,3 +91,18 @@ def compare(name, mine, reference, *, atol=1e-12, show=True):
     if show:
         print(result)
     return result
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as :func:`compare`.
+
+    ``from gru_lesson import compare`` (the notebooks' form) gives this module, so that
+    ``compare(name, mine, reference)`` works as the function does, while
+    ``import gru_lesson.compare`` still gives the module with all its names.
+    """
+
+    def __call__(self, *args, **kwargs):
+        return compare(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gru_lesson.compare import max_abs_diff
-from gru_lesson.gru import GRU, sigmoid, split_gates
-from gru_lesson.validation import check_array
+from gru_lesson.gru import GRU, check_dtype, sigmoid, split_gates
+from gru_lesson.validation import check_array, check_finite, check_int, check_number
 
 __all__ = [
     "MISTAKES",
@@ -63,7 +63,7 @@ def reorder_gates(m, source="zrh", target="rzh"):
     ``source`` and ``target`` spell the block order with the letters z, r, h:
     ``reorder_gates(kernel, "zrh", "rzh")`` turns Keras' order into PyTorch's.
     """
-    m = np.asarray(m)
+    m = check_array("m", m)
     for name, order in (("source", source), ("target", target)):
         if not isinstance(order, str) or sorted(order) != ["h", "r", "z"]:
             raise ValueError(
@@ -84,17 +84,20 @@ def keras_to_pytorch(kernel, recurrent_kernel, bias=None):
     ``reset_after=True`` (Keras' default), the only form PyTorch has.
     Returns a dict of NumPy arrays keyed like a PyTorch ``state_dict``.
     """
-    W = check_array("kernel", kernel, ndim=2, names="(input_dim, 3*units)")
-    if W.shape[1] % 3:
-        raise ValueError(f"kernel must have 3*units columns (blocks z, r, h), got shape {W.shape}")
+    W = check_array("kernel", kernel, ndim=2, names="(input_dim, 3*units)", finite=True)
+    if W.shape[1] % 3 or 0 in W.shape:
+        raise ValueError(
+            "kernel must have 3*units columns (blocks z, r, h), at least one unit and one "
+            f"feature, got shape {W.shape}"
+        )
     U = W.shape[1] // 3
-    R = check_array("recurrent_kernel", recurrent_kernel, shape=(U, 3 * U))
+    R = check_array("recurrent_kernel", recurrent_kernel, shape=(U, 3 * U), finite=True)
     out = {
         "weight_ih_l0": reorder_gates(W).T.copy(),
         "weight_hh_l0": reorder_gates(R).T.copy(),
     }
     if bias is not None:
-        b = np.asarray(bias)
+        b = check_array("bias", bias, finite=True)
         if b.shape == (3 * U,):
             raise ValueError(
                 "this Keras GRU has one bias row, shape (3*units,), so it uses reset_after=False; "
@@ -128,18 +131,23 @@ def pytorch_to_keras(state_dict):
             f"absent together), got keys {sorted(state_dict.keys())}"
         )
     w_ih = check_array(
-        "weight_ih_l0", state_dict["weight_ih_l0"], ndim=2, names="(3*hidden, input)"
+        "weight_ih_l0",
+        state_dict["weight_ih_l0"],
+        ndim=2,
+        names="(3*hidden, input)",
+        finite=True,
     )
-    if w_ih.shape[0] % 3:
+    if w_ih.shape[0] % 3 or 0 in w_ih.shape:
         raise ValueError(
-            f"weight_ih_l0 must have 3*hidden rows (blocks r, z, n), got shape {w_ih.shape}"
+            "weight_ih_l0 must have 3*hidden rows (blocks r, z, n), at least one unit and one "
+            f"input, got shape {w_ih.shape}"
         )
     H = w_ih.shape[0] // 3
-    w_hh = check_array("weight_hh_l0", state_dict["weight_hh_l0"], shape=(3 * H, H))
+    w_hh = check_array("weight_hh_l0", state_dict["weight_hh_l0"], shape=(3 * H, H), finite=True)
     weights = [reorder_gates(w_ih.T, "rzh", "zrh"), reorder_gates(w_hh.T, "rzh", "zrh")]
     if has_ih:
-        b_ih = check_array("bias_ih_l0", state_dict["bias_ih_l0"], shape=(3 * H,))
-        b_hh = check_array("bias_hh_l0", state_dict["bias_hh_l0"], shape=(3 * H,))
+        b_ih = check_array("bias_ih_l0", state_dict["bias_ih_l0"], shape=(3 * H,), finite=True)
+        b_hh = check_array("bias_hh_l0", state_dict["bias_hh_l0"], shape=(3 * H,), finite=True)
         weights.append(
             np.stack([reorder_gates(b_ih, "rzh", "zrh"), reorder_gates(b_hh, "rzh", "zrh")])
         )
@@ -160,12 +168,14 @@ def pytorch_gru_forward(state_dict, x, h0=None):
     """
     kernel, recurrent_kernel, *bias = pytorch_to_keras(state_dict)  # validates shapes
     H = recurrent_kernel.shape[0]
-    x = check_array("x", x, ndim=3, names="(batch, time, features)")
+    x = check_array("x", x, ndim=3, names="(batch, time, features)", finite=True)
     if x.shape[2] != kernel.shape[0]:
         raise ValueError(
             f"x must have {kernel.shape[0]} features on its last axis, got shape {x.shape}"
         )
-    h = np.zeros((x.shape[0], H)) if h0 is None else check_array("h0", h0, shape=(x.shape[0], H))
+    h = np.zeros((x.shape[0], H))
+    if h0 is not None:
+        h = check_array("h0", h0, shape=(x.shape[0], H), finite=True)
     W_ir, W_iz, W_in = np.split(np.asarray(state_dict["weight_ih_l0"], dtype=float), 3)
     W_hr, W_hz, W_hn = np.split(np.asarray(state_dict["weight_hh_l0"], dtype=float), 3)
     zeros = np.zeros(3 * H)
@@ -188,6 +198,9 @@ def hard_sigmoid(a):
 
     (Keras 3's ``keras.activations.hard_sigmoid`` has slope 1/6 instead of 0.2.)
     """
+    a = check_array("a", a)
+    if np.isnan(a).any():
+        check_finite("a", a)  # says where the first NaN is
     return np.clip(0.2 * a + 0.5, 0.0, 1.0)
 
 
@@ -203,12 +216,12 @@ def _checked(gru, x, h0):
         raise ValueError(
             "these forward functions read x forwards; got a GRU with go_backwards=True"
         )
-    x = check_array("x", x, ndim=3, names="(batch, time, features)")
+    x = check_array("x", x, ndim=3, names="(batch, time, features)", finite=True)
     if x.shape[2] != gru.input_dim:
         raise ValueError(
             f"x must have {gru.input_dim} features on its last axis, got shape {x.shape}"
         )
-    h0 = check_array("h0", h0, shape=(x.shape[0], gru.units))
+    h0 = check_array("h0", h0, shape=(x.shape[0], gru.units), finite=True)
     return x, h0
 
 
@@ -329,6 +342,7 @@ def randomize_biases(layer, seed=None, scale=0.5):
         raise ValueError(
             f"layer {layer.name!r} has use_bias=False: there are no biases to randomize"
         )
+    scale = check_number("scale", scale, minimum=0)
     kernel, recurrent_kernel, bias = layer.get_weights()
     bias = np.random.default_rng(seed).normal(0.0, scale, size=bias.shape).astype(bias.dtype)
     layer.set_weights([kernel, recurrent_kernel, bias])
@@ -344,9 +358,11 @@ def random_keras_case(seed=0, *, batch=2, time=10, features=20, units=32, dtype=
     ``seed`` so the case is the same on every machine. The layer returns
     sequences. Returns ``(layer, x, h0)``.
     """
-    for name, value in (("batch", batch), ("time", time), ("features", features), ("units", units)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    batch = check_int("batch", batch, minimum=1)
+    time = check_int("time", time, minimum=1)
+    features = check_int("features", features, minimum=1)
+    units = check_int("units", units, minimum=1)
+    dtype = np.dtype(check_dtype(dtype)).name
     rng = np.random.default_rng(seed)
     fresh = GRU.initialize(features, units, seed=rng)
     bx = rng.normal(0.0, 0.5, size=3 * units)

@@ -245,7 +245,8 @@ def fast_forward(gru, x, initial_state=None, mask=None, *, threads=1):
     way a library's inference forward pass does. ``threads``: as in :func:`fast_trace`.
     """
     with blas_threads(threads):
-        return gru._layer_outputs(_forward(gru, x, initial_state, mask, keep=False))
+        trace = _forward(gru, x, initial_state, mask, keep=False)
+    return gru._layer_outputs(trace)
 
 
 def fast_backward(gru, x, trace, dh_seq, *, threads=1):

@@ -65,7 +65,7 @@ def split_gates(m):
     return m[..., :units], m[..., units : 2 * units], m[..., 2 * units :]
 
 
-def _check_dtype(dtype):
+def check_dtype(dtype):
     """``dtype`` as ``np.float32`` or ``np.float64``, the two precisions the course uses."""
     try:
         dtype = np.dtype(dtype)
@@ -233,7 +233,7 @@ class GRU:
         units = check_int("units", units, minimum=1)
         use_bias = check_flag("use_bias", use_bias)
         reset_after = check_flag("reset_after", reset_after)
-        dtype = _check_dtype(dtype)
+        dtype = check_dtype(dtype)
         rng = np.random.default_rng(seed)
         limit = np.sqrt(6.0 / (input_dim + 3 * units))
         W = rng.uniform(-limit, limit, size=(input_dim, 3 * units))

@@ -22,17 +22,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from gru_lesson.validation import check_array, check_number
+
 __all__ = ["Adam", "global_norm", "clip_by_global_norm"]
 
 
 def _check_grads(grads):
+    """The gradients as a dict of finite float arrays, by name."""
     if not isinstance(grads, dict):
         raise TypeError(f"gradients must be a dict of arrays by name, got {type(grads).__name__}")
+    return {k: check_array(f"the gradient of {k!r}", g, finite=True) for k, g in grads.items()}
 
 
 def global_norm(grads):
     """sqrt(sum of every gradient entry squared): the size of the whole gradient."""
-    _check_grads(grads)
+    grads = _check_grads(grads)
     return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads.values())))
 
 
@@ -42,8 +46,8 @@ def clip_by_global_norm(grads, clipnorm):
     Returns ``(clipped, norm)``: a new dict (the input is left alone) and the norm
     before clipping. The direction of the whole gradient never changes, only its length.
     """
-    if not clipnorm > 0:
-        raise ValueError(f"clipnorm must be a positive number, got {clipnorm!r}")
+    clipnorm = check_number("clipnorm", clipnorm, minimum=0, min_open=True)
+    grads = _check_grads(grads)
     norm = global_norm(grads)
     scale = clipnorm / max(norm, clipnorm)
     return {k: g * scale for k, g in grads.items()}, norm
@@ -57,21 +61,12 @@ class Adam:
     """
 
     def __init__(self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7, clipnorm=None):
-        for name, value in (("learning_rate", learning_rate), ("epsilon", epsilon)):
-            if not (isinstance(value, (int, float, np.floating)) and value > 0):
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
-        for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
-            if not (isinstance(value, (int, float, np.floating)) and 0 <= value < 1):
-                raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-        if clipnorm is not None and not (
-            isinstance(clipnorm, (int, float, np.floating)) and clipnorm > 0
-        ):
-            raise ValueError(f"clipnorm must be a positive number or None, got {clipnorm!r}")
-        self.learning_rate = float(learning_rate)
-        self.beta_1 = float(beta_1)
-        self.beta_2 = float(beta_2)
-        self.epsilon = float(epsilon)
-        self.clipnorm = None if clipnorm is None else float(clipnorm)
+        positive = dict(minimum=0, min_open=True)
+        self.learning_rate = check_number("learning_rate", learning_rate, **positive)
+        self.beta_1 = check_number("beta_1", beta_1, minimum=0, maximum=1, max_open=True)
+        self.beta_2 = check_number("beta_2", beta_2, minimum=0, maximum=1, max_open=True)
+        self.epsilon = check_number("epsilon", epsilon, **positive)
+        self.clipnorm = None if clipnorm is None else check_number("clipnorm", clipnorm, **positive)
         self.iterations = 0
         self.m = {}
         self.v = {}
@@ -84,7 +79,7 @@ class Adam:
 
     def step(self, params, grads):
         """One update of every parameter that has a gradient; returns the gradient norm."""
-        _check_grads(grads)
+        grads = _check_grads(grads)
         if not isinstance(params, dict):
             raise TypeError(f"params must be a dict of arrays by name, got {type(params).__name__}")
         missing = [k for k in grads if k not in params]
@@ -93,18 +88,22 @@ class Adam:
                 f"gradients for {missing} have no parameter of that name; params has {list(params)}"
             )
         for k, g in grads.items():
-            if np.shape(g) != params[k].shape:
+            param = params[k]
+            if not (isinstance(param, np.ndarray) and np.issubdtype(param.dtype, np.floating)):
+                raise TypeError(
+                    f"the parameter {k!r} must be a float NumPy array (updated in place), "
+                    f"got {type(param).__name__}"
+                )
+            if g.shape != param.shape:
                 raise ValueError(
-                    f"the gradient of {k!r} has shape {np.shape(g)}, the parameter {params[k].shape}"
+                    f"the gradient of {k!r} has shape {g.shape}, the parameter {param.shape}"
                 )
         if self.clipnorm is None:
             norm = global_norm(grads)
         else:
             grads, norm = clip_by_global_norm(grads, self.clipnorm)
-        if not np.isfinite(norm):
-            raise FloatingPointError(
-                f"the gradient is not finite (global norm {norm}): the loss has diverged"
-            )
+        if not np.isfinite(norm):  # finite entries whose squares overflow
+            raise ValueError(f"the gradient's global norm is {norm}: the loss has diverged")
 
         self.iterations += 1
         t = self.iterations

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gru_lesson.validation import check_array, check_finite
+from gru_lesson.validation import check_array, check_int
 
 __all__ = ["TanhRNN", "RNNTrace", "rnn_backward"]
 
@@ -39,10 +39,15 @@ class TanhRNN:
     """``h = tanh(x_t W + h_prev R + b)``: weights shaped like Keras' ``SimpleRNN``."""
 
     def __init__(self, W, R, b):
-        self.W = check_array("W (input weights)", W, ndim=2)
+        self.W = check_array("W (input weights)", W, ndim=2, finite=True)
+        if 0 in self.W.shape:
+            raise ValueError(
+                "W (input weights) must have shape (input_dim, units) with at least one feature "
+                f"and one unit, got {self.W.shape}"
+            )
         units = self.W.shape[1]
-        self.R = check_array("R (recurrent weights)", R, shape=(units, units))
-        self.b = check_array("b (bias)", b, shape=(units,))
+        self.R = check_array("R (recurrent weights)", R, shape=(units, units), finite=True)
+        self.b = check_array("b (bias)", b, shape=(units,), finite=True)
 
     @property
     def units(self):
@@ -62,6 +67,8 @@ class TanhRNN:
     @classmethod
     def initialize(cls, input_dim, units, *, seed=None):
         """Keras' defaults: ``W`` Glorot-uniform, ``R`` orthogonal, ``b`` zeros."""
+        input_dim = check_int("input_dim", input_dim, minimum=1)
+        units = check_int("units", units, minimum=1)
         rng = np.random.default_rng(seed)
         limit = np.sqrt(6.0 / (input_dim + units))
         W = rng.uniform(-limit, limit, size=(input_dim, units))
@@ -71,17 +78,14 @@ class TanhRNN:
 
     def trace(self, x, initial_state=None):
         """Run over ``x`` (batch, time, features) and keep every state (an :class:`RNNTrace`)."""
-        x = check_array("x", x, ndim=3, names="(batch, time, features)")
-        if x.shape[2] != self.input_dim:
-            raise ValueError(
-                f"x must have {self.input_dim} features on its last axis, got shape {x.shape}"
-            )
-        check_finite("x", x)
+        x = _check_x(self, x)
         batch, steps, _ = x.shape
+        if steps == 0:
+            raise ValueError(f"x must have at least one time step, got shape {x.shape}")
         if initial_state is None:
             h0 = np.zeros((batch, self.units))
         else:
-            h0 = check_array("initial_state", initial_state, shape=(batch, self.units))
+            h0 = check_array("initial_state", initial_state, shape=(batch, self.units), finite=True)
         x_proj = x @ self.W + self.b  # every step's input part in one product
         h_all = np.empty((batch, steps, self.units))
         h = h0
@@ -95,6 +99,15 @@ class TanhRNN:
         return self.trace(x, initial_state).h[:, -1]
 
 
+def _check_x(rnn, x):
+    x = check_array("x", x, ndim=3, names="(batch, time, features)", finite=True)
+    if x.shape[2] != rnn.input_dim:
+        raise ValueError(
+            f"x must have {rnn.input_dim} features on its last axis, got shape {x.shape}"
+        )
+    return x
+
+
 def rnn_backward(rnn, x, trace, dh_seq):
     """Gradients of ``W``, ``R``, ``b``, ``x``, ``h0``, and ``"h"`` (what reached each state).
 
@@ -102,12 +115,14 @@ def rnn_backward(rnn, x, trace, dh_seq):
     """
     if not isinstance(rnn, TanhRNN):
         raise TypeError(f"rnn must be a TanhRNN, got {type(rnn).__name__}")
-    x = check_array("x", x, ndim=3, names="(batch, time, features)")
+    x = _check_x(rnn, x)
     B, T, D = x.shape
     U = rnn.units
+    if not isinstance(trace, RNNTrace):
+        raise TypeError(f"trace must be the RNNTrace rnn.trace(x) returned, got {trace!r:.60}")
     if trace.h.shape != (B, T, U):
         raise ValueError(f"trace.h has shape {trace.h.shape}, x and the RNN need {(B, T, U)}")
-    dh_seq = check_array("dh_seq", dh_seq, shape=(B, T, U))
+    dh_seq = check_array("dh_seq", dh_seq, shape=(B, T, U), finite=True)
     h_prev_seq = np.concatenate([trace.h0[:, None], trace.h[:, :-1]], axis=1)
     da_seq = np.empty((B, T, U))
     dh_all = np.empty((B, T, U))

@@ -189,7 +189,7 @@ def test_fit_checks_its_input():
         model.fit(x, np.zeros(4), epochs=0, progress="off")
     with pytest.raises(ValueError, match="validation_data"):
         model.fit(x, np.zeros(4), validation_data=x, progress="off")
-    with pytest.raises(ValueError, match="progress mode"):
+    with pytest.raises(ValueError, match="progress"):
         model.fit(x, np.zeros(4), progress="bar")
     with pytest.raises(ValueError, match="features"):
         model.predict_proba(np.zeros((4, 5, 3)))

@@ -188,7 +188,7 @@ def test_bad_input_errors():
         MISTAKES["gate order [r, z, h]"](gru, x[..., :2], h0)
     with pytest.raises(ValueError, match="h0 must have shape"):
         MISTAKES["flipped z (Chung et al.)"](gru, x, h0[:1])
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="units must be an integer, at least 1"):
         random_keras_case(units=0)
 
 
