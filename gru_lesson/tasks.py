@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gru_lesson.validation import check_array, check_choice, check_int, check_labels, check_number
+
 __all__ = ["A", "B", "MemoryTaskInfo", "make_memory_task", "chance_accuracy", "to_text"]
 
 A = 0  # the feature index of symbol A
@@ -59,19 +61,25 @@ class MemoryTaskInfo:
     mask: np.ndarray
 
 
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
+def check_flag(name, value):
+    """``value`` as a ``bool``, if it is ``True`` or ``False`` (NumPy's booleans too)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_seed(seed, name="seed"):
+    """A seed for ``numpy.random.default_rng``: an integer from 0 on, or a ``Generator``."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return check_int(name, seed, minimum=0)
 
 
 def chance_accuracy(y):
-    """The accuracy of always answering the most common label in ``y``."""
-    y = np.asarray(y)
+    """The accuracy of always answering the most common label in ``y`` (labels 0 and 1)."""
+    y = check_labels("y (labels)", y)
     if y.size == 0:
-        raise ValueError("y is empty")
+        raise ValueError("y (labels) is empty: there is no label to count")
     p = float(np.mean(y == 1))
     return max(p, 1.0 - p)
 
@@ -93,7 +101,7 @@ def make_memory_task(
 
     Parameters
     ----------
-    n : number of sequences (at least 1).
+    n : number of sequences (0 gives empty arrays of the right shape).
     T : number of time steps (at least ``cue_window + 1``, so every cue fits).
     seed : an int (or a ``numpy.random.Generator``); the same seed gives the same data.
     n_filler : number of filler symbols (at least 1); ``D = 2 + n_filler`` features.
@@ -117,34 +125,22 @@ def make_memory_task(
     y : int32 ``(n,)`` labels, 1 when ``A`` came first.
     info : a :class:`MemoryTaskInfo`, only with ``return_info=True``.
     """
-    n = _check_int("n (number of sequences)", n, 1)
-    T = _check_int("T (sequence length)", T, 2)
-    n_filler = _check_int("n_filler", n_filler, 1)
-    cue_window = _check_int("cue_window", cue_window, 1)
+    n = check_int("n (number of sequences)", n, minimum=0)
+    T = check_int("T (sequence length)", T, minimum=2)
+    n_filler = check_int("n_filler", n_filler, minimum=1)
+    cue_window = check_int("cue_window", cue_window, minimum=1)
     if T < cue_window + 1:
         raise ValueError(
             f"T (sequence length) must be at least cue_window + 1 = {cue_window + 1} so that "
             f"a two-step cue starting in the first {cue_window} steps fits, got T={T}"
         )
-    try:
-        distractor_rate = float(distractor_rate)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"distractor_rate must be a number in [0, 1], got {type(distractor_rate).__name__}"
-        ) from None
-    if not 0.0 <= distractor_rate <= 1.0:
-        raise ValueError(f"distractor_rate must be in [0, 1], got {distractor_rate}")
-    if padding not in ("post", "pre"):
-        raise ValueError(f"padding must be 'post' or 'pre', got {padding!r}")
+    distractor_rate = check_number("distractor_rate", distractor_rate, minimum=0, maximum=1)
+    check_choice("padding", padding, ("post", "pre"))
     if min_length is not None:
-        min_length = _check_int("min_length", min_length, cue_window + 1)
+        min_length = check_int("min_length", min_length, minimum=cue_window + 1)
         if min_length > T:
             raise ValueError(f"min_length must be at most T={T}, got {min_length}")
-
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer, np.random.Generator)):
-        raise TypeError(
-            f"seed must be an int or a numpy.random.Generator, got {type(seed).__name__} {seed!r}"
-        )
+    seed = check_seed(seed)
     # Separate streams, so the labels never change the rest of a sequence.
     rng_labels, rng_cue, rng_body, rng_len = np.random.default_rng(seed).spawn(4)
 
@@ -153,12 +149,7 @@ def make_memory_task(
         y[: n - n // 2] = 1
         rng_labels.shuffle(y)
     else:
-        y = np.asarray(labels)
-        if y.shape != (n,):
-            raise ValueError(f"labels must have shape (n,) = ({n},), got {y.shape}")
-        if not np.all((y == 0) | (y == 1)):
-            raise ValueError("labels must hold only 0 and 1")
-        y = y.astype(np.int32)
+        y = check_labels("labels", labels, n).astype(np.int32)
 
     D = 2 + n_filler
     if min_length is None:
@@ -193,17 +184,26 @@ def make_memory_task(
     return x, y
 
 
-def to_text(x):
-    """One sequence ``(T, D)`` as a string: ``A``, ``B``, filler ``. - ~ ...``, padding ``_``."""
-    x = np.asarray(x)
-    if x.ndim != 2 or x.shape[1] < 3:
-        raise ValueError(f"to_text expects one sequence of shape (T, D) with D >= 3, got {x.shape}")
-    if x.shape[1] - 2 > len(_FILLER_GLYPHS):
+def to_text(x, name="x"):
+    """One sequence ``(T, D)`` as a string: ``A``, ``B``, filler ``. - ~ ...``, padding ``_``.
+
+    Every step must be one-hot (one symbol) or all zeros (padding).
+    """
+    x = check_array(name, x, ndim=2, names="(T, D): one sequence", finite=True)
+    D = x.shape[1]
+    if not 3 <= D <= 2 + len(_FILLER_GLYPHS):
         raise ValueError(
-            f"to_text draws at most {len(_FILLER_GLYPHS)} filler symbols, got {x.shape[1] - 2}"
+            f"{name} must have D >= 3 features (A, B and at least one filler) and at most "
+            f"{2 + len(_FILLER_GLYPHS)} ({len(_FILLER_GLYPHS)} filler symbols), got shape {x.shape}"
         )
-    glyphs = "AB" + _FILLER_GLYPHS[: x.shape[1] - 2]
-    out = []
-    for step in x:
-        out.append(_PAD_GLYPH if not step.any() else glyphs[int(np.argmax(step))])
-    return "".join(out)
+    ones = (x == 1).sum(axis=1)
+    not_one_hot = ((x != 0) & (x != 1)).any(axis=1) | (ones > 1)
+    if not_one_hot.any():
+        t = int(np.argmax(not_one_hot))
+        raise ValueError(
+            f"each step of {name} must be one-hot (one symbol) or all zeros (padding), "
+            f"but step {t} is {x[t].tolist()}"
+        )
+    glyphs = np.array(list("AB" + _FILLER_GLYPHS[: D - 2] + _PAD_GLYPH))
+    symbol = np.where(ones == 1, np.argmax(x, axis=1), D)  # D: the padding glyph
+    return "".join(glyphs[symbol])
