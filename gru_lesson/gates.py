@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gru_lesson.tasks import make_memory_task
-from gru_lesson.validation import check_array
+from gru_lesson.validation import check_array, check_int, check_labels, check_mask, check_number
 
 __all__ = [
     "MemoryUnits",
@@ -38,19 +38,23 @@ __all__ = [
     "memory_units",
 ]
 
+CUE_WINDOW = 5  # the memory task's cue starts in the first CUE_WINDOW steps
+
 
 def label_correlation(h_T, y):
     """Pearson's correlation of each unit's last state with the label, shape ``(units,)``.
 
-    ``h_T`` is ``(n, units)``, one row per sequence; ``y`` is ``(n,)`` of 0 and 1.
+    ``h_T`` is ``(n, units)``, one row per sequence; ``y`` is ``(n,)`` of 0 and 1, both present.
     A unit whose state is constant over the sequences gets 0 (it says nothing).
     """
-    h_T = check_array("h_T (last states)", h_T, ndim=2, names="(n, units)")
-    y = check_array("y (labels)", y, ndim=1, names="(n,)")
+    h_T = check_array("h_T (last states)", h_T, ndim=2, names="(n, units)", finite=True)
+    y = check_labels("y (labels)", y)
     if y.shape[0] != h_T.shape[0]:
         raise ValueError(f"h_T has {h_T.shape[0]} sequences (rows) but y has {y.shape[0]} labels")
     if h_T.shape[0] < 2:
         raise ValueError(f"a correlation needs at least 2 sequences, got {h_T.shape[0]}")
+    if y.min() == y.max():
+        raise ValueError(f"y (labels) must hold both labels, 0 and 1, to correlate; all are {y[0]}")
     hc = h_T - h_T.mean(axis=0)
     yc = y - y.mean()
     num = yc @ hc
@@ -58,7 +62,9 @@ def label_correlation(h_T, y):
     return np.divide(num, den, out=np.zeros_like(num, dtype=float), where=den > 0)
 
 
-def memory_task_batch(n=500, T=50, *, seed=0, n_filler=2, distractor_rate=0.2, cue_window=5):
+def memory_task_batch(
+    n=500, T=50, *, seed=0, n_filler=2, distractor_rate=0.2, cue_window=CUE_WINDOW
+):
     """Sequences of the memory task and the same sequences with the cue flipped.
 
     Returns ``(x, y, x_flipped, cue_start)``, with ``x`` and ``x_flipped``
@@ -125,6 +131,7 @@ def memory_units(classifier, *, n=500, T=50, seed=0):
     apart (correlation) *and* changes sign with the cue alone (flip rate).
     """
     _check_classifier(classifier)
+    n = check_int("n (number of sequences)", n, minimum=2)  # one of each label at least
     x, y, x_flipped, _ = memory_task_batch(n, T, seed=seed, n_filler=classifier.gru.input_dim - 2)
     gru = classifier.gru
     h_T = gru.trace(x).h[:, -1]
@@ -132,6 +139,11 @@ def memory_units(classifier, *, n=500, T=50, seed=0):
     correlation = label_correlation(h_T, y)
     V = classifier.V[:, 0].astype(float)
     gap = V * (h_T[y == 1].mean(axis=0) - h_T[y == 0].mean(axis=0))
+    if gap.sum() == 0:
+        raise ValueError(
+            "the classifier's mean logit is the same for both labels, so no unit has a share "
+            "of the decision (are its output weights V all zero?)"
+        )
     share = gap / gap.sum()
     flip_rate = np.mean(np.sign(h_T) != np.sign(h_T_flipped), axis=0)
     ranking = np.argsort(-share, kind="stable")
@@ -147,15 +159,22 @@ def memory_units(classifier, *, n=500, T=50, seed=0):
         top=carriers[0] if carriers else int(ranking[0]),
         prediction_flip_rate=float(np.mean((logits > 0) != (logits_flipped > 0))),
         accuracy=float(np.mean((logits > 0) == (y == 1))),
-        n=int(n),
-        T=int(T),
+        n=n,
+        T=x.shape[1],
     )
 
 
 def _check_unit(classifier, unit):
-    U = classifier.gru.units
-    if isinstance(unit, bool) or not isinstance(unit, (int, np.integer)) or not 0 <= unit < U:
-        raise ValueError(f"unit must be an integer from 0 to {U - 1}, got {unit!r}")
+    return check_int("unit", unit, minimum=0, maximum=classifier.gru.units - 1)
+
+
+def _check_hold(n, T, delay):
+    """Both labels among ``n`` sequences, and a ``delay`` that leaves a step after every cue."""
+    n = check_int("n (number of sequences)", n, minimum=2)
+    T = check_int("T (sequence length)", T, minimum=CUE_WINDOW + 2)
+    # The cue ends by step CUE_WINDOW; holding starts `delay` steps later, before step T - 1.
+    delay = check_int("delay (steps after the cue)", delay, minimum=0, maximum=T - 2 - CUE_WINDOW)
+    return n, T, delay
 
 
 def cue_response(classifier, unit, *, n=500, T=50, seed=0, settle=0.9, delay=4):
@@ -173,7 +192,9 @@ def cue_response(classifier, unit, *, n=500, T=50, seed=0, settle=0.9, delay=4):
     * ``h_final``: the last state.
     """
     _check_classifier(classifier)
-    _check_unit(classifier, unit)
+    unit = _check_unit(classifier, unit)
+    n, T, delay = _check_hold(n, T, delay)
+    settle = check_number("settle", settle, minimum=0, maximum=1, min_open=True, max_open=True)
     x, y, _, cue_start = memory_task_batch(n, T, seed=seed, n_filler=classifier.gru.input_dim - 2)
     trace = classifier.gru.trace(x)
     z, h = trace.z[..., unit], trace.h[..., unit]
@@ -217,9 +238,8 @@ def hold_statistics(classifier, unit, *, n=500, T=50, seed=0, delay=4):
     * ``abs_h_final_median``: the median of ``|h_T|`` for that unit.
     """
     _check_classifier(classifier)
-    _check_unit(classifier, unit)
-    if isinstance(delay, bool) or not isinstance(delay, (int, np.integer)) or delay < 0:
-        raise ValueError(f"delay must be a non-negative integer (steps), got {delay!r}")
+    unit = _check_unit(classifier, unit)
+    n, T, delay = _check_hold(n, T, delay)
     x, _, _, cue_start = memory_task_batch(n, T, seed=seed, n_filler=classifier.gru.input_dim - 2)
     trace = classifier.gru.trace(x)
     z, h_tilde, h = trace.z[..., unit], trace.h_tilde[..., unit], trace.h[..., unit]
@@ -247,24 +267,20 @@ def gate_saturation(gate, mask=None, *, low=0.1, high=0.9):
     A unit near ``(0, 1)`` keeps its gate shut (right-saturated), near ``(1, 0)``
     keeps it open (left-saturated), near ``(0, 0)`` works in between.
     """
-    gate = check_array("gate", gate, ndim=3, names="(n, T, units)")
-    for name, value in (("low", low), ("high", high)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"{name} must be a number in (0, 1), got {value!r}")
-        if not 0.0 < float(value) < 1.0:
-            raise ValueError(f"{name} must be between 0 and 1 (a gate's range), got {value}")
+    gate = check_array("gate", gate, ndim=3, names="(n, T, units)", finite=True)
+    if gate.size and not 0 <= gate.min() <= gate.max() <= 1:
+        raise ValueError(
+            f"gate must hold a gate's values, in [0, 1], got values from {gate.min():g} to "
+            f"{gate.max():g} (a state or a candidate, not trace.z or trace.r?)"
+        )
+    low = check_number("low", low, minimum=0, maximum=1, min_open=True, max_open=True)
+    high = check_number("high", high, minimum=0, maximum=1, min_open=True, max_open=True)
     if not low < high:
-        raise ValueError(f"low must be below high, got low={low} and high={high}")
+        raise ValueError(f"low must be below high, got low={low:g} and high={high:g}")
+    mask = check_mask(mask, gate.shape[:2])
     if mask is None:
         mask = np.ones(gate.shape[:2], dtype=bool)
-    else:
-        mask = np.asarray(mask)
-        if mask.shape != gate.shape[:2]:
-            raise ValueError(f"mask must have shape (n, T) = {gate.shape[:2]}, got {mask.shape}")
-        if mask.dtype != bool:
-            raise TypeError(f"mask must be boolean (True = count this step), got {mask.dtype}")
-    counted = mask.sum()
-    if counted == 0:
-        raise ValueError("the mask leaves no step to count")
+    if not mask.any():
+        raise ValueError(f"there is no step to count: gate has shape {gate.shape}, mask keeps none")
     values = gate[mask]  # (steps, units)
     return (values < low).mean(axis=0), (values > high).mean(axis=0)
