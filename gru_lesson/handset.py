@@ -26,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 from gru_lesson.gru import GRU, split_gates
-from gru_lesson.validation import check_array, check_finite
+from gru_lesson.tasks import check_flag
+from gru_lesson.validation import check_array, check_int
 
 __all__ = ["handset_gru", "gate_params"]
 
@@ -34,10 +35,9 @@ GATES = ("z", "r", "h")
 
 
 def _as_piece(name, value):
-    arr = check_array(name, value)
-    if arr.ndim == 0 and not np.isfinite(arr):
-        raise ValueError(f"{name} must be a finite number, got {float(arr)}")
-    check_finite(name, arr)
+    arr = check_array(name, value, finite=True)
+    if np.asarray(value).dtype == bool:
+        raise TypeError(f"{name} must be a number or an array of numbers, got booleans {value!r}")
     return arr.astype(np.float64)
 
 
@@ -81,17 +81,13 @@ def _infer(pieces, input_dim, units):
                     f"but {reason}, so {what}={size}"
                 )
         sizes[what] = claims[0][0] if claims else 1
+        if sizes[what] < 1:
+            raise ValueError(f"a GRU needs {what} of at least 1, but {claims[0][1]}")
     return sizes["input_dim"], sizes["units"]
 
 
 def _check_size(name, value):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive integer, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value}")
-    return int(value)
+    return None if value is None else check_int(name, value, minimum=1)
 
 
 def handset_gru(
@@ -132,7 +128,7 @@ def handset_gru(
     >>> gru.input_dim, gru.units
     (1, 1)
     """
-    reset_after = bool(reset_after)
+    reset_after = check_flag("reset_after", reset_after)
     recurrent_biases = {"bh_z": bh_z, "bh_r": bh_r, "bh_h": bh_h}
     if not reset_after:
         given = [name for name, v in recurrent_biases.items() if v is not None]
