@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from packaging.requirements import Requirement
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 __all__ = ["PackageCheck", "check_environment", "read_pins"]
@@ -26,6 +26,12 @@ class PackageCheck:
     name: str
     wanted: str
     installed: str | None
+
+    def __post_init__(self):
+        for field in ("name", "wanted", "installed"):
+            value = getattr(self, field)
+            if not (isinstance(value, str) or (field == "installed" and value is None)):
+                raise TypeError(f"{field} must be a string, got {type(value).__name__} {value!r}")
 
     @property
     def ok(self):
@@ -45,18 +51,23 @@ def read_pins(path=REQUIREMENTS):
         line = line.split("#", 1)[0].strip()
         if not line or line.startswith("-"):  # comments, -r, -e
             continue
-        req = Requirement(line)
+        try:
+            req = Requirement(line)
+        except InvalidRequirement as error:
+            raise ValueError(f"{path}: {line!r} is not a requirement ({error})") from None
         if req.marker is not None and not req.marker.evaluate():
             continue
-        (spec,) = req.specifier  # the course pins every package exactly
-        if spec.operator != "==":
-            raise ValueError(f"requirements.txt must pin exact versions, got {line!r}")
-        pins[canonicalize_name(req.name)] = spec.version
+        specs = list(req.specifier)  # the course pins every package exactly
+        if len(specs) != 1 or specs[0].operator != "==":
+            raise ValueError(f"{path} must pin exact versions (name==version), got {line!r}")
+        pins[canonicalize_name(req.name)] = specs[0].version
     return pins
 
 
 def check_environment(path=REQUIREMENTS, show=True):
     """Compare installed versions with the pins; print a line each. Returns the checks."""
+    if not isinstance(show, bool):
+        raise TypeError(f"show must be True or False, got {type(show).__name__} {show!r}")
     if not Path(path).exists():
         raise FileNotFoundError(
             f"the course's requirements.txt was not found at {path}; "

@@ -13,6 +13,8 @@ import math
 import sys
 import time
 
+from gru_lesson.validation import check_choice, check_int, check_number
+
 __all__ = ["ProgressLine", "detect_mode", "MODES"]
 
 MODES = ("auto", "notebook", "terminal", "lines", "off")
@@ -49,17 +51,23 @@ class ProgressLine:
     """
 
     def __init__(self, total, mode="auto", min_interval=0.2, max_lines=20):
-        if mode not in MODES and mode is not None:
-            raise ValueError(f"progress mode must be one of {MODES} (or None), got {mode!r}")
-        self.total = int(total)
+        self.total = check_int("total (epochs)", total, minimum=0)
+        mode = check_choice("mode (of progress)", mode, (*MODES, None))
         self.mode = "off" if mode is None else (detect_mode() if mode == "auto" else mode)
-        self.min_interval = float(min_interval)
+        self.min_interval = check_number("min_interval (seconds)", min_interval, minimum=0)
+        max_lines = check_int("max_lines", max_lines, minimum=1)
         self.every = max(1, math.ceil(self.total / max_lines))
         self.start = time.perf_counter()
         self._last_shown = -math.inf
         self._handle = None
         self._text = ""
         self._open = False
+
+    def _check(self, epoch, text, fraction=1.0):
+        epoch = check_int("epoch", epoch, minimum=1, maximum=max(self.total, 1))
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a string, got {type(text).__name__} {text!r}")
+        return epoch, check_number("fraction (of the epoch)", fraction, minimum=0, maximum=1)
 
     def _line(self, epoch, fraction, text):
         width = len(str(self.total))
@@ -84,6 +92,7 @@ class ProgressLine:
 
     def update(self, epoch, fraction, text=""):
         """Progress within an epoch (``fraction`` of it done); throttled."""
+        epoch, fraction = self._check(epoch, text, fraction)
         if self.mode in ("off", "lines"):
             return
         if time.perf_counter() - self._last_shown >= self.min_interval:
@@ -91,6 +100,7 @@ class ProgressLine:
 
     def end_epoch(self, epoch, text=""):
         """An epoch is done: show its summary (in ``"lines"`` mode, one line every few epochs)."""
+        epoch, _ = self._check(epoch, text)
         line = self._line(epoch, 1.0, text)
         if self.mode == "lines":
             if epoch % self.every == 0 or epoch == self.total or epoch == 1:
