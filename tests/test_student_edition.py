@@ -1,8 +1,9 @@
-"""The student edition: notebooks/ without solutions, made by scripts/make_student_edition.py.
+"""The student edition: nbgrader's release of notebooks/, made by scripts/make_student_edition.py.
 
 The edition is generated into a temporary folder and executed: every cell runs,
-and every exercise check says "not attempted yet". The notebooks are found by
-name, so each new notebook is covered as soon as it exists.
+and every exercise check says "not attempted yet". No solution and no hidden test
+is left in it. The notebooks are found by name, so each new notebook is covered as
+soon as it exists.
 """
 
 import importlib.util
@@ -14,14 +15,18 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SCRIPT = ROOT / "scripts" / "make_student_edition.py"
 STUB = ["# YOUR CODE HERE", "raise NotImplementedError()"]
+CONFIG = ROOT / "classroom" / "nbgrader_config.py"
 CHECK = re.compile(r"\b(ex\d\d)\.(q\d+)\.check\(")
 # Notebooks held to the pattern (nbgrader exercise cells, slides); a new one joins when written.
 IN_THE_PATTERN = {"01", "02", "03", "04", "05"}
+
+pytest.importorskip("nbgrader", reason="nbgrader is the teacher's extra (requirements-teacher.txt)")
 
 spec = importlib.util.spec_from_file_location("make_student_edition", SCRIPT)
 edition = importlib.util.module_from_spec(spec)
@@ -81,10 +86,15 @@ def test_each_notebook_has_three_exercises_with_checks(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_prose_never_spells_a_marker(path):
-    """Markers outside solution cells stop the script (and nbgrader): keep them out of the prose."""
+def test_markers_only_where_nbgrader_expects_them(path):
+    """Solution markers only in exercise cells, hidden-test markers only in graded test cells."""
     nb = nbformat.read(path, as_version=4)
-    edition.student_notebook(nb, path.name)  # raises EditionError if not
+    for index, cell in enumerate(nb.cells, start=1):
+        meta = cell.metadata.get("nbgrader", {})
+        if "SOLUTION" in cell.source:
+            assert meta.get("solution"), f"{path.name}, cell {index}: a marker in the prose"
+        if "HIDDEN TESTS" in cell.source:
+            assert meta.get("grade") and meta.get("locked"), f"{path.name}, cell {index}"
 
 
 def test_slides_start_at_the_title_and_at_each_section():
@@ -97,23 +107,41 @@ def test_slides_start_at_the_title_and_at_each_section():
 
 
 # --------------------------------------------------------- the edition itself
+def release_metadata(metadata):
+    """Cell metadata without what nbgrader's release adds: checksums, the lock, the cell type."""
+    added = ("checksum", "cell_type")
+    nbgrader = {k: v for k, v in metadata.get("nbgrader", {}).items() if k not in added}
+    kept = {k: v for k, v in metadata.items() if k not in ("deletable", "editable", "nbgrader")}
+    return {**kept, **({"nbgrader": nbgrader} if nbgrader else {})}
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_the_edition_has_no_solutions_and_keeps_everything_else(path, student_dir):
     source = nbformat.read(path, as_version=4)
     student = nbformat.read(student_dir / path.name, as_version=4)
     assert len(student.cells) == len(source.cells)
     text = json.dumps(student)
-    assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "assert_correct"):
+        assert marker not in text, marker
     for mine, theirs in zip(student.cells, source.cells, strict=True):
-        assert mine.metadata == theirs.metadata  # nbgrader and slideshow metadata intact
+        assert release_metadata(mine.metadata) == theirs.metadata
+        meta = theirs.metadata.get("nbgrader", {})
+        if meta.get("locked"):  # read-only: the statement, the import, the hidden test
+            assert mine.metadata["editable"] is False and mine.metadata["deletable"] is False
         if mine.cell_type == "code":
             assert mine.outputs == [] and mine.execution_count is None
-        if theirs not in solution_cells(source):
+        if meta.get("grade"):  # a hidden test: only its visible comment stays
+            assert mine.source == theirs.source.split("\n### BEGIN HIDDEN TESTS", 1)[0]
+            continue
+        if not meta.get("solution"):
             assert mine.source == theirs.source
             continue
         lines = mine.source.split("\n")
         stubs = [i for i in range(len(lines) - 1) if [x.strip() for x in lines[i : i + 2]] == STUB]
         assert stubs, mine.source
+        indent = lines[stubs[-1] + 1][: -len(STUB[1])]
+        for line in lines[stubs[-1] + 2 :]:  # nothing the stub's raise makes unreachable
+            assert not line.strip() or not line.startswith(indent), mine.source
         inside, solution_lines = False, []
         for line in theirs.source.split("\n"):
             if "END SOLUTION" in line:
@@ -127,6 +155,14 @@ def test_the_edition_has_no_solutions_and_keeps_everything_else(path, student_di
         assert solution_lines, "a solution region holds code"
         for line in solution_lines:
             assert line not in {x.strip() for x in lines}, f"solution line left: {line}"
+
+
+def test_exercise_3_of_notebook_01_has_no_unreachable_return(student_dir):
+    (path,) = student_dir.glob("01_*.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    (cell,) = [c for c in solution_cells(nb) if c.metadata["nbgrader"]["grade_id"] == "ex01_q3"]
+    assert cell.source.endswith("\n".join(f"    {line}" for line in STUB)), cell.source
+    assert "return b_remember, b_forget" not in cell.source
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -148,66 +184,58 @@ def test_the_edition_runs_and_every_check_says_not_attempted(path, student_dir):
         assert "correct" not in printed and "not yet." not in printed, printed
 
 
+# --------------------------------------------------- the release's extra rule
+def drop_unreachable():
+    """The function of classroom/nbgrader_config.py that tidies a stub's cell."""
+    import runpy
+
+    return runpy.run_path(str(CONFIG), init_globals={"get_config": Config})["drop_unreachable"]
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("def f():\n    # YOUR CODE HERE\n    raise NotImplementedError()\n    return a, b",
+         "def f():\n    # YOUR CODE HERE\n    raise NotImplementedError()"),
+        ("def f():\n    raise NotImplementedError()\n\n    x = 1\n\n\nvalue = 3",
+         "def f():\n    raise NotImplementedError()\n\n\nvalue = 3"),
+        ("class A:\n    def f(self):\n        raise NotImplementedError()\n\n    def g(self):\n        return 1",
+         "class A:\n    def f(self):\n        raise NotImplementedError()\n\n    def g(self):\n        return 1"),
+        ("def f():\n    if x:\n        raise NotImplementedError()\n    return 2",
+         "def f():\n    if x:\n        raise NotImplementedError()\n    return 2"),
+    ],
+)  # fmt: skip
+def test_only_what_a_stub_makes_unreachable_is_dropped(source, expected):
+    assert drop_unreachable()(source) == expected
+
+
 # -------------------------------------------------------------- the script
 def notebook(*cells):
     nb = nbformat.v4.new_notebook()
-    for kind, source, solution in cells:
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    for index, (kind, source, solution) in enumerate(cells):
         make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
         cell = make(source)
         if solution:
-            cell.metadata["nbgrader"] = {"grade_id": "q", "solution": True}
+            cell.metadata["nbgrader"] = {
+                "grade": False, "grade_id": f"q{index}", "locked": False,
+                "schema_version": 3, "solution": True, "task": False,
+            }  # fmt: skip
         nb.cells.append(cell)
     return nb
 
 
-def test_stub_keeps_the_indentation_of_the_markers():
-    source = (
-        "class A:\n    def f(self, x):\n        y = 1\n        ### BEGIN SOLUTION\n"
-        "        return x + y\n        ### END SOLUTION\n\n\nvalue = 3"
-    )
-    student = edition.student_notebook(notebook(("code", source, True)))
-    assert student.cells[0].source == (
-        "class A:\n    def f(self, x):\n        y = 1\n        # YOUR CODE HERE\n"
-        "        raise NotImplementedError()\n\n\nvalue = 3"
-    )
-
-
-def test_solution_cells_without_markers_are_replaced_whole_as_nbgrader_does():
-    nb = notebook(("code", "x = 42", True), ("markdown", "The answer is 42.", True))
-    student = edition.student_notebook(nb)
-    assert student.cells[0].source == "\n".join(STUB)
-    assert student.cells[1].source == "YOUR ANSWER HERE"
-    assert nb.cells[0].source == "x = 42"  # the source notebook is left alone
-
-
-def test_two_regions_in_one_cell():
-    source = "### BEGIN SOLUTION\na = 1\n### END SOLUTION\nb = 2\n  ### BEGIN SOLUTION\nc = 3\n### END SOLUTION"
-    student = edition.student_notebook(notebook(("code", source, True)))
-    assert student.cells[0].source == "\n".join([*STUB, "b = 2", *(f"  {s}" for s in STUB)])
-
-
-@pytest.mark.parametrize(
-    "cells, message",
-    [
-        ([("code", "### BEGIN SOLUTION\nx = 1\n### END SOLUTION", False)], "not a solution cell"),
-        ([("markdown", "Write it between ### BEGIN SOLUTION and", False)], "not a solution cell"),
-        ([("code", "def f():\n    ### BEGIN SOLUTION\n    return 1", True)], "line 2: BEGIN SOLUTION without an END"),
-        ([("code", "x = 1\n### END SOLUTION", True)], "line 2: END SOLUTION without a BEGIN"),
-        ([("code", "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", True)], "line 2: a second BEGIN"),
-    ],
-)  # fmt: skip
-def test_broken_markers_are_refused_with_the_place(cells, message):
-    with pytest.raises(edition.EditionError, match=message) as error:
-        edition.student_notebook(notebook(("markdown", "# title", False), *cells), "x.ipynb")
-    assert "x.ipynb, cell 2 of 2" in str(error.value)
-
-
-def test_nothing_is_written_when_one_notebook_is_broken(tmp_path):
+def test_a_marker_outside_an_exercise_cell_is_refused_and_nothing_is_written(tmp_path):
     source = tmp_path / "source"
     source.mkdir()
     nbformat.write(notebook(("code", "x = 1", False)), source / "00_fine.ipynb")
-    nbformat.write(notebook(("code", "### BEGIN SOLUTION", True)), source / "01_broken.ipynb")
-    with pytest.raises(edition.EditionError, match="01_broken.ipynb, cell 1"):
+    broken = notebook(("code", "### BEGIN SOLUTION\nx = 1\n### END SOLUTION", False))
+    nbformat.write(broken, source / "01_broken.ipynb")
+    with pytest.raises(edition.EditionError, match="Solution region detected in a non-solution"):
         edition.make_student_edition(tmp_path / "out", source=source)
     assert not (tmp_path / "out").exists()
 
@@ -216,7 +244,9 @@ def test_existing_student_work_is_not_overwritten_without_force(tmp_path):
     source = tmp_path / "source"
     source.mkdir()
     nbformat.write(
-        notebook(("code", "### BEGIN SOLUTION\nx = 1\n### END SOLUTION", True)),
+        notebook(
+            ("code", "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION", True)
+        ),
         source / "00_a.ipynb",
     )
     (written,) = edition.make_student_edition(tmp_path / "out", source=source)
@@ -225,12 +255,17 @@ def test_existing_student_work_is_not_overwritten_without_force(tmp_path):
         edition.make_student_edition(tmp_path / "out", source=source)
     assert written.read_text() == "a student's work"
     edition.make_student_edition(tmp_path / "out", source=source, force=True)
-    assert nbformat.read(written, as_version=4).cells[0].source == "\n".join(STUB)
+    stub = "\n".join(f"    {line}" for line in STUB)
+    assert nbformat.read(written, as_version=4).cells[0].source == f"def f():\n{stub}"
 
 
-def test_the_documented_command(tmp_path):
+def test_the_documented_command_works_from_a_python_without_the_course(tmp_path):
+    """`python3 scripts/make_student_edition.py` hands over to .venv when its Python lacks nbgrader.
+
+    ``-S`` leaves out site-packages, so this Python has neither nbformat nor nbgrader.
+    """
     run = subprocess.run(
-        [sys.executable, str(SCRIPT), "01", "--out", str(tmp_path)],
+        [sys.executable, "-S", str(SCRIPT), "01", "--out", str(tmp_path)],
         capture_output=True,
         text=True,
         check=True,
