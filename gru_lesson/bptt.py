@@ -134,13 +134,14 @@ def gru_backward(gru, x, trace, dh_seq):
     At a masked step the state is carried over (``h = h_prev``), so its gradient passes
     straight through to ``h_prev`` and the gates of that step get none.
     """
+    x, dh_seq = check_backward_inputs(gru, x, trace, dh_seq)  # x in processing order
     grads, _ = _backward(gru, x, trace, dh_seq)
     return grads
 
 
 def _backward(gru, x, trace, dh_seq):
-    """:func:`gru_backward`, also returning ``[da_z | da_r | da_h]`` at every step (B, T, 3U)."""
-    x, dh_seq = check_backward_inputs(gru, x, trace, dh_seq)  # x in processing order
+    """:func:`gru_backward` on checked arguments (``x`` in processing order), also
+    returning ``[da_z | da_r | da_h]`` at every step (B, T, 3U)."""
     B, T, D = x.shape
     U = gru.units
     h0, mask = trace.h0, trace.mask
@@ -243,19 +244,30 @@ def dh_seq_from_outputs(gru, trace, d_output, d_final_state=None):
     check_trace(trace, gru)
     B, T, U = trace.h.shape
     if gru.return_sequences:
-        d_out = check_array(
+        d_output = check_array(
             "d_output", d_output, shape=(B, T, U), names="(batch, time, units)", finite=True
         )
     else:
-        d_out = np.zeros((B, T, U), gru.dtype)  # the gradient of every step's output
-        d_out[:, -1] = check_array(
+        d_output = check_array(
             "d_output", d_output, shape=(B, U), names="(batch, units)", finite=True
         )
-    dh_seq = _through_masked_outputs(gru, trace.mask, d_out.astype(gru.dtype))
     if d_final_state is not None:
-        dh_seq[:, -1] += check_array(
+        d_final_state = check_array(
             "d_final_state", d_final_state, shape=(B, U), names="(batch, units)", finite=True
         )
+    return _dh_seq(gru, trace, d_output, d_final_state)
+
+
+def _dh_seq(gru, trace, d_output, d_final_state):
+    """:func:`dh_seq_from_outputs` on checked arguments."""
+    if gru.return_sequences:
+        d_out = d_output.astype(gru.dtype)  # the gradient of every step's output (a copy)
+    else:
+        d_out = np.zeros(trace.h.shape, gru.dtype)
+        d_out[:, -1] = d_output
+    dh_seq = _through_masked_outputs(gru, trace.mask, d_out)
+    if d_final_state is not None:
+        dh_seq[:, -1] += d_final_state
     return dh_seq
 
 
@@ -268,7 +280,7 @@ def _through_masked_outputs(gru, mask, d_out):
     before, until it reaches a valid step.
     """
     if mask.all():
-        return d_out.copy()
+        return d_out
     valid = mask[..., None]
     if gru.zero_output_for_mask:
         return np.where(valid, d_out, 0.0)
@@ -317,7 +329,7 @@ def loss_and_dh_seq(gru, trace, G):
     Shared by :func:`gru_loss_and_grads` and :func:`gru_lesson.fast.fast_loss_and_grads`.
     """
     returned, weights = _returned_and_weights(gru, gru._layer_outputs(trace), G)
-    return _projection_loss(returned, weights), dh_seq_from_outputs(gru, trace, *weights)
+    return _projection_loss(returned, weights), _dh_seq(gru, trace, *weights)
 
 
 def gru_loss_and_grads(gru, x, G, initial_state=None, mask=None):

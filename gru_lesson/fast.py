@@ -121,10 +121,14 @@ def _time_major(a):
     return a.swapaxes(0, 1)
 
 
-def _forward(gru, x, initial_state, mask, keep):
-    """The fast forward pass; ``keep`` stores every gate (for a backward pass)."""
+def _check_inputs(gru, x, initial_state, mask):
+    """What the forward pass needs, checked once: ``x`` and the mask in processing order."""
     check_gru(gru)
-    x, h0, mask = gru._check_inputs(x, initial_state, mask)  # processing order, gru.dtype
+    return gru._check_inputs(x, initial_state, mask)
+
+
+def _forward(gru, x, h0, mask, keep):
+    """The fast forward pass on checked inputs; ``keep`` stores every gate (for a backward pass)."""
     B, T, D = x.shape
     U = gru.units
     dtype = gru.dtype
@@ -234,8 +238,9 @@ def fast_trace(gru, x, initial_state=None, mask=None, *, threads=1):
     views of time-major buffers, plus what :func:`fast_backward` needs again.
     ``threads`` is the number of BLAS threads to use (``None``: as NumPy is set up).
     """
+    x, h0, mask = _check_inputs(gru, x, initial_state, mask)
     with blas_threads(threads):
-        return _forward(gru, x, initial_state, mask, keep=True)
+        return _forward(gru, x, h0, mask, keep=True)
 
 
 def fast_forward(gru, x, initial_state=None, mask=None, *, threads=1):
@@ -244,8 +249,9 @@ def fast_forward(gru, x, initial_state=None, mask=None, *, threads=1):
     Keeps only the states (the gates of a step are overwritten by the next), the
     way a library's inference forward pass does. ``threads``: as in :func:`fast_trace`.
     """
+    x, h0, mask = _check_inputs(gru, x, initial_state, mask)
     with blas_threads(threads):
-        trace = _forward(gru, x, initial_state, mask, keep=False)
+        trace = _forward(gru, x, h0, mask, keep=False)
     return gru._layer_outputs(trace)
 
 
@@ -258,12 +264,13 @@ def fast_backward(gru, x, trace, dh_seq, *, threads=1):
     gradient reaching each state, processing order). Some are views of time-major
     arrays. ``threads``: as in :func:`fast_trace`.
     """
+    x, dh_seq = check_backward_inputs(gru, x, trace, dh_seq)  # x in processing order
     with blas_threads(threads):
         return _backward(gru, x, trace, dh_seq)
 
 
 def _backward(gru, x, trace, dh_seq):
-    x, dh_seq = check_backward_inputs(gru, x, trace, dh_seq)  # x in processing order
+    """The fast backward pass on checked arguments, ``x`` in processing order."""
     B, T, D = x.shape
     U = gru.units
     dtype = gru.dtype
@@ -402,8 +409,8 @@ def fast_loss_and_grads(gru, x, G, initial_state=None, mask=None, *, threads=1):
     """:func:`gru_lesson.bptt.gru_loss_and_grads`, the fast way: ``L = sum(G * gru(x))``
     and the gradient of every weight, of ``x`` and of ``h0``. ``threads``: as in
     :func:`fast_trace`."""
-    check_gru(gru)
+    x, h0, mask = _check_inputs(gru, x, initial_state, mask)
     with blas_threads(threads):
-        trace = _forward(gru, x, initial_state, mask, keep=True)
+        trace = _forward(gru, x, h0, mask, keep=True)
         loss, dh_seq = loss_and_dh_seq(gru, trace, G)
         return loss, _backward(gru, x, trace, dh_seq)
