@@ -40,7 +40,8 @@ from pathlib import Path
 import numpy as np
 
 from gru_lesson.gru import sigmoid
-from gru_lesson.tasks import make_memory_task
+from gru_lesson.tasks import check_flag, check_seed, make_memory_task
+from gru_lesson.validation import check_array, check_choice, check_int, check_labels, check_number
 
 __all__ = [
     "DATA_DIR",
@@ -96,10 +97,52 @@ class TrainingConfig:
     n_filler: int = 2
     cue_window: int = 5
 
+    def __post_init__(self):
+        checked = {
+            **{
+                name: check_int(name, getattr(self, name), minimum=1)
+                for name in ("units", "n_train", "n_val", "epochs", "batch_size", "n_filler")
+            },
+            "cue_window": check_int("cue_window", self.cue_window, minimum=1),
+            "learning_rate": _check_rate("learning_rate", self.learning_rate),
+            "clipnorm": _check_clipnorm(self.clipnorm),
+            "target": _check_target(self.target),
+            "distractor_rate": check_number(
+                "distractor_rate", self.distractor_rate, minimum=0, maximum=1
+            ),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)  # frozen: store the plain Python numbers
+
     @property
     def D(self):
         """The number of input features, ``2 + n_filler``."""
         return 2 + self.n_filler
+
+
+def _check_rate(name, value):
+    return check_number(name, value, minimum=0, min_open=True)
+
+
+def _check_clipnorm(clipnorm):
+    return None if clipnorm is None else _check_rate("clipnorm", clipnorm)
+
+
+def _check_target(target):
+    """``None`` (never stop early) or a validation accuracy in ``(0, 1]``."""
+    if target is None:
+        return None
+    return check_number("target (validation accuracy)", target, minimum=0, maximum=1, min_open=True)
+
+
+def _check_keras_seed(seed):
+    return check_int("seed", seed, minimum=0, maximum=2**32 - 1)
+
+
+def _check_config(config):
+    if not isinstance(config, TrainingConfig):
+        raise TypeError(f"config must be a TrainingConfig, got {type(config).__name__} {config!r}")
+    return config
 
 
 CONFIG = TrainingConfig()
@@ -138,10 +181,11 @@ REFERENCE_MODEL = {"T": 50, "seed": 0, "model": "gru_chrono"}
 def update_gate_memory(bias, steps):
     """``sigmoid(bias) ** steps``: how much of a state survives ``steps`` steps of a
     GRU whose update gate stays at its starting value ``z = sigmoid(bias)``."""
-    steps = np.asarray(steps)
+    bias = check_array("bias", bias, finite=True)
+    steps = check_array("steps", steps, finite=True)
     if np.any(steps < 0):
-        raise ValueError("steps must be non-negative")
-    return sigmoid(np.asarray(bias, dtype=float)) ** steps
+        raise ValueError(f"steps must be non-negative, got {steps.min():g}")
+    return (sigmoid(bias) ** steps)[()]  # [()]: a number, not a 0-d array, for numbers
 
 
 def chrono_bias(units, T_max, *, seed):
@@ -150,11 +194,9 @@ def chrono_bias(units, T_max, *, seed):
     With ``z = sigmoid(log u) = u / (1 + u)`` a unit keeps ``1 - 1/(1 + u)`` of its
     state per step: a memory of about ``1 + u`` steps, spread between 2 and ``T_max``.
     """
-    if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
-        raise ValueError(f"units must be a positive integer, got {units!r}")
-    if not (isinstance(T_max, (int, float, np.integer, np.floating)) and T_max > 2):
-        raise ValueError(f"T_max must be a number above 2, got {T_max!r}")
-    rng = np.random.default_rng(seed)
+    units = check_int("units", units, minimum=1)
+    T_max = check_number("T_max", T_max, minimum=2, min_open=True)
+    rng = np.random.default_rng(check_seed(seed))
     return np.log(rng.uniform(1.0, T_max - 1.0, size=units))
 
 
@@ -169,13 +211,12 @@ def set_update_gate_bias(layer, bias):
 
     if not isinstance(layer, keras.layers.GRU):
         raise TypeError(f"expected a keras.layers.GRU, got {type(layer).__name__}")
+    if not layer.built:
+        raise ValueError("the GRU layer is not built yet: build it (or its model) first")
     if not layer.use_bias:
         raise ValueError("the GRU layer has no bias (use_bias=False)")
     U = layer.units
-    b = np.broadcast_to(np.asarray(bias, dtype=float), (U,)) if np.ndim(bias) == 0 else bias
-    b = np.asarray(b, dtype=float)
-    if b.shape != (U,):
-        raise ValueError(f"bias must be a number or have shape (units,) = ({U},), got {b.shape}")
+    b = _check_update_gate_bias("bias", bias, U)
     kernel, recurrent_kernel, full = layer.get_weights()
     if layer.reset_after:
         full[0, :U] = b
@@ -184,6 +225,20 @@ def set_update_gate_bias(layer, bias):
         full[:U] = b
     layer.set_weights([kernel, recurrent_kernel, full])
     return layer
+
+
+def _check_update_gate_bias(name, bias, units):
+    """``bias``, a number or one per unit, as a finite ``(units,)`` array."""
+    b = check_array(name, bias, finite=True)
+    if np.asarray(bias).dtype == bool:
+        raise TypeError(f"{name} must be a number or one number per unit, got {bias!r}")
+    if b.ndim == 0:
+        return np.full(units, float(b))
+    if b.shape != (units,):
+        raise ValueError(
+            f"{name} must be a number or have shape (units,) = ({units},), got {b.shape}"
+        )
+    return b.astype(float)
 
 
 # ----------------------------------------------------------------- the models
@@ -195,10 +250,12 @@ def _resolve_update_gate_bias(update_gate_bias, units, T, seed):
             raise ValueError(
                 f"update_gate_bias must be None, a number or 'chrono', got {update_gate_bias!r}"
             )
-        if T is None:
-            raise ValueError("update_gate_bias='chrono' needs the sequence length T")
+        if T is None or T <= 2:
+            raise ValueError(
+                f"update_gate_bias='chrono' needs the sequence length T, above 2, got T={T}"
+            )
         return chrono_bias(units, T, seed=seed)
-    return update_gate_bias
+    return _check_update_gate_bias("update_gate_bias", update_gate_bias, units)
 
 
 def build_classifier(
@@ -221,15 +278,20 @@ def build_classifier(
     with ``T_max = T``). ``mask=True`` puts ``Masking(0.0)`` first so all-zero
     steps (padding) are skipped. ``seed`` fixes the starting weights.
     """
-    import keras
-
-    if kind not in ("gru", "simple_rnn"):
-        raise ValueError(f"kind must be 'gru' or 'simple_rnn', got {kind!r}")
+    check_choice("kind", kind, ("gru", "simple_rnn"))
     if kind == "simple_rnn" and update_gate_bias is not None:
         raise ValueError("a SimpleRNN has no update gate: update_gate_bias must be None")
-    for name, value in (("D", D), ("units", units)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    T = None if T is None else check_int("T (sequence length)", T, minimum=1)
+    D = check_int("D (input features)", D, minimum=1)
+    units = check_int("units", units, minimum=1)
+    mask = check_flag("mask", mask)
+    seed = _check_keras_seed(seed)
+    learning_rate = _check_rate("learning_rate", learning_rate)
+    clipnorm = _check_clipnorm(clipnorm)
+    bias = _resolve_update_gate_bias(update_gate_bias, units, T, seed)
+
+    import keras
+
     keras.utils.set_random_seed(seed)
     rnn = (
         keras.layers.GRU(units, name="gru")
@@ -241,7 +303,6 @@ def build_classifier(
         layers.append(keras.layers.Masking(0.0, name="masking"))
     layers += [rnn, keras.layers.Dense(1, activation="sigmoid", name="output")]
     model = keras.Sequential(layers, name=f"{kind}_classifier")
-    bias = _resolve_update_gate_bias(update_gate_bias, units, T, seed)
     if bias is not None:
         set_update_gate_bias(rnn, bias)
     model.compile(
@@ -252,9 +313,24 @@ def build_classifier(
     return model
 
 
+def _check_sequences(name, x, model):
+    """``x`` as a finite ``(n, T, D)`` array of at least one sequence that fits ``model``'s input."""
+    x = check_array(name, x, ndim=3, names="(n, T, D)", finite=True)
+    if len(x) == 0:
+        raise ValueError(f"{name} holds no sequences (shape {x.shape})")
+    wanted = getattr(model, "input_shape", None)
+    if isinstance(wanted, tuple) and len(wanted) == 3:
+        if any(w is not None and w != got for w, got in zip(wanted[1:], x.shape[1:], strict=True)):
+            T, D = ("any" if w is None else w for w in wanted[1:])
+            raise ValueError(f"{name} must have shape (n, {T}, {D}) for this model, got {x.shape}")
+    return x
+
+
 def accuracy(model, x, y, batch_size=1000):
     """The share of sequences a Keras model classifies right (probability > 0.5 means 1)."""
-    y = np.asarray(y).reshape(-1)
+    x = _check_sequences("x", x, model)
+    y = check_labels("y (labels)", y, n=len(x))
+    batch_size = check_int("batch_size", batch_size, minimum=1)
     p = np.concatenate(
         [
             np.asarray(model(x[i : i + batch_size], training=False))
@@ -275,13 +351,20 @@ def train(model, x, y, x_val, y_val, *, epochs, batch_size=CONFIG.batch_size, se
     for NumPy arrays makes TensorFlow print a spurious error line when op
     determinism is on).
     """
+    x = _check_sequences("x", x, model)
+    y = check_labels("y (labels)", y, n=len(x)).astype("float32").reshape(-1, 1)
+    x_val = _check_sequences("x_val", x_val, model)
+    y_val = check_labels("y_val (labels)", y_val, n=len(x_val)).astype("float32").reshape(-1, 1)
+    epochs = check_int("epochs", epochs, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    seed = _check_keras_seed(seed)
+    target = _check_target(target)
+
     import keras
     import tensorflow as tf
 
     tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(seed)
-    y = np.asarray(y, dtype="float32").reshape(-1, 1)
-    y_val = np.asarray(y_val, dtype="float32").reshape(-1, 1)
     data = (
         tf.data.Dataset.from_tensor_slices((x, y))
         .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -315,6 +398,9 @@ def memory_task_data(T, seed, config=CONFIG, **task_options):
     The data depend only on ``(seed, T)`` (and the config), never on the model,
     so every model of a sweep sees the same sequences.
     """
+    _check_config(config)
+    T = check_int("T (sequence length)", T, minimum=2)
+    seed = check_int("seed", seed, minimum=0)
     options = dict(
         n_filler=config.n_filler,
         distractor_rate=config.distractor_rate,
@@ -338,10 +424,9 @@ def run_experiment(
     the last epoch run), ``"epochs"`` (run), ``"seconds", "val_curve"}``; with
     ``return_model=True`` the pair ``(row, keras_model)``.
     """
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {list(MODELS)}, got {model!r}")
+    check_choice("model", model, tuple(MODELS))
     options = dict(MODELS[model])
-    if update_gate_bias != "default":
+    if not (isinstance(update_gate_bias, str) and update_gate_bias == "default"):
         if options["kind"] != "gru":
             raise ValueError(f"{model} has no update gate")
         options["update_gate_bias"] = update_gate_bias
@@ -371,7 +456,9 @@ def run_experiment(
         "model": model,
         "T": int(T),
         "seed": int(seed),
-        "update_gate_bias": bias if (bias is None or isinstance(bias, str)) else float(bias),
+        "update_gate_bias": (
+            bias if (bias is None or isinstance(bias, str)) else np.asarray(bias, float).tolist()
+        ),
         "val_accuracy": history["val_accuracy"][-1],
         "epochs": len(history["val_accuracy"]),
         "seconds": round(history["seconds"], 2),
@@ -390,8 +477,8 @@ def run_masking_experiment(
     ``mask`` (rows as in :func:`run_experiment`, plus ``"mask"``), and the data
     under ``"data"``: ``(x, y, x_val, y_val, mask_val)``.
     """
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {list(MODELS)}, got {model!r}")
+    check_choice("model", model, tuple(MODELS))
+    masks = [check_flag("each of masks", mask) for mask in _sequence("masks", masks)]
     x, y, x_val, y_val = memory_task_data(T, seed, config, min_length=min_length, padding=padding)
     results = {"data": (x, y, x_val, y_val, x_val.any(axis=-1))}
     for mask in masks:
@@ -437,6 +524,19 @@ def run_sweep(lengths, seeds, models=tuple(MODELS), *, config=CONFIG, log=print,
 
     Rows in ``done`` (from an earlier run with the same config) are kept, not recomputed.
     """
+    lengths = [
+        check_int("each of lengths (T)", T, minimum=2) for T in _sequence("lengths", lengths)
+    ]
+    seeds = [check_int("each of seeds", seed, minimum=0) for seed in _sequence("seeds", seeds)]
+    models = [check_choice("each of models", m, tuple(MODELS)) for m in _sequence("models", models)]
+    _check_config(config)
+    if log is not None and not callable(log):
+        raise TypeError(f"log must be a function such as print, or None, got {log!r}")
+    for i, row in enumerate(_sequence("done", done)):
+        if not isinstance(row, dict) or {"model", "T", "seed"} - set(row):
+            raise ValueError(
+                f"done must hold rows of a sweep (model, T, seed, ...), done[{i}] is {row!r}"
+            )
     known = {(r["model"], r["T"], r["seed"]): r for r in done}
     rows = []
     for T in lengths:
@@ -457,6 +557,11 @@ def run_sweep(lengths, seeds, models=tuple(MODELS), *, config=CONFIG, log=print,
 
 def summarize(rows, key="model"):
     """``{name: {T: (mean, min, max) of val_accuracy}}`` over seeds, for rows of a sweep."""
+    for i, row in enumerate(_sequence("rows", rows)):
+        missing = {key, "T", "val_accuracy"} - set(row)
+        if missing:
+            raise ValueError(f"rows[{i}] has no {sorted(missing)} (key={key!r}): {row!r}")
+        check_number(f"rows[{i}]['val_accuracy']", row["val_accuracy"], minimum=0, maximum=1)
     table = {}
     for row in rows:
         name = row[key] if key != "update_gate_bias" else str(row["update_gate_bias"])
@@ -473,6 +578,12 @@ def summarize(rows, key="model"):
 # ------------------------------------------------------------------- files
 def save_results(name, rows, *, experiment, config=CONFIG, directory=None, **meta):
     """Write rows and what produced them to ``<directory>/<name>.json`` (default :data:`DATA_DIR`)."""
+    _check_name(name)
+    _check_config(config)
+    try:  # NumPy numbers become plain ones; NaN and infinity are not JSON
+        json.dumps({"rows": rows, **meta}, allow_nan=False, default=_plain)
+    except ValueError as error:
+        raise ValueError(f"rows and meta must hold finite numbers only: {error}") from None
     import keras
 
     directory = Path(directory) if directory is not None else DATA_DIR
@@ -485,13 +596,14 @@ def save_results(name, rows, *, experiment, config=CONFIG, directory=None, **met
         "rows": rows,
     }
     path = directory / f"{name}.json"
-    path.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(payload, indent=1, default=_plain) + "\n", encoding="utf-8")
     return path
 
 
 def load_results(name, directory=None):
     """The shipped results ``name`` (``"length_sweep"`` or ``"update_gate_bias"``): the dict
     :func:`save_results` wrote, with ``"config"`` turned back into a :class:`TrainingConfig`."""
+    _check_name(name)
     directory = Path(directory) if directory is not None else DATA_DIR
     path = directory / f"{name}.json"
     if not path.exists():
@@ -500,6 +612,27 @@ def load_results(name, directory=None):
     payload = json.loads(path.read_text(encoding="utf-8"))
     payload["config"] = replace(CONFIG, **payload["config"])
     return payload
+
+
+def _check_name(name):
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string such as 'length_sweep', got {name!r}")
+    if not name or name.startswith(".") or "/" in name or "\\" in name:
+        raise ValueError(f"name must be a plain file name such as 'length_sweep', got {name!r}")
+
+
+def _plain(value):
+    """A NumPy number or array as plain Python numbers (for JSON)."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} {value!r} cannot be written as JSON")
+
+
+def _sequence(name, values):
+    """``values`` as a list, if it is a list, a tuple or another collection (not text)."""
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a list or a tuple, got {type(values).__name__} {values!r}")
+    return list(values)
 
 
 def load_trained_classifier(path=None):
