@@ -44,6 +44,7 @@ from gru_lesson.gates import gate_saturation, memory_units
 from gru_lesson.gru import GRU, sigmoid
 from gru_lesson.handset import handset_gru
 from gru_lesson.tasks import make_memory_task, to_text
+from gru_lesson.validation import check_array, check_choice, check_int, check_number, check_trace
 
 __all__ = [
     "GateExplorer",
@@ -69,6 +70,7 @@ __all__ = [
 ]
 
 MAX_STEPS = 200  # longest sequence a view accepts (keeps every redraw fast)
+MAX_FEATURES = 10  # A, B and the eight filler symbols to_text draws
 DPI = 80
 _GRAY = "#eeeeee"  # steps the GRU has not read yet
 _ERROR_STYLE = "color:#b00020"
@@ -80,6 +82,19 @@ def _glyphs(n_features):
     return to_text(np.eye(n_features))
 
 
+def _cleaned(text, glyphs=None):
+    """Typed ``text`` without spaces, ``a``/``b`` read as ``A``/``B``, every symbol one of ``glyphs``."""
+    if not isinstance(text, str):
+        raise TypeError(f"a sequence is text such as 'AB..-.A', got {type(text).__name__}")
+    glyphs = glyphs or _glyphs(MAX_FEATURES)
+    cleaned = re.sub(r"\s+", "", text).replace("a", "A").replace("b", "B")
+    for t, ch in enumerate(cleaned):
+        if ch not in glyphs:
+            allowed = ", ".join(repr(g) for g in glyphs)
+            raise ValueError(f"unknown symbol {ch!r} at step {t}: use only {allowed}")
+    return cleaned
+
+
 def parse_sequence(text, n_features=4):
     """A typed sequence of the memory task as one-hot inputs ``(T, n_features)``, float64.
 
@@ -87,20 +102,16 @@ def parse_sequence(text, n_features=4):
     (``.`` and ``-`` for two fillers); spaces are ignored and ``a``/``b`` count as
     ``A``/``B``. Raises ``ValueError`` saying what is wrong and where.
     """
-    if not isinstance(text, str):
-        raise TypeError(f"a sequence is text such as 'AB..-.A', got {type(text).__name__}")
+    n_features = check_int("n_features", n_features, minimum=3, maximum=MAX_FEATURES)
     glyphs = _glyphs(n_features)
-    allowed = ", ".join(repr(g) for g in glyphs)
-    cleaned = re.sub(r"\s+", "", text).replace("a", "A").replace("b", "B")
+    cleaned = _cleaned(text, glyphs)
     if not cleaned:
+        allowed = ", ".join(repr(g) for g in glyphs)
         raise ValueError(f"the sequence is empty: type some symbols, each one of {allowed}")
     if len(cleaned) > MAX_STEPS:
         raise ValueError(
             f"the sequence has {len(cleaned)} steps; the explorer takes at most {MAX_STEPS}"
         )
-    for t, ch in enumerate(cleaned):
-        if ch not in glyphs:
-            raise ValueError(f"unknown symbol {ch!r} at step {t}: use only {allowed}")
     x = np.zeros((len(cleaned), n_features))
     x[np.arange(len(cleaned)), [glyphs.index(ch) for ch in cleaned]] = 1.0
     return x
@@ -121,7 +132,7 @@ def flip_cue(text):
     Everything after the cue stays as it is, so the label flips and nothing
     else changes, as with ``make_memory_task(..., labels=1 - y)``.
     """
-    cleaned = re.sub(r"\s+", "", text).upper()
+    cleaned = _cleaned(text)
     other = {"A": "B", "B": "A"}
     for p, ch in enumerate(cleaned):
         if ch in other:
@@ -133,13 +144,14 @@ def flip_cue(text):
 
 def set_symbol(text, step, symbol):
     """``text`` with the symbol at ``step`` (0 = the first) replaced by ``symbol``."""
-    cleaned = re.sub(r"\s+", "", text)
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
-        raise TypeError(f"step must be an integer, got {step!r}")
-    if not 0 <= step < len(cleaned):
-        raise ValueError(f"step must be between 0 and {len(cleaned) - 1}, got {step}")
-    if not (isinstance(symbol, str) and len(symbol) == 1):
-        raise ValueError(f"symbol must be one character such as 'A', got {symbol!r}")
+    cleaned = _cleaned(text)
+    step = check_int("step", step, minimum=0, maximum=len(cleaned) - 1)
+    if not isinstance(symbol, str):
+        raise TypeError(f"symbol must be one character such as 'A', got {symbol!r}")
+    symbol = symbol.replace("a", "A").replace("b", "B")
+    if len(symbol) != 1 or symbol not in _glyphs(MAX_FEATURES):
+        allowed = ", ".join(repr(g) for g in _glyphs(MAX_FEATURES))
+        raise ValueError(f"symbol must be one of {allowed}, got {symbol!r}")
     return cleaned[:step] + symbol + cleaned[step + 1 :]
 
 
@@ -185,6 +197,7 @@ class GateView:
     def shown(self, name):
         """The heatmap of ``name`` as drawn: ``(rows, T)``, NaN on the steps after ``step``
         (not read yet). ``"x"`` is the input, always shown whole."""
+        check_choice("name", name, ("x", "z", "r", "h_tilde", "h"))
         if name == "x":
             return self.x.T
         values = np.array(getattr(self, name).T, dtype=float)
@@ -197,7 +210,8 @@ class GateView:
         return p
 
     def kind_of_step(self, t):
-        ch = self.text[t]
+        """``"the cue"``, ``"a distractor"`` or ``"filler"``: what step ``t`` holds."""
+        ch = self.text[check_int("t (step)", t, minimum=0, maximum=self.T - 1)]
         if ch not in "AB":
             return "filler"
         return "the cue" if t in self.cue else "a distractor"
@@ -231,19 +245,14 @@ def gate_view(classifier, sequence, *, step=None, unit=0):
     D = gru.input_dim
     if isinstance(sequence, str):
         x = parse_sequence(sequence, D)
-        text = to_text(x)
     else:
-        x = np.asarray(sequence, dtype=float)
-        if x.ndim != 2 or x.shape[1] != D:
-            raise ValueError(f"a sequence array must have shape (T, {D}), got {x.shape}")
-        text = to_text(x)
+        x = check_array("sequence", sequence, shape=(None, D), names="(T, D)", finite=True)
+        if len(x) == 0:
+            raise ValueError(f"the sequence is empty: it has no steps (shape {x.shape})")
+    text = to_text(x, name="sequence")
     T = x.shape[0]
-    step = T - 1 if step is None else step
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step < T:
-        raise ValueError(f"step must be an integer from 0 to {T - 1}, got {step!r}")
-    U = gru.units
-    if isinstance(unit, bool) or not isinstance(unit, (int, np.integer)) or not 0 <= unit < U:
-        raise ValueError(f"unit must be an integer from 0 to {U - 1}, got {unit!r}")
+    step = T - 1 if step is None else check_int("step", step, minimum=0, maximum=T - 1)
+    unit = check_int("unit", unit, minimum=0, maximum=gru.units - 1)
     trace = gru.trace(x[None])
     h = trace.h[0].astype(float)
     p_steps = sigmoid(h @ classifier.V[:, 0].astype(float) + float(classifier.c[0]))
@@ -255,8 +264,8 @@ def gate_view(classifier, sequence, *, step=None, unit=0):
         h_tilde=trace.h_tilde[0].astype(float),
         h=h,
         p_steps=p_steps,
-        step=int(step),
-        unit=int(unit),
+        step=step,
+        unit=unit,
         truth=first_symbol(text),
     )
 
@@ -473,12 +482,16 @@ def plot_unit(classifier, sequences, unit, *, figsize=(10, 4)):
     """
     import matplotlib.pyplot as plt
 
+    if not isinstance(sequences, dict):
+        raise TypeError(f"sequences must be a dict {{label: typed sequence}}, got {sequences!r}")
+    if not sequences:
+        raise ValueError("sequences is empty: give at least one {label: typed sequence}")
+    views = {label: gate_view(classifier, text, unit=unit) for label, text in sequences.items()}
     fig, (ax_h, ax_z) = plt.subplots(2, 1, figsize=figsize, sharex=True)
-    for i, (label, text) in enumerate(sequences.items()):
-        view = gate_view(classifier, text, unit=unit)
+    for i, (label, view) in enumerate(views.items()):
         steps = np.arange(view.T)
-        ax_h.plot(steps, view.h[:, unit], color=f"C{i}", label=label)
-        ax_z.plot(steps, view.z[:, unit], color=f"C{i}")
+        ax_h.plot(steps, view.h[:, view.unit], color=f"C{i}", label=label)
+        ax_z.plot(steps, view.z[:, view.unit], color=f"C{i}")
         for t in view.cue:
             ax_h.axvline(t, color=f"C{i}", lw=0.6, ls=":")
     ax_h.set_ylabel(f"h, unit {unit}")
@@ -533,8 +546,8 @@ class _View:
         Each time runs from the slider's new value to the new PNG bytes in the image.
         The slider is put back where it was afterwards.
         """
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
+        n = check_int("n (redraws)", n, minimum=1)
+        warmup = check_int("warmup (redraws)", warmup, minimum=0)
         slider, values = self._benchmark_slider()
         if slider.value == values[0]:  # every set must change the value
             values = values[1:] + values[:1]
@@ -592,6 +605,8 @@ class GateExplorer(_View):
             classifier, _ = load_trained_classifier()
         self.classifier = classifier
         D = classifier.gru.input_dim
+        n_sequences = check_int("n_sequences", n_sequences, minimum=1)
+        T = check_int("T (sequence length)", T, minimum=2, maximum=MAX_STEPS)
         x, _ = make_memory_task(n_sequences, T, seed=seed, n_filler=D - 2)
         self.bank = [to_text(s) for s in x]
         self.memory = memory_units(classifier, T=T)
@@ -734,19 +749,17 @@ SLIDER_RANGE = (-20.0, 20.0, 0.5)  # min, max, step
 
 def playground_pieces(values):
     """The ``handset_gru`` keyword arguments for slider ``values`` (a dict by key)."""
+    if not isinstance(values, dict):
+        raise TypeError(f"values must be a dict of slider values by key, got {values!r}")
     known = {key for key, *_ in PLAYGROUND_SLIDERS}
     unknown = set(values) - known
     if unknown:
         raise ValueError(f"unknown slider(s) {sorted(unknown)}; the sliders are {sorted(known)}")
     pieces = {}
     for key, piece, index, _label, start in PLAYGROUND_SLIDERS:
-        value = values.get(key, start)
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"slider {key} must be a number, got {value!r}")
-        if not np.isfinite(value):
-            raise ValueError(f"slider {key} must be a finite number, got {value}")
+        value = check_number(f"slider {key}", values.get(key, start))
         arr = pieces.setdefault(piece, np.zeros(_PIECE_SHAPES[piece[0]]))
-        arr[index] = float(value)
+        arr[index] = value
     return pieces
 
 
@@ -796,7 +809,13 @@ def handset_view(gru, x):
     """Run a one-input GRU on the inputs ``x`` ``(T,)``: a :class:`HandsetViewData`."""
     if not isinstance(gru, GRU):
         raise TypeError(f"expected a gru_lesson.GRU, got {type(gru).__name__}")
-    x = np.asarray(x, dtype=float).reshape(-1)
+    if gru.input_dim != 1:
+        raise ValueError(
+            f"handset_view runs a GRU of one input feature, this one reads {gru.input_dim}"
+        )
+    x = check_array("x (inputs)", x, ndim=1, names="(T,)", finite=True)
+    if len(x) == 0:
+        raise ValueError("x (inputs) must have at least one step, got none")
     trace = gru.trace(x[None, :, None])
     return HandsetViewData(x, trace.z[0], trace.r[0], trace.h_tilde[0], trace.h[0])
 
@@ -1104,11 +1123,16 @@ class SaturationData:
 
 def saturation_view(trace, *, low=0.1, high=0.9, carriers=()):
     """The saturation plot's numbers for a :class:`~gru_lesson.gru.GRUTrace` of many sequences."""
+    check_trace(trace)
+    if isinstance(carriers, (str, bytes)):
+        raise TypeError(f"carriers must be a list of unit indices, got {carriers!r}")
+    U = trace.z.shape[-1]
+    carriers = [check_int("each of carriers", u, minimum=0, maximum=U - 1) for u in carriers]
     shares = {
         name: gate_saturation(getattr(trace, name), trace.mask, low=low, high=high)
         for name in ("z", "r")
     }
-    return SaturationData(shares, float(low), float(high), list(carriers), trace.z.shape[0])
+    return SaturationData(shares, float(low), float(high), carriers, trace.z.shape[0])
 
 
 def _saturation_summary(data):
@@ -1179,6 +1203,7 @@ def _saturation_trace(classifier, n, T, seed):
 
 def plot_saturation(classifier, *, n=500, T=50, seed=0, low=0.1, high=0.9, figsize=(9, 4.2)):
     """The saturation plot as a plain Matplotlib figure (for ``plt.show()``)."""
+    n = check_int("n (number of sequences)", n, minimum=1)
     carriers = memory_units(classifier, T=T).carriers
     data = saturation_view(
         _saturation_trace(classifier, n, T, seed), low=low, high=high, carriers=carriers
@@ -1270,8 +1295,8 @@ def measure_redraw(n=50, view="gate explorer"):
         "playground": HandsetPlayground,
         "saturation": SaturationView,
     }
-    if view not in views:
-        raise ValueError(f"view must be one of {list(views)}, got {view!r}")
+    check_choice("view", view, tuple(views))
+    check_int("n (redraws)", n, minimum=1)
     result = views[view]().measure_redraw(n)
     result["view"] = view
     return result
