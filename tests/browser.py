@@ -81,8 +81,10 @@ def server_env():
 
 
 @contextlib.contextmanager
-def jupyterlab(root_dir: Path):
-    """Start JupyterLab on 127.0.0.1 serving ``root_dir``; yields ``(base_url, token)``."""
+def jupyterlab(root_dir: Path, env=()):
+    """Start JupyterLab on 127.0.0.1 serving ``root_dir``; yields ``(base_url, token)``.
+
+    ``env`` adds environment variables for the server (e.g. ``JUPYTER_CONFIG_PATH``)."""
     port, token = free_port(), secrets.token_hex(16)
     settings = Path(root_dir) / "lab-settings"
     notification = (
@@ -99,7 +101,8 @@ def jupyterlab(root_dir: Path):
     ]  # fmt: skip
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
-    with _server(cmd, root_dir, f"http://127.0.0.1:{port}/api/status?token={token}") as _:
+    ready = f"http://127.0.0.1:{port}/api/status?token={token}"
+    with _server(cmd, root_dir, ready, env=env) as _:
         yield f"http://127.0.0.1:{port}", token
 
 
@@ -117,17 +120,59 @@ def voila(notebook: Path):
         yield f"http://127.0.0.1:{port}/"
 
 
+HUB_CONFIG = ROOT / "classroom" / "jupyterhub_config.py"
+
+
 @contextlib.contextmanager
-def _server(cmd, cwd, ready_url):
+def jupyterhub(root: Path):
+    """The course's one-machine JupyterHub (classroom/jupyterhub_config.py) on free ports of
+    127.0.0.1, its state and users' homes in ``root``; yields its URL.
+
+    Everything the hub starts (its proxy, the users' servers) stops when the block ends.
+    """
+    port = free_port()
+    env = {
+        "GRU_LESSON_HUB_DIR": str(root),
+        "GRU_LESSON_HUB_PORTS": f"{port},{free_port()},{free_port()}",
+        "GRU_LESSON_HUB_TEST": "1",
+    }
+    cmd = [sys.executable, "-m", "jupyterhub", "-f", str(HUB_CONFIG)]
+    try:
+        with _server(cmd, root, f"http://127.0.0.1:{port}/hub/api/", grace=60, env=env) as _:
+            yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_processes_in(root)
+
+
+def stop_processes_in(folder: Path):
+    """Kill any process still working in ``folder`` (a user's server the hub left behind)."""
+    folder = str(Path(folder).resolve())
+    left = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if cwd == folder or cwd.startswith(folder + os.sep):
+            left.append(int(proc.name))
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 9)
+    return left
+
+
+@contextlib.contextmanager
+def _server(cmd, cwd, ready_url, grace=20, env=()):
     log = open(Path(cwd) / "server.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=server_env())
+    env = {**server_env(), **dict(env)}
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         wait_for_http(ready_url, proc)
         yield proc
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
@@ -191,6 +236,23 @@ def cell_errors(page):
             return [...new Set(found)];
         }"""
     )
+
+
+def offline(page):
+    """Let ``page`` reach 127.0.0.1 only, as on a machine without internet; returns the list
+    that collects every other address it asks for."""
+    asked = []
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            request_route.continue_()
+        else:
+            asked.append(url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    return asked
 
 
 def screenshot(page, name):
