@@ -1,6 +1,10 @@
-"""The teacher's guide covers every notebook: a section, a time estimate and a Binder link."""
+"""The teacher's guide covers every notebook (a section, a time estimate and a Binder link), and
+its commands for teachers name scripts and options that exist."""
 
+import importlib.util
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,7 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "teachers_guide.md"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-BINDER = "https://mybinder.org/v2/gh/gru-lesson/gru-lesson/HEAD?urlpath=lab/tree/notebooks/{}"
+_spec = importlib.util.spec_from_file_location("links", ROOT / "scripts" / "links.py")
+links = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(links)
+BINDER = links.binder_url(urlpath="lab/tree/notebooks/{}")
 COVERED = {"00", "01", "02", "03", "04", "05"}  # notebooks the guide is written for so far
 
 
@@ -33,7 +40,37 @@ def test_the_guide_says_the_times_are_estimates_and_links_resolve():
     assert "estimate" in text.lower()
     for link in re.findall(r"\]\((\.\./[^)]+)\)", text):
         assert (GUIDE.parent / link).resolve().exists(), f"broken link {link}"
-    assert (
-        "scripts/make_student_edition.py" in text
-        and (ROOT / "scripts/make_student_edition.py").exists()
-    )
+    for path in ("scripts/make_student_edition.py", "scripts/classroom.py", "scripts/links.py",
+                 "classroom/jupyterhub_config.py", "classroom/nbgrader_config.py",
+                 "requirements-teacher.txt", "binder/requirements.txt"):  # fmt: skip
+        assert path in text and (ROOT / path).exists(), path
+
+
+def guide_commands():
+    """Every `python3 scripts/...` line of the guide's shell blocks, as arguments."""
+    text = GUIDE.read_text(encoding="utf-8")
+    lines = [
+        line for block in text.split("```bash")[1:] for line in block.split("```")[0].splitlines()
+    ]
+    return [line.split("#")[0].split()[1:] for line in lines if line.startswith("python3 scripts/")]
+
+
+@pytest.mark.parametrize("args", guide_commands(), ids=" ".join)
+def test_each_teacher_command_in_the_guide_takes_its_options(args):
+    """The script exists and its --help lists every option and subcommand the guide uses."""
+    script, *rest = args
+    command = [sys.executable, str(ROOT / script)]
+    if rest and not rest[0].startswith("-") and script.endswith("classroom.py"):
+        command.append(rest.pop(0))  # the subcommand
+    out = subprocess.run([*command, "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    for option in [a for a in rest if a.startswith("--")]:
+        assert option in out.stdout, f"{script} has no {option}"
+
+
+def test_the_guide_has_a_tested_recipe_for_a_hub():
+    text = GUIDE.read_text(encoding="utf-8")
+    section = text.split("## A class on a JupyterHub", 1)[1].split("\n## ", 1)[0]
+    for words in ("repo2docker", "nbgitpuller", "scripts/links.py --hub", "classroom.py release",
+                  "classroom.py grade", "jupyterhub -f jupyterhub_config.py", "npm ci"):  # fmt: skip
+        assert words in section, words
