@@ -254,7 +254,13 @@ class GRU:
         return gru_from_keras(layer)
 
     def to_keras(self, **layer_options):
-        """A new, built ``keras.layers.GRU`` holding these weights."""
+        """A new, built ``keras.layers.GRU`` holding these weights, with every option of this GRU.
+
+        ``layer_options`` may set what keeps the layer a twin (``dtype``, ``name``,
+        ``trainable``, ``return_sequences``, ``return_state``, dropout); anything that
+        would change what it computes is refused by name (see
+        :func:`gru_lesson.keras_twin.gru_to_keras`).
+        """
         from gru_lesson.keras_twin import gru_to_keras
 
         return gru_to_keras(self, **layer_options)

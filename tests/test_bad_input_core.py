@@ -266,6 +266,7 @@ CASES = [
     bad("bptt.keras_gru_gradients", "mask 0/1", lambda: bptt.keras_gru_gradients(a_gru(), x_(), G_last(), mask=np.ones((B, T))), TypeError, "mask", keras=True),
     good("bptt.keras_gru_gradients", "return_state", lambda: bptt.keras_gru_gradients(a_gru(return_state=True), x_(), [G_last(), G_last()]), close(lambda: { k: v for k, v in bptt.gru_loss_and_grads(a_gru(return_state=True), x_(), [G_last(), G_last()])[1].items() if k != "h" }), keras=True),
     good("bptt.keras_gru_gradients", "float32 x", lambda: bptt.keras_gru_gradients(a_gru(), x_(dtype=np.float32), G_last())["W"], close(lambda: bptt.gru_loss_and_grads(a_gru(), x_(), G_last())[1]["W"]), keras=True),
+    good("bptt.keras_gru_gradients", "empty batch", lambda: bptt.keras_gru_gradients(a_gru(), x_(batch=0), G_last(batch=0)), lambda g: all_zero_grads({k: g[k] for k in ("W", "R", "bx", "bh")}) and g["x"].shape == (0, T, D), keras=True),
     bad("bptt.gradient_by_distance", "kind", lambda: bptt.gradient_by_distance("lstm"), ValueError, "kind"),
     bad("bptt.gradient_by_distance", "units=True", lambda: bptt.gradient_by_distance(units=True), TypeError, "units"),
     bad("bptt.gradient_by_distance", "steps=1", lambda: bptt.gradient_by_distance(steps=1), ValueError, "steps"),
