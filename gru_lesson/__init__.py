@@ -17,14 +17,13 @@ Each module follows one idea of the notebooks:
 * :mod:`gru_lesson.explorer`     the gate explorer's widgets and their static figures (notebook 05)
 * :mod:`gru_lesson.progress`     a one-line training progress display that also behaves headless
 * :mod:`gru_lesson.exercises`    the self-checking exercises, one module per notebook (ex01, ex02, ...)
-* :mod:`gru_lesson.compare`      readable exact / close / different comparisons
+* :mod:`gru_lesson.compare`      ``compare(name, mine, reference)``: readable exact / close / different
 * :mod:`gru_lesson.env_check`    is this environment the course's? (notebook 00)
 
 Importing this package never imports TensorFlow; only the functions that
 talk to Keras do, when they are called.
 """
 
-from gru_lesson import compare  # the module, callable as compare.compare (see compare.py)
 from gru_lesson.bptt import gru_backward
 from gru_lesson.classifier import GRUClassifier
 from gru_lesson.gru import GRU, GRUTrace, sigmoid, split_gates
@@ -36,7 +35,6 @@ __all__ = [
     "Adam",
     "GRUClassifier",
     "GRUTrace",
-    "compare",
     "gate_params",
     "gru_backward",
     "handset_gru",

@@ -6,8 +6,6 @@ which weight's gradient (or which output) agrees and by how much.
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,18 +89,3 @@ def compare(name, mine, reference, *, atol=1e-12, show=True):
     if show:
         print(result)
     return result
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`compare`.
-
-    ``from gru_lesson import compare`` (the notebooks' form) gives this module, so that
-    ``compare(name, mine, reference)`` works as the function does, while
-    ``import gru_lesson.compare`` still gives the module with all its names.
-    """
-
-    def __call__(self, *args, **kwargs):
-        return compare(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -182,9 +182,7 @@ def check_mask(mask, shape, name="mask"):
         return None
     arr = np.asarray(mask)
     if arr.shape != tuple(shape):
-        raise ValueError(
-            f"{name} must have shape (batch, time) = {tuple(shape)}, got {arr.shape}"
-        )
+        raise ValueError(f"{name} must have shape (batch, time) = {tuple(shape)}, got {arr.shape}")
     if arr.dtype != bool:
         raise TypeError(f"{name} must be boolean (True = use this step), got dtype {arr.dtype}")
     return arr
