@@ -6,6 +6,8 @@ Screenshots of each notebook after its run are saved in artifacts/.
 
 import importlib.util
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import browser
@@ -134,26 +136,88 @@ def test_a_slider_redraws_the_explorer_in_jupyterlab(lab, chromium):
         page.close()
 
 
-@pytest.mark.skipif(EXPLORER not in NOTEBOOKS, reason="notebook 05 is not written yet")
-def test_the_explorer_as_a_voila_app(tmp_path, chromium):
+# --------------------------------- notebook 05 as a Voila app, offline (lab machines)
+OFFLINE_MATH = browser.ROOT / "binder" / "offline_math.py"
+RENDERED_MATH_JS = "() => document.querySelectorAll('mjx-container').length"
+
+
+def explorer_offline(chromium, url):
+    """Notebook 05 as a Voila page, in a browser that reaches 127.0.0.1 only."""
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    asked = browser.offline(page)
+    page.goto(url, timeout=180_000)
+    page.wait_for_selector(".widget-slider .noUi-handle", timeout=180_000)
+    return page, asked
+
+
+def needs_voila():
     if importlib.util.find_spec("voila") is None:
         if os.environ.get("CI"):
             raise RuntimeError("CI needs voila (requirements.txt) for the app test")
         pytest.skip("voila is not installed")
+
+
+@pytest.mark.skipif(EXPLORER not in NOTEBOOKS, reason="notebook 05 is not written yet")
+def test_the_explorer_as_a_voila_app(tmp_path, chromium):
+    """Standalone Voila, offline: the app works, and renders its math with the MathJax it ships."""
+    needs_voila()
     root = browser.copy_notebooks(tmp_path)
     with browser.voila(root / "notebooks" / EXPLORER) as url:
-        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        page, asked = explorer_offline(chromium, url)
         try:
-            page.goto(url, timeout=180_000)
-            page.wait_for_selector(".widget-slider .noUi-handle", timeout=180_000)
             page.wait_for_function(
                 "() => document.querySelectorAll('.widget-slider').length >= 5", timeout=180_000
             )
             assert page_problems(page) == []
             assert "GateExplorer(classifier)" not in page.inner_text("body")  # no code shown
+            page.wait_for_function(f"() => ({RENDERED_MATH_JS})() > 5", timeout=60_000)
+            assert not [u for u in asked if "mathjax" in u.lower()], asked
             before, after, readout, moved = move_first_slider(page)
             assert after != before and moved != readout
             shot = browser.screenshot(page, "voila_05_gate_explorer.png")
             assert shot.stat().st_size > 10_000
         finally:
             page.close()
+
+
+def math_on_the_voila_route(chromium, base_url, token, shot=None):
+    """Open notebook 05 on JupyterLab's Voila route offline: ``(math rendered, MathJax asked online)``.
+
+    Waits until the page has either typeset its math or asked the internet for MathJax."""
+    route = f"{base_url}/voila/render/notebooks/{EXPLORER}?token={token}"
+    page, asked = explorer_offline(chromium, route)
+    try:
+        online = []
+        for _ in range(120):  # the route handler sees the page's requests while it waits
+            online = [u for u in asked if "mathjax" in u.lower()]
+            if page.evaluate(RENDERED_MATH_JS) > 5 or online:
+                break
+            page.wait_for_timeout(500)
+        if shot:
+            assert browser.screenshot(page, shot).stat().st_size > 10_000
+        return page.evaluate(RENDERED_MATH_JS), online
+    finally:
+        page.close()
+
+
+@pytest.mark.skipif(EXPLORER not in NOTEBOOKS, reason="notebook 05 is not written yet")
+def test_jupyterlabs_voila_route_shows_the_equations_offline(tmp_path, chromium):
+    """JupyterLab's Voila route, with the setting binder/offline_math.py writes (Binder's postBuild
+    runs it), renders notebook 05's math with the MathJax Voila ships: no internet needed."""
+    needs_voila()
+    root = browser.copy_notebooks(tmp_path)
+    prefix = tmp_path / "environment"  # where the script writes etc/jupyter/...
+    subprocess.run([sys.executable, str(OFFLINE_MATH), str(prefix)], check=True)
+    config = prefix / "etc" / "jupyter"
+    with browser.jupyterlab(root, env={"JUPYTER_CONFIG_PATH": str(config)}) as lab:
+        rendered, asked = math_on_the_voila_route(chromium, *lab, "voila_route_05_offline.png")
+    assert rendered > 5 and asked == []
+
+
+@pytest.mark.skipif(EXPLORER not in NOTEBOOKS, reason="notebook 05 is not written yet")
+def test_without_the_setting_the_voila_route_asks_a_cdn_for_mathjax(lab, chromium):
+    """The check above can fail: JupyterLab's Voila route, as installed, wants MathJax online."""
+    needs_voila()
+    base_url, token, _ = lab
+    rendered, asked = math_on_the_voila_route(chromium, base_url, token)
+    assert rendered == 0 and asked

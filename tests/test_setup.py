@@ -94,6 +94,31 @@ def test_binder_start_quiets_tensorflow_and_hands_over():
     assert start[-1] == 'exec "$@"'
 
 
+def test_binder_postbuild_writes_the_offline_math_setting_and_keeps_the_rest(tmp_path):
+    """postBuild runs binder/offline_math.py, which merges the setting into the environment's
+    server config (a file that may already hold other settings)."""
+    post_build = ROOT / "binder" / "postBuild"
+    assert post_build.stat().st_mode & 0o111, "repo2docker runs postBuild only if executable"
+    assert "set -e" in post_build.read_text().splitlines()[:5]
+    config = tmp_path / "etc" / "jupyter" / "jupyter_server_config.json"
+    config.parent.mkdir(parents=True)
+    config.write_text('{"ServerApp": {"tornado_settings": {"a": 1}, "ip": "0.0.0.0"}}')
+    python = tmp_path / "bin" / "python"  # postBuild's `python` is the environment's
+    python.parent.mkdir()
+    python.write_text(f'#!/bin/sh\nexec {sys.executable} "$1" {tmp_path}\n')
+    python.chmod(0o755)
+    run = subprocess.run(
+        ["bash", str(post_build)], cwd=ROOT, capture_output=True, text=True,
+        env={"PATH": f"{python.parent}:/usr/bin:/bin"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    server = json.loads(config.read_text())["ServerApp"]
+    assert server == {
+        "tornado_settings": {"a": 1, "mathjax_url": None, "mathjax_config": None},
+        "ip": "0.0.0.0",
+    }
+
+
 # What repo2docker's base environment for Python 3.11 already holds when Binder installs
 # binder/requirements.txt on top (repo2docker's buildpacks/conda/environment.py-3.11.yml and its
 # linux-64 lock). pip upgrades a package there only when the new requirements need it; nothing
