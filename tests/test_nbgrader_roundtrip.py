@@ -166,6 +166,31 @@ def test_the_untouched_release_gets_zero_and_says_not_attempted(course):
         assert "not attempted" in page_text(page), page.name
 
 
+CHECK = re.compile(r"\b(ex\d\d)\.(q\d+)\.check\(")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_untouched_release_runs_and_every_check_says_not_attempted(course, path):
+    """nbgrader ran the student edition as released: no cell fails but the hidden tests, and
+    every check a student runs says "not attempted yet"."""
+    folder = course[0] / "autograded" / "untouched" / ASSIGNMENT
+    nb = nbformat.read(folder / path.name, as_version=4)
+    checks = 0
+    for cell in [c for c in nb.cells if c.cell_type == "code"]:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            assert [e.ename for e in errors] == ["AssertionError"], cell.source
+            assert "not attempted" in errors[0].evalue
+            continue
+        assert not errors, (cell.source[:200], errors)
+        if CHECK.search(cell.source):
+            checks += 1
+            printed = "".join(o.get("text", "") for o in cell.outputs)
+            assert "not attempted yet" in printed, printed
+            assert "correct" not in printed and "not yet." not in printed, printed
+    assert checks == len(solution_cells(nb))
+
+
 def test_one_mistake_per_notebook_loses_its_point_and_the_feedback_says_why(course):
     path, scores, printed, one_mistake = course
     feedback = path / "feedback" / "one-mistake" / ASSIGNMENT
