@@ -43,10 +43,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from gru_lesson.gru import GRU, check_flag, split_gates
+from gru_lesson.gru import GRU, split_gates
 from gru_lesson.validation import (
     check_array,
     check_choice,
+    check_flag,
     check_gru,
     check_int,
     check_number,

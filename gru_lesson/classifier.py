@@ -30,11 +30,12 @@ from pathlib import Path
 import numpy as np
 
 from gru_lesson.bptt import dh_seq_from_outputs, gru_backward
-from gru_lesson.gru import GRU, check_flag, sigmoid
+from gru_lesson.gru import GRU, sigmoid
 from gru_lesson.optim import Adam
 from gru_lesson.progress import ProgressLine
 from gru_lesson.validation import (
     check_array,
+    check_flag,
     check_gru,
     check_int,
     check_labels,

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gru_lesson.compare import max_abs_diff
-from gru_lesson.gru import GRU, check_dtype, sigmoid, split_gates
-from gru_lesson.validation import check_array, check_finite, check_int, check_number
+from gru_lesson.gru import GRU, sigmoid, split_gates
+from gru_lesson.validation import check_array, check_dtype, check_finite, check_int, check_number
 
 __all__ = [
     "MISTAKES",

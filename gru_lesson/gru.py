@@ -31,7 +31,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gru_lesson.validation import check_array, check_finite, check_int, check_mask, check_number
+from gru_lesson.validation import (
+    check_array,
+    check_dtype,
+    check_finite,
+    check_flag,
+    check_int,
+    check_mask,
+    check_number,
+)
 
 __all__ = ["GRU", "GRUTrace", "sigmoid", "split_gates"]
 
@@ -63,24 +71,6 @@ def split_gates(m):
         )
     units = m.shape[-1] // 3
     return m[..., :units], m[..., units : 2 * units], m[..., 2 * units :]
-
-
-def check_dtype(dtype):
-    """``dtype`` as ``np.float32`` or ``np.float64``, the two precisions the course uses."""
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from None
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype.name}")
-    return dtype.type
-
-
-def check_flag(name, value):
-    """``value`` as a Python ``bool``: only ``True`` and ``False`` (NumPy's too) are accepted."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
-    return bool(value)
 
 
 @dataclass

@@ -26,8 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from gru_lesson.gru import GRU, split_gates
-from gru_lesson.tasks import check_flag
-from gru_lesson.validation import check_array, check_int
+from gru_lesson.validation import check_array, check_flag, check_int
 
 __all__ = ["handset_gru", "gate_params"]
 

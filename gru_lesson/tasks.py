@@ -37,7 +37,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gru_lesson.validation import check_array, check_choice, check_int, check_labels, check_number
+from gru_lesson.validation import (
+    check_array,
+    check_choice,
+    check_int,
+    check_labels,
+    check_number,
+    check_seed,
+)
 
 __all__ = ["A", "B", "MemoryTaskInfo", "make_memory_task", "chance_accuracy", "to_text"]
 
@@ -59,20 +66,6 @@ class MemoryTaskInfo:
     cue_start: np.ndarray
     lengths: np.ndarray
     mask: np.ndarray
-
-
-def check_flag(name, value):
-    """``value`` as a ``bool``, if it is ``True`` or ``False`` (NumPy's booleans too)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
-    return bool(value)
-
-
-def check_seed(seed, name="seed"):
-    """A seed for ``numpy.random.default_rng``: an integer from 0 on, or a ``Generator``."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return check_int(name, seed, minimum=0)
 
 
 def chance_accuracy(y):

@@ -40,8 +40,16 @@ from pathlib import Path
 import numpy as np
 
 from gru_lesson.gru import sigmoid
-from gru_lesson.tasks import check_flag, check_seed, make_memory_task
-from gru_lesson.validation import check_array, check_choice, check_int, check_labels, check_number
+from gru_lesson.tasks import make_memory_task
+from gru_lesson.validation import (
+    check_array,
+    check_choice,
+    check_flag,
+    check_int,
+    check_labels,
+    check_number,
+    check_seed,
+)
 
 __all__ = [
     "DATA_DIR",

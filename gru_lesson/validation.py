@@ -14,6 +14,9 @@ The vocabulary:
 * :func:`check_int`     an integer in a range (sizes, counts, steps, seeds)
 * :func:`check_number`  a finite real number in a range (rates, biases, hyperparameters)
 * :func:`check_choice`  one of a few named options
+* :func:`check_flag`    ``True`` or ``False`` (NumPy's booleans too), nothing else
+* :func:`check_dtype`   float32 or float64, the two precisions the course computes in
+* :func:`check_seed`    a seed for ``numpy.random.default_rng``
 * :func:`check_mask`    a boolean ``(batch, time)`` mask
 * :func:`check_labels`  binary labels, 0 or 1
 * :func:`check_gru`     a NumPy GRU, with weights that are finite
@@ -29,12 +32,15 @@ import numpy as np
 __all__ = [
     "check_array",
     "check_choice",
+    "check_dtype",
     "check_finite",
+    "check_flag",
     "check_gru",
     "check_int",
     "check_labels",
     "check_mask",
     "check_number",
+    "check_seed",
     "check_trace",
 ]
 
@@ -165,10 +171,40 @@ def check_number(name, value, *, minimum=None, maximum=None, min_open=False, max
 
 def check_choice(name, value, choices):
     """``value`` if it is one of ``choices``, else a ValueError listing them."""
+    if isinstance(value, np.generic):  # np.str_("post"), np.bool_(True), ...
+        value = value.item()
     if isinstance(value, (str, bool, int, float, type(None))) and value in choices:
         return value
     listed = ", ".join(repr(c) for c in choices)
     raise ValueError(f"{name} must be one of {listed}; got {value!r}")
+
+
+def check_flag(name, value):
+    """``value`` as a Python ``bool``: only ``True`` and ``False`` (NumPy's too) are accepted.
+
+    ``bool("no")`` is ``True``: a flag given as text or a number would be read wrongly.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {_describe(value)}")
+    return bool(value)
+
+
+def check_dtype(dtype, name="dtype"):
+    """``dtype`` as ``np.float32`` or ``np.float64``, the two precisions the course uses."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be float32 or float64, got {dtype!r}") from None
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"{name} must be float32 or float64, got {dtype.name}")
+    return dtype.type
+
+
+def check_seed(seed, name="seed"):
+    """A seed for ``numpy.random.default_rng``: an integer from 0 on, or a ``Generator``."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return check_int(name, seed, minimum=0)
 
 
 def check_mask(mask, shape, name="mask"):
