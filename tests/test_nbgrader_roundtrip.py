@@ -1,7 +1,8 @@
 """nbgrader's whole round trip on the course, in a temporary course directory.
 
-`scripts/classroom.py release` generates the students' version with nbgrader; three students
-hand it back: one with the reference solutions, one untouched, one with a catalogued mistake in
+`scripts/classroom.py release` generates the students' version with nbgrader, and nbgrader's
+exchange (release_assignment, fetch_assignment, submit, collect) carries it to three students
+and back: one with the reference solutions, one untouched, one with a catalogued mistake in
 one exercise of each notebook. `scripts/classroom.py grade` autogrades them and writes their
 feedback. The hidden test cells reuse the checks students run, so the points follow the checks:
 full marks, zero, and one point lost per notebook with the check's message in the feedback.
@@ -10,6 +11,7 @@ full marks, zero, and one point lost per notebook with the check's message in th
 import html
 import importlib
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -58,16 +60,31 @@ def reference_answer(cell):
     return "\n".join(line for line in cell.source.split("\n") if "### " not in line)
 
 
-def submit(course, student, answers):
-    """Hand in the release, with ``answers[notebook][grade_id]`` written into exercise cells."""
-    folder = course / "submitted" / student / ASSIGNMENT
-    folder.mkdir(parents=True)
-    for path in sorted((course / "release" / ASSIGNMENT).glob("*.ipynb")):
+def nbgrader(folder, exchange, *args):
+    """One of nbgrader's own commands, run in ``folder`` with the exchange at ``exchange``."""
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args, f"--Exchange.root={exchange}"],
+        cwd=folder, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, f"nbgrader {' '.join(args)}:\n{run.stdout}{run.stderr}"
+
+
+def hand_in(home, exchange, student, answers):
+    """A student fetches the release from nbgrader's exchange, writes ``answers[notebook][grade_id]``
+    into the exercise cells, and submits."""
+    home.mkdir()
+    nbgrader(home, exchange, "fetch_assignment", ASSIGNMENT, f"--course={ASSIGNMENT}")
+    for path in sorted((home / ASSIGNMENT).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         for cell_id, cell in solution_cells(nb).items():
             if cell_id in answers.get(path.name, {}):
                 cell.source = answers[path.name][cell_id]
-        nbformat.write(nb, folder / path.name)
+        nbformat.write(nb, path)
+    nbgrader(home, exchange, "submit", ASSIGNMENT, f"--course={ASSIGNMENT}", f"--student={student}")
 
 
 def mistaken(answers, number):
@@ -113,9 +130,14 @@ def course(tmp_path_factory):
     one_mistake = reference
     for number in MISTAKES:
         one_mistake = mistaken(one_mistake, number)
-    submit(course, "reference", reference)
-    submit(course, "untouched", {})
-    submit(course, "one-mistake", one_mistake)
+    # released, fetched, submitted and collected through nbgrader's exchange, as on a hub
+    exchange = tmp_path_factory.mktemp("exchange")
+    nbgrader(course, exchange, "release_assignment", ASSIGNMENT)
+    homes = tmp_path_factory.mktemp("homes")
+    hand_in(homes / "reference", exchange, "reference", reference)
+    hand_in(homes / "untouched", exchange, "untouched", {})
+    hand_in(homes / "one-mistake", exchange, "one-mistake", one_mistake)
+    nbgrader(course, exchange, "collect", ASSIGNMENT)
     graded = subprocess.run(
         [sys.executable, str(SCRIPT), "grade", "--course", str(course)],
         capture_output=True, text=True,
