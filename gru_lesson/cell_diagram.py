@@ -1,0 +1,559 @@
+"""The GRU cell as a picture, drawn from the same description of the step that computes it.
+
+:func:`cell_step` describes one step of the GRU as a small graph: a list of
+:class:`Node`, each with the nodes it reads (``inputs``), the code it runs
+(``compute``) and the text the picture writes beside it (``label``). Keras'
+convention, as :class:`~gru_lesson.gru.GRU` computes it::
+
+    z  = sigmoid(x_t @ W_z + h_prev @ R_z + b_z)
+    r  = sigmoid(x_t @ W_r + h_prev @ R_r + b_r)
+    h~ = tanh(x_t @ W_h + bx_h + r * (h_prev @ R_h + bh_h))     reset_after=True
+    h~ = tanh(x_t @ W_h + bx_h + (r * h_prev) @ R_h)            reset_after=False
+    h  = z * h_prev + (1 - z) * h~
+
+``z`` multiplies ``h_prev``: with ``z`` near 1 the unit **keeps** its state,
+with ``z`` near 0 it **writes** its candidate. The gates' bias ``b_z`` is
+``bx_z + bh_z`` with ``reset_after=True`` and ``bx_z`` with ``False``.
+
+Everything else reads that one description, so picture, equations and code
+cannot disagree:
+
+* :func:`run_step` computes a step by following the description's wiring
+  (the tests hold it to ``GRU.trace``, in both conventions);
+* :func:`draw_cell` draws the description: an arrow for every input of every
+  node, each node's label written beside it;
+* :func:`lit_values` and :func:`draw_lit_cell` light the same picture with a
+  trace's values at one step, for one unit: each node coloured by its value,
+  the number written in it.
+
+Matplotlib only; :class:`CellFigure` is the drawing itself, which the gate
+explorer (notebook 05) redraws as its step slider moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gru_lesson.gru import _sigmoid
+from gru_lesson.handset import gate_params
+from gru_lesson.validation import check_array, check_finite, check_flag, check_gru, check_int
+from gru_lesson.validation import check_trace as _check_trace
+
+__all__ = ["cell_step", "draw_cell", "draw_lit_cell", "lit_values", "run_step"]
+
+
+# ================================================================ the description
+@dataclass(frozen=True)
+class Node:
+    """One value of the step: its name, what it reads, how it is computed, how it is drawn.
+
+    ``compute(p, *inputs)`` gets the GRU's per-gate weights ``p`` (``p["W_z"]``,
+    ``p["b_z"]``, ...) and the values of ``inputs``, in order. ``kind`` says how
+    the picture draws it: ``"input"``, ``"gate"`` (a sigmoid, 0 to 1),
+    ``"product"`` (a matrix product with a bias), ``"tanh"``, ``"times"`` (an
+    elementwise product), ``"one_minus"``, ``"plus"`` or ``"output"``.
+    """
+
+    name: str
+    kind: str
+    label: str
+    inputs: tuple = ()
+    compute: object = field(default=None, repr=False, compare=False)
+    title: str = ""  # the short name written inside the node
+
+
+def cell_step(reset_after=True):
+    """The GRU step in Keras' convention, as a tuple of :class:`Node` in computing order."""
+    reset_after = check_flag("reset_after", reset_after)
+    x_part = "x_t @ W_h + bx_h"
+    if reset_after:
+        # The reset gate scales the product with R_h: r enters *after* it.
+        reset = (
+            Node("h_prev R_h", "product", "h_prev @ R_h + bh_h", ("h_prev",),
+                 lambda p, h_prev: h_prev @ p["R_h"] + p["bh_h"], title="R_h"),
+            Node("past", "times", "r * (h_prev @ R_h + bh_h)", ("r", "h_prev R_h"),
+                 lambda p, r, m: r * m, title="×"),
+        )  # fmt: skip
+        h_tilde_label = f"tanh({x_part} + r * (h_prev @ R_h + bh_h))"
+    else:
+        # The reset gate scales h_prev itself: r enters *before* the product with R_h.
+        reset = (
+            Node("r h_prev", "times", "r * h_prev", ("r", "h_prev"),
+                 lambda p, r, h_prev: r * h_prev, title="×"),
+            Node("past", "product", "(r * h_prev) @ R_h", ("r h_prev",),
+                 lambda p, q: q @ p["R_h"], title="R_h"),
+        )  # fmt: skip
+        h_tilde_label = f"tanh({x_part} + (r * h_prev) @ R_h)"
+    return (
+        Node("x_t", "input", "x_t", title="x_t"),
+        Node("h_prev", "input", "h_prev", title="h_prev"),
+        Node("z", "gate", "sigmoid(x_t @ W_z + h_prev @ R_z + b_z)", ("x_t", "h_prev"),
+             lambda p, x_t, h_prev: _sigmoid(x_t @ p["W_z"] + h_prev @ p["R_z"] + p["b_z"]),
+             title="z"),
+        Node("r", "gate", "sigmoid(x_t @ W_r + h_prev @ R_r + b_r)", ("x_t", "h_prev"),
+             lambda p, x_t, h_prev: _sigmoid(x_t @ p["W_r"] + h_prev @ p["R_r"] + p["b_r"]),
+             title="r"),
+        Node("x W_h", "product", x_part, ("x_t",),
+             lambda p, x_t: x_t @ p["W_h"] + p["bx_h"], title="W_h"),
+        *reset,
+        Node("h~", "tanh", h_tilde_label, ("x W_h", "past"),
+             lambda p, a, b: np.tanh(a + b), title="h~"),
+        Node("1 - z", "one_minus", "1 - z", ("z",), lambda p, z: 1 - z, title="1−"),
+        Node("z h_prev", "times", "z * h_prev", ("z", "h_prev"),
+             lambda p, z, h_prev: z * h_prev, title="×"),
+        Node("(1 - z) h~", "times", "(1 - z) * h~", ("1 - z", "h~"),
+             lambda p, keep, h_tilde: keep * h_tilde, title="×"),
+        Node("h", "plus", "h = z * h_prev + (1 - z) * h~", ("z h_prev", "(1 - z) h~"),
+             lambda p, a, b: a + b, title="+"),
+    )  # fmt: skip
+
+
+def _weights(gru):
+    """The per-gate weights ``compute`` reads, with the gates' two biases summed (0 without bias)."""
+    p = gate_params(gru)
+    zero = np.zeros(gru.units, dtype=gru.dtype)
+    for g in "zrh":
+        p.setdefault(f"bx_{g}", zero)
+        p.setdefault(f"bh_{g}", zero)
+    for g in "zr":
+        p[f"b_{g}"] = p[f"bx_{g}"] + p[f"bh_{g}"]
+    return p
+
+
+def run_step(gru, x_t, h_prev):
+    """One step of ``gru`` computed by following :func:`cell_step`'s wiring.
+
+    ``x_t`` is ``(batch, input_dim)`` and ``h_prev`` ``(batch, units)``. Returns
+    every node's value by name, each ``(batch, units)`` (``"x_t"`` and
+    ``"h_prev"`` as given).
+    """
+    gru = check_gru(gru)
+    x_t = check_array("x_t", x_t, shape=(None, gru.input_dim), names="(batch, input_dim)")
+    h_prev = check_array("h_prev", h_prev, shape=(x_t.shape[0], gru.units), names="(batch, units)")
+    check_finite("x_t", x_t)
+    check_finite("h_prev", h_prev)
+    return _run(cell_step(gru.reset_after), _weights(gru), x_t, h_prev)
+
+
+def _run(step, p, x_t, h_prev):
+    values = {"x_t": x_t, "h_prev": h_prev}
+    for node in step:
+        if node.kind != "input":
+            values[node.name] = node.compute(p, *(values[i] for i in node.inputs))
+    return values
+
+
+# ================================================================== lit by a trace
+#: The nodes whose values are gates (0 to 1); the others are states and their parts (-1 to 1).
+GATE_NODES = ("z", "r", "1 - z")
+
+
+def lit_values(gru, x, trace, t, *, unit=0, sequence=0):
+    """Every node's value at step ``t`` for one ``unit`` of one ``sequence``: ``{name: float}``.
+
+    ``trace`` is ``gru.trace(x, ...)``; the step is recomputed from ``x`` and the
+    trace's previous state by :func:`run_step` and must give the trace's own
+    ``z``, ``r``, ``h~`` and ``h`` (a trace of another GRU, or of other inputs,
+    is refused). ``t`` counts in processing order, as the trace does.
+    """
+    gru = check_gru(gru)
+    trace = _check_trace(trace, gru)
+    batch, steps, _ = trace.h.shape
+    x = check_array("x", x, shape=(batch, steps, gru.input_dim), names="(batch, time, features)")
+    check_finite("x", x)
+    for name in ("z", "r", "h_tilde", "h", "h0"):
+        check_finite(f"trace.{name}", getattr(trace, name))
+    t = check_int("t (step)", t, minimum=0, maximum=steps - 1)
+    unit = check_int("unit", unit, minimum=0, maximum=gru.units - 1)
+    sequence = check_int("sequence", sequence, minimum=0, maximum=batch - 1)
+    if not trace.mask[sequence, t]:
+        raise ValueError(
+            f"step {t} of sequence {sequence} is masked: the GRU kept its state without "
+            "computing a step there, so there is nothing to light"
+        )
+    if gru.go_backwards:
+        x = x[:, ::-1]
+    h_prev = trace.h0 if t == 0 else trace.h[:, t - 1]
+    values = _run(
+        cell_step(gru.reset_after), _weights(gru), x[sequence : sequence + 1, t],
+        h_prev[sequence : sequence + 1],
+    )  # fmt: skip
+    tolerance = 1e-5 if np.dtype(gru.dtype) == np.float32 else 1e-9
+    for name, node in (("z", "z"), ("r", "r"), ("h_tilde", "h~"), ("h", "h")):
+        traced = getattr(trace, name)[sequence, t]
+        gap = float(np.max(np.abs(values[node][0] - traced)))
+        if gap > tolerance:
+            raise ValueError(
+                f"the trace is not this GRU's on x: at step {t} of sequence {sequence} the "
+                f"step recomputed from x gives a {name} {gap:.2g} away from trace.{name}; "
+                "pass the GRU and the inputs the trace was made with"
+            )
+    return {name: float(v[0, unit]) for name, v in values.items() if name != "x_t"}
+
+
+def update_word(z):
+    """What the update gate does to the state: ``"keeps"`` (z ≥ 0.9), ``"writes"`` (z ≤ 0.1), or ``"mixes"``."""
+    return "keeps" if z >= 0.9 else "writes" if z <= 0.1 else "mixes"
+
+
+# ========================================================================= drawing
+# Where each node sits (x, y) on a 14 x 8.2 canvas. The state runs along the top,
+# from h_prev on the left to h on the right, x_t along the bottom, the gates between.
+# Only the two nodes of the reset path move between the conventions.
+_STATE_Y = 7.3
+_PLACES = {
+    "h_prev": (0.7, _STATE_Y),
+    "x_t": (0.7, 0.8),
+    "z": (4.0, 5.6),
+    "r": (4.0, 3.95),
+    "x W_h": (4.0, 0.8),
+    "h~": (9.9, 2.3),
+    "z h_prev": (9.6, _STATE_Y),
+    "1 - z": (10.9, 5.6),
+    "(1 - z) h~": (12.3, 5.6),
+    "h": (12.3, _STATE_Y),
+}
+_RESET_PLACES = {
+    True: {"h_prev R_h": (4.0, 2.4), "past": (6.9, 3.95)},
+    False: {"r h_prev": (6.5, 3.95), "past": (8.0, 3.95)},
+}
+_LABEL_PLACES = {  # where a node's label is written, from its centre: (dx, dy, ha, va)
+    "z": (0, -0.52, "center", "top"),
+    "r": (0, -0.52, "center", "top"),
+    "x W_h": (0, -0.45, "center", "top"),
+    "h_prev R_h": (0, -0.45, "center", "top"),
+    "h~": (0, -0.52, "center", "top"),
+    "z h_prev": (0, 0.55, "center", "bottom"),
+    "1 - z": (0, -0.55, "center", "top"),
+    "(1 - z) h~": (0.15, -0.55, "left", "top"),
+    "h": (0, 0.55, "center", "bottom"),
+    "past": {True: (-0.35, 0.55, "left", "bottom"), False: (0, 0.45, "center", "bottom")},
+    "r h_prev": (0, -0.55, "center", "top"),
+}
+_ELBOWS = {("x W_h", "h~"): 7.4}  # arrows that turn twice: the x of their vertical part
+_BUS_X = {"h_prev": 1.6, "x_t": 2.2}  # the vertical lines that carry h_prev down, x_t up
+_BUS_OFFSET = {"h_prev": 0.17, "x_t": -0.17}  # where each enters a gate, from its middle
+_OUTPUT_X = 13.4  # the box "h" the state leaves through
+_SIZES = {"gate": (2.5, 0.85), "product": (2.5, 0.7), "tanh": (2.1, 0.85)}
+_SMALL_PRODUCT = (1.0, 0.7)  # (r * h_prev) @ R_h, between two nodes
+_RADIUS, _LIT_RADIUS = 0.3, 0.45  # the circles of *, 1 -, + (larger when they hold a number)
+_PILL = (1.2, 0.66)  # h_prev, x_t and h
+_COLORS = {  # of the arrows, by what they carry
+    "h_prev": "#3b4a6b",
+    "x_t": "#8a8a8a",
+    "z": "#d98200",
+    "1 - z": "#d98200",
+    "r": "#2e8b57",
+}
+_INK = "#333333"
+_FILL = {"gate": "#fdf3e1", "product": "#f2f2f2", "tanh": "#e8eef8"}
+_TITLE_TEXT = {"z": "z = σ", "r": "r = σ", "h~": "h~ = tanh", "R_h": "@ R_h", "W_h": "@ W_h"}
+_GATE_CMAP, _VALUE_CMAP = "viridis", "RdBu_r"  # as in the gate explorer's heatmaps
+_TITLES = {
+    True: "The GRU cell, Keras' default (reset_after=True): r scales h_prev @ R_h, after the product",
+    False: "The GRU cell with reset_after=False: r scales h_prev, before the product with R_h",
+}
+_LABEL_WIDTH = 30  # longer labels are broken before a " + "
+
+
+def _places(reset_after):
+    return {**_PLACES, **_RESET_PLACES[reset_after]}
+
+
+def _label_place(name, reset_after):
+    place = _LABEL_PLACES[name]
+    return place[reset_after] if isinstance(place, dict) else place
+
+
+def _wrapped(label, width=_LABEL_WIDTH):
+    """``label`` on lines of about ``width`` characters, broken only before a ``+`` of the
+    outermost sum (never inside a parenthesis), each new line starting with it."""
+    pieces, depth, start = [], 0, 0
+    for i, ch in enumerate(label):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth <= 1 and label.startswith(" + ", i):
+            pieces.append(label[start:i])
+            start = i + 3
+    pieces.append(label[start:])
+    lines, line = [], pieces[0]
+    for piece in pieces[1:]:
+        if len(line) + 3 + len(piece) <= width:
+            line += " + " + piece
+        else:
+            lines.append(line)
+            line = "    + " + piece
+    return "\n".join([*lines, line])
+
+
+def _text_color(rgba):
+    """Black or white, whichever reads better on ``rgba``."""
+    r, g, b = rgba[:3]
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
+
+
+def _route(src, dst, places):
+    """The corners an arrow from node ``src`` to node ``dst`` passes, start and end included.
+
+    ``h_prev`` and ``x_t`` run along their line and turn into the nodes of the first
+    column (a gate, which reads both, gets ``h_prev`` above its middle and ``x_t``
+    below); ``h_prev`` drops straight from the state line into a node further right.
+    Every other arrow leaves its node sideways and turns once, up or down (or, in
+    ``_ELBOWS``, twice, to come into its target from the side).
+    """
+    (x0, y0), (x1, y1) = places[src], places[dst]
+    if src in _BUS_X and abs(y1 - y0) > 1e-9:
+        bus = _BUS_X[src]
+        if x1 - bus > 3:
+            return [(x1, y0), (x1, y1)]
+        y1 += _BUS_OFFSET[src] if dst in ("z", "r") else 0.0
+        return [(bus, y0), (bus, y1), (x1, y1)]
+    if abs(y1 - y0) < 1e-9 or abs(x1 - x0) < 1e-9:
+        return [(x0, y0), (x1, y1)]
+    if (src, dst) in _ELBOWS:
+        elbow = _ELBOWS[src, dst]
+        return [(x0, y0), (elbow, y0), (elbow, y1), (x1, y1)]
+    return [(x0, y0), (x1, y0), (x1, y1)]
+
+
+class CellFigure:
+    """The cell drawn on ``fig`` (one axes): every node of :func:`cell_step`, every arrow.
+
+    Lit (``lit=True``), each node is filled with the colour of its value (gates on
+    a 0-to-1 map, states and their parts on a -1-to-1 map, with colour bars) and
+    shows the number; :meth:`update` takes new values from :func:`lit_values`.
+    ``fast=True`` redraws only what changes, by blitting (for the gate explorer).
+    """
+
+    def __init__(self, fig, reset_after=True, *, lit=False, fast=False):
+        import matplotlib
+
+        self.fig, self.lit = fig, lit
+        self.reset_after = check_flag("reset_after", reset_after)
+        self.step = cell_step(self.reset_after)
+        self.places = _places(self.reset_after)
+        bottom = 0.15 if lit else 0.01
+        self.ax = ax = fig.add_axes((0.01, bottom, 0.98, 0.92 - bottom))
+        ax.set_xlim(0, 14.05)
+        ax.set_ylim(0, 8.2)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        self.gate_cmap = matplotlib.colormaps[_GATE_CMAP]
+        self.value_cmap = matplotlib.colormaps[_VALUE_CMAP]
+        self.patches, self.titles, self.values, self.labels = {}, {}, {}, {}
+        for node in self.step:
+            for src in node.inputs:
+                self._arrow(_route(src, node.name, self.places), _COLORS.get(src, _INK), node)
+        out = Node("h", "output", "h", title="h")
+        self._arrow([self.places["h"], (_OUTPUT_X, _STATE_Y)], _COLORS["h_prev"], out)
+        for node in self.step:
+            if node.kind == "input":
+                self._pill(node, self.places[node.name], key=node.name)
+                self._bus(node)
+            else:
+                self._node(node)
+        self._pill(out, (_OUTPUT_X, _STATE_Y), key="h out")
+        self._note()
+        self.title = fig.suptitle(_TITLES[self.reset_after], fontsize=11, y=0.985)
+        if lit:
+            self._colorbars()
+        self.fast = None
+        if fast:
+            from gru_lesson.explorer import FastCanvas
+
+            # A lit node's fill, name and number change; everything else is drawn once.
+            dynamic = [self.title]
+            for key in self.values:
+                dynamic += [self.patches[key], self.titles[key], self.values[key]]
+            self.fast = FastCanvas(fig, dynamic)
+
+    # -------------------------------------------------------------- pieces
+    def _node(self, node):
+        from matplotlib.patches import Circle, FancyBboxPatch
+
+        (x, y), size = self.places[node.name], _size(node, self.reset_after)
+        if size is None:  # an operation: a circle
+            radius = _LIT_RADIUS if self.lit else _RADIUS
+            patch = Circle((x, y), radius, facecolor="white", edgecolor=_INK, lw=1.3, zorder=3)
+            title_size, number_size = (11, 8) if self.lit else (13, 0)
+        else:
+            w, h = size
+            patch = FancyBboxPatch(
+                (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.12",
+                facecolor=_FILL[node.kind], edgecolor=_INK, lw=1.3, zorder=3,
+            )  # fmt: skip
+            title_size = 13 if node.kind in ("gate", "tanh") else 10
+            number_size = 10
+        self.ax.add_patch(patch)
+        self.patches[node.name] = patch
+        lift = (0.17 if size is None else 0.15) if self.lit else 0.0
+        self.titles[node.name] = self.ax.text(
+            x, y + lift, _TITLE_TEXT.get(node.title, node.title), ha="center", va="center",
+            fontsize=title_size, color=_INK, zorder=4,
+            fontweight="normal" if node.kind == "product" else "bold",
+        )  # fmt: skip
+        if self.lit:
+            self.values[node.name] = self.ax.text(
+                x, y - (0.17 if size is None else 0.18), "", ha="center", va="center",
+                fontsize=number_size, fontfamily="monospace", zorder=5,
+            )  # fmt: skip
+        dx, dy, ha, va = _label_place(node.name, self.reset_after)
+        self.labels[node.name] = self.ax.text(
+            x + dx, y + dy, _wrapped(node.label), ha=ha, va=va, fontsize=9,
+            fontfamily="monospace", color=_INK, zorder=4, linespacing=1.15, multialignment="left",
+        )  # fmt: skip
+
+    def _pill(self, node, xy, key):
+        """A rounded box for what comes in (h_prev, x_t) and what goes out (h)."""
+        from matplotlib.patches import FancyBboxPatch
+
+        w, h = _PILL
+        patch = FancyBboxPatch(
+            (xy[0] - w / 2, xy[1] - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.3",
+            facecolor="white", edgecolor=_COLORS.get(node.name, _COLORS["h_prev"]), lw=1.8,
+            zorder=3,
+        )  # fmt: skip
+        self.ax.add_patch(patch)
+        shows_value = self.lit and node.name != "x_t"
+        self.titles[key] = self.ax.text(
+            xy[0], xy[1] + (0.13 if shows_value else 0), node.title, ha="center", va="center",
+            fontsize=10, fontfamily="monospace", fontweight="bold", zorder=4,
+        )  # fmt: skip
+        if shows_value:
+            self.patches[key] = patch
+            self.values[key] = self.ax.text(
+                xy[0], xy[1] - 0.16, "", ha="center", va="center", fontsize=9, zorder=5,
+                fontfamily="monospace",
+            )  # fmt: skip
+
+    def _bus(self, node):
+        """The line an input runs along, as far as the nodes of the first column it feeds."""
+        bus, (_, y) = _BUS_X[node.name], self.places[node.name]
+        readers = [n for n in self.step if node.name in n.inputs]
+        ends = [
+            self.places[n.name][1] + (_BUS_OFFSET[node.name] if n.kind == "gate" else 0)
+            for n in readers
+            if 0 < self.places[n.name][0] - bus <= 3
+        ]
+        far = min(ends) if node.name == "h_prev" else max(ends)
+        color = _COLORS[node.name]
+        self.ax.plot([bus, bus], [y, far], color=color, lw=1.8, zorder=1)
+        self.ax.plot([self.places[node.name][0], bus], [y, y], color=color, lw=1.8, zorder=1)
+
+    def _arrow(self, corners, color, target):
+        """An arrow along ``corners``, its head stopped at the edge of node ``target``."""
+        from matplotlib import patheffects
+        from matplotlib.patches import FancyArrowPatch
+        from matplotlib.path import Path
+
+        corners = [np.asarray(c, float) for c in corners]
+        direction = corners[-1] - corners[-2]
+        direction /= np.linalg.norm(direction)
+        size = _PILL if target.kind in ("input", "output") else _size(target, self.reset_after)
+        if size is None:
+            back = _LIT_RADIUS if self.lit else _RADIUS
+        else:
+            back = size[0] / 2 if abs(direction[0]) > 0.5 else size[1] / 2
+        corners[-1] = corners[-1] - direction * (back + 0.03)
+        arrow = FancyArrowPatch(
+            path=Path(corners), arrowstyle="-|>,head_length=6,head_width=3.5",
+            color=color, lw=1.8, zorder=2, shrinkA=0, shrinkB=0,
+        )  # fmt: skip
+        # A white halo under each arrow makes a crossing read as a bridge.
+        arrow.set_path_effects(
+            [patheffects.Stroke(linewidth=5, foreground="white"), patheffects.Normal()]
+        )
+        self.ax.add_patch(arrow)
+
+    def _note(self):
+        """The update gate's two ends, in words, where z meets the state."""
+        self.ax.text(
+            self.places["z h_prev"][0] - 0.2, (_STATE_Y + self.places["z"][1]) / 2,
+            "z near 1: keeps the state\nz near 0: writes h~", ha="right", va="center",
+            fontsize=9, color=_COLORS["z"], style="italic", linespacing=1.3,
+        )  # fmt: skip
+
+    def _colorbars(self):
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+
+        for left, cmap, limits, label, extend in (
+            (0.07, self.gate_cmap, (0, 1), "gates: z, r, 1 - z", "neither"),
+            (0.57, self.value_cmap, (-1, 1), "the state and its parts", "both"),
+        ):
+            cax = self.fig.add_axes((left, 0.075, 0.36, 0.028))
+            bar = self.fig.colorbar(
+                ScalarMappable(Normalize(*limits), cmap), cax=cax, orientation="horizontal",
+                extend=extend,
+            )  # fmt: skip
+            bar.ax.tick_params(labelsize=8)
+            bar.set_label(label, fontsize=9)
+
+    # -------------------------------------------------------------- values
+    def update(self, values, *, t=None, unit=None):
+        """Light the nodes with ``values`` (from :func:`lit_values`); ``t`` and ``unit`` go in the title."""
+        if not self.lit:
+            raise ValueError("this cell was drawn unlit; draw it with lit=True to show values")
+        for key, text in self.values.items():
+            name = "h" if key == "h out" else key
+            v = values[name]
+            rgba = self.gate_cmap(v) if name in GATE_NODES else self.value_cmap((v + 1) / 2)
+            self.patches[key].set_facecolor(rgba)
+            v = 0.0 if round(v, 2) == 0 else v  # no "-0.00"
+            text.set_text(f"{v:.2f}" if name in GATE_NODES else f"{v:+.2f}")
+            text.set_color(_text_color(rgba))
+            self.titles[key].set_color(_text_color(rgba))
+        z = values["z"]
+        verb = {
+            "keeps": "the unit keeps its state",
+            "writes": "the unit writes its candidate",
+            "mixes": f"the unit keeps {z:.0%} of its state and writes {1 - z:.0%} of its candidate",
+        }[update_word(z)]
+        where = ", ".join(
+            text for text in (
+                None if t is None else f"step t = {t}", None if unit is None else f"unit {unit}"
+            ) if text
+        )  # fmt: skip
+        self.title.set_text(f"{where}: z = {z:.2f}, {verb}" if where else f"z = {z:.2f}: {verb}")
+
+    def png(self):
+        """The figure as PNG bytes (only the lit nodes redrawn, when ``fast``)."""
+        from gru_lesson.explorer import render_png
+
+        return self.fast.png() if self.fast else render_png(self.fig)
+
+    def shown(self):
+        """The numbers the lit cell writes, by node name (read back from the picture)."""
+        return {key: float(text.get_text()) for key, text in self.values.items()}
+
+    def texts(self):
+        """Every text written on the cell, labels included: what a reader sees."""
+        return [text.get_text() for text in self.ax.texts] + [self.title.get_text()]
+
+
+def _size(node, reset_after):
+    if node.kind == "product" and node.name == "past" and not reset_after:
+        return _SMALL_PRODUCT
+    return _SIZES.get(node.kind)
+
+
+def draw_cell(reset_after=True, *, figsize=(10, 6)):
+    """The GRU cell of :func:`cell_step` as a Matplotlib figure (for ``plt.show()``)."""
+    import matplotlib.pyplot as plt
+
+    reset_after = check_flag("reset_after", reset_after)
+    fig = plt.figure(figsize=figsize)
+    CellFigure(fig, reset_after)
+    return fig
+
+
+def draw_lit_cell(gru, x, trace, t, *, unit=0, sequence=0, figsize=(10, 6.8)):
+    """The cell lit by ``trace``'s values at step ``t`` for one unit (see :func:`lit_values`)."""
+    import matplotlib.pyplot as plt
+
+    values = lit_values(gru, x, trace, t, unit=unit, sequence=sequence)
+    fig = plt.figure(figsize=figsize)
+    cell = CellFigure(fig, gru.reset_after, lit=True)
+    cell.update(values, t=int(t), unit=int(unit))
+    return fig
