@@ -62,6 +62,7 @@ __all__ = [
     "REFERENCE_MODEL",
     "TrainingConfig",
     "CONFIG",
+    "LONG_MEMORY",
     "accuracy",
     "build_classifier",
     "chrono_bias",
@@ -104,6 +105,10 @@ class TrainingConfig:
     distractor_rate: float = 0.2
     n_filler: int = 2
     cue_window: int = 5
+    curriculum: tuple = ()
+    fresh_data: bool = False
+    advance_at: float = 0.95
+    chrono_T_max: int | None = None
 
     def __post_init__(self):
         checked = {
@@ -118,6 +123,16 @@ class TrainingConfig:
             "distractor_rate": check_number(
                 "distractor_rate", self.distractor_rate, minimum=0, maximum=1
             ),
+            "curriculum": _check_curriculum(self.curriculum, self.cue_window),
+            "fresh_data": check_flag("fresh_data", self.fresh_data),
+            "advance_at": check_number(
+                "advance_at (stage accuracy)", self.advance_at, minimum=0, maximum=1, min_open=True
+            ),
+            "chrono_T_max": (
+                None
+                if self.chrono_T_max is None
+                else check_int("chrono_T_max", self.chrono_T_max, minimum=3)
+            ),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)  # frozen: store the plain Python numbers
@@ -126,6 +141,35 @@ class TrainingConfig:
     def D(self):
         """The number of input features, ``2 + n_filler``."""
         return 2 + self.n_filler
+
+    @property
+    def staged(self):
+        """Whether training goes epoch by epoch through stages (a curriculum or fresh data)."""
+        return bool(self.curriculum) or self.fresh_data
+
+    def stages(self, T):
+        """The sequence lengths training goes through for length ``T``: the curriculum's
+        lengths below ``T``, then ``T``."""
+        T = check_int("T (sequence length)", T, minimum=2)
+        return [t for t in self.curriculum if t < T] + [T]
+
+
+def _sequence(name, values):
+    """``values`` as a list, if it is a list, a tuple or another collection (not text)."""
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a list or a tuple, got {type(values).__name__} {values!r}")
+    return list(values)
+
+
+def _check_curriculum(curriculum, cue_window):
+    """Stage lengths, increasing, each long enough to hold a cue (``cue_window + 1``)."""
+    lengths = tuple(
+        check_int("each of curriculum (a stage length)", t, minimum=cue_window + 1)
+        for t in _sequence("curriculum", curriculum)
+    )
+    if any(b <= a for a, b in zip(lengths, lengths[1:], strict=False)):
+        raise ValueError(f"curriculum must be increasing lengths, got {lengths}")
+    return lengths
 
 
 def _check_rate(name, value):
@@ -155,21 +199,34 @@ def _check_config(config):
 
 CONFIG = TrainingConfig()
 
+#: The recipe that trains a long memory (notebook 04, section 5): a curriculum over
+#: lengths, moving on once the current length is learned, fresh sequences every epoch.
+LONG_MEMORY = replace(
+    CONFIG, curriculum=(20, 40, 80, 160), fresh_data=True, advance_at=0.95, epochs=30
+)
+
 #: The models the length sweep compares, by name: the arguments of :func:`build_classifier`.
 MODELS = {
     "simple_rnn": {"kind": "simple_rnn"},
     "gru": {"kind": "gru"},
     "gru_chrono": {"kind": "gru", "update_gate_bias": "chrono"},
+    "lstm": {"kind": "lstm"},
 }
 
-#: The full sweep, computed once by ``scripts/sweep_lengths.py``.
+#: The full sweep, computed once by ``scripts/sweep_lengths.py`` with the long-memory recipe.
 FULL_SWEEP = {
     "lengths": (10, 20, 30, 50, 75, 100, 150, 200),
     "seeds": (0, 1, 2, 3, 4),
     "models": tuple(MODELS),
+    "config": LONG_MEMORY,
 }
 #: A quick subset the notebook (and the tests) run live.
-QUICK_SWEEP = {"lengths": (SHOWCASE_T,), "seeds": (0,), "models": ("simple_rnn", "gru_chrono")}
+QUICK_SWEEP = {
+    "lengths": (SHOWCASE_T,),
+    "seeds": (0,),
+    "models": ("simple_rnn", "gru_chrono"),
+    "config": LONG_MEMORY,
+}
 
 #: The update-gate bias experiment: one GRU, several starting biases, at two lengths.
 UPDATE_BIAS_EXPERIMENT = {
@@ -278,17 +335,18 @@ def build_classifier(
     learning_rate=CONFIG.learning_rate,
     clipnorm=CONFIG.clipnorm,
 ):
-    """A compiled Keras classifier ``[Masking] -> GRU or SimpleRNN -> Dense(1, sigmoid)``.
+    """A compiled Keras classifier ``[Masking] -> GRU, LSTM or SimpleRNN -> Dense(1, sigmoid)``.
 
-    ``kind`` is ``"gru"`` or ``"simple_rnn"``. ``T`` may be ``None`` for
+    ``kind`` is ``"gru"``, ``"lstm"`` (Keras' defaults, ``unit_forget_bias=True``) or
+    ``"simple_rnn"``. ``T`` may be ``None`` for
     sequences of any length. ``update_gate_bias`` (GRU only): ``None`` for Keras'
     zeros, a number, one number per unit, or ``"chrono"`` (:func:`chrono_bias`
     with ``T_max = T``). ``mask=True`` puts ``Masking(0.0)`` first so all-zero
     steps (padding) are skipped. ``seed`` fixes the starting weights.
     """
-    check_choice("kind", kind, ("gru", "simple_rnn"))
-    if kind == "simple_rnn" and update_gate_bias is not None:
-        raise ValueError("a SimpleRNN has no update gate: update_gate_bias must be None")
+    check_choice("kind", kind, ("gru", "lstm", "simple_rnn"))
+    if kind != "gru" and update_gate_bias is not None:
+        raise ValueError(f"a {kind} layer has no update gate: update_gate_bias must be None")
     T = None if T is None else check_int("T (sequence length)", T, minimum=1)
     D = check_int("D (input features)", D, minimum=1)
     units = check_int("units", units, minimum=1)
@@ -301,11 +359,12 @@ def build_classifier(
     import keras
 
     keras.utils.set_random_seed(seed)
-    rnn = (
-        keras.layers.GRU(units, name="gru")
-        if kind == "gru"
-        else keras.layers.SimpleRNN(units, name="simple_rnn")
-    )
+    layer = {
+        "gru": keras.layers.GRU,
+        "lstm": keras.layers.LSTM,
+        "simple_rnn": keras.layers.SimpleRNN,
+    }
+    rnn = layer[kind](units, name=kind)
     layers = [keras.Input((T, D))]
     if mask:
         layers.append(keras.layers.Masking(0.0, name="masking"))
@@ -431,23 +490,60 @@ def run_experiment(
     Returns a row: ``{"model", "T", "seed", "update_gate_bias", "val_accuracy"`` (after
     the last epoch run), ``"epochs"`` (run), ``"seconds", "val_curve"}``; with
     ``return_model=True`` the pair ``(row, keras_model)``.
+
+    A config with a curriculum or fresh data (:attr:`TrainingConfig.staged`, such as
+    :data:`LONG_MEMORY`) trains epoch by epoch, each epoch on sequences of the current
+    stage's length, and moves to the next stage once the accuracy on held-out sequences of
+    that length reaches ``config.advance_at``; its row adds ``"stage_curve"`` (the length
+    trained on at each epoch) and ``"stage_accuracy"`` (the accuracy at that length).
     """
     check_choice("model", model, tuple(MODELS))
+    T = check_int("T (sequence length)", T, minimum=2)
+    _check_config(config)
     options = dict(MODELS[model])
     if not (isinstance(update_gate_bias, str) and update_gate_bias == "default"):
         if options["kind"] != "gru":
             raise ValueError(f"{model} has no update gate")
         options["update_gate_bias"] = update_gate_bias
+    named_bias = options.get("update_gate_bias")
+    is_chrono = isinstance(named_bias, str) and named_bias == "chrono"
+    if is_chrono and (config.staged or config.chrono_T_max is not None):
+        # a model that reads any length has no T of its own: chrono's T_max is given here
+        options["update_gate_bias"] = chrono_bias(config.units, config.chrono_T_max or T, seed=seed)
     x, y, x_val, y_val = memory_task_data(T, seed, config)
+    keras_model, history = _build_and_train(T, seed, config, (x, y, x_val, y_val), **options)
+    bias = named_bias if isinstance(named_bias, str) else options.get("update_gate_bias")
+    row = {
+        "model": model,
+        "T": int(T),
+        "seed": int(seed),
+        "update_gate_bias": (
+            bias if (bias is None or isinstance(bias, str)) else np.asarray(bias, float).tolist()
+        ),
+        **_curves(history),
+    }
+    return (row, keras_model) if return_model else row
+
+
+def _build_and_train(T, seed, config, data, *, mask=False, **options):
+    """Build the classifier ``options`` name (arguments of :func:`build_classifier`) and train
+    it on ``data = (x, y, x_val, y_val)`` as ``config`` says: ``(keras_model, history)``.
+
+    A staged config (a curriculum or fresh data) makes its own training sequences, stage by
+    stage, and validates on ``x_val``; the model then reads sequences of any length."""
+    x, y, x_val, y_val = data
     keras_model = build_classifier(
-        T=T,
+        T=None if config.staged else T,
         D=config.D,
         units=config.units,
         seed=seed,
+        mask=mask,
         learning_rate=config.learning_rate,
         clipnorm=config.clipnorm,
         **options,
     )
+    if config.staged:
+        return keras_model, _train_in_stages(keras_model, T, seed, config, x_val, y_val)
     history = train(
         keras_model,
         x,
@@ -459,20 +555,76 @@ def run_experiment(
         seed=seed,
         target=config.target,
     )
-    bias = options.get("update_gate_bias")
+    return keras_model, history
+
+
+def _curves(history):
+    """A row's share of a training history: the last validation accuracy, the epochs run,
+    the time, the accuracy after each epoch (and, for staged training, the stages)."""
     row = {
-        "model": model,
-        "T": int(T),
-        "seed": int(seed),
-        "update_gate_bias": (
-            bias if (bias is None or isinstance(bias, str)) else np.asarray(bias, float).tolist()
-        ),
         "val_accuracy": history["val_accuracy"][-1],
         "epochs": len(history["val_accuracy"]),
         "seconds": round(history["seconds"], 2),
         "val_curve": [round(a, 4) for a in history["val_accuracy"]],
     }
-    return (row, keras_model) if return_model else row
+    if "stage_T" in history:
+        row["stage_curve"] = history["stage_T"]
+        row["stage_accuracy"] = [round(a, 4) for a in history["stage_accuracy"]]
+    return row
+
+
+def _train_in_stages(model, T, seed, config, x_val, y_val):
+    """Train epoch by epoch through ``config.stages(T)``; the history of :func:`train`
+    with ``"stage_T"`` and ``"stage_accuracy"`` per epoch, ``"val_accuracy"`` at length ``T``.
+
+    An epoch trains on ``config.n_train`` sequences of the current stage's length (new ones
+    every epoch with ``fresh_data``, else one set per stage), then measures the accuracy on
+    held-out sequences of that length (``x_val`` itself at length ``T``) and on ``x_val``;
+    training moves to the next stage once the former reaches ``config.advance_at``, and stops
+    once the latter reaches ``config.target``.
+    """
+    stages = config.stages(T)
+    task = dict(
+        n_filler=config.n_filler,
+        distractor_rate=config.distractor_rate,
+        cue_window=config.cue_window,
+    )
+    history = {"val_accuracy": [], "stage_T": [], "stage_accuracy": []}
+    start = time.perf_counter()
+    k, x, held_out = 0, None, {}
+    for epoch in range(config.epochs):
+        T_k = stages[k]
+        if config.fresh_data or x is None or x.shape[1] != T_k:
+            key = [seed, T, T_k, 3] + ([epoch] if config.fresh_data else [])
+            x, y = make_memory_task(config.n_train, T_k, seed=np.random.default_rng(key), **task)
+        if T_k not in held_out:
+            held_out[T_k] = (
+                (x_val, y_val)
+                if T_k == T
+                else make_memory_task(
+                    config.n_val // 2, T_k, seed=np.random.default_rng([seed, T_k, 2]), **task
+                )
+            )
+        fit = train(
+            model,
+            x,
+            y,
+            *held_out[T_k],
+            epochs=1,
+            batch_size=config.batch_size,
+            seed=seed * 1000 + epoch,
+        )
+        stage_accuracy = fit["val_accuracy"][-1]
+        val_accuracy = stage_accuracy if T_k == T else accuracy(model, x_val, y_val)
+        history["stage_T"].append(int(T_k))
+        history["stage_accuracy"].append(stage_accuracy)
+        history["val_accuracy"].append(val_accuracy)
+        if config.target is not None and val_accuracy >= config.target:
+            break
+        if stage_accuracy >= config.advance_at and k < len(stages) - 1:
+            k += 1
+    history["seconds"] = time.perf_counter() - start
+    return history
 
 
 def run_masking_experiment(
@@ -490,26 +642,8 @@ def run_masking_experiment(
     x, y, x_val, y_val = memory_task_data(T, seed, config, min_length=min_length, padding=padding)
     results = {"data": (x, y, x_val, y_val, x_val.any(axis=-1))}
     for mask in masks:
-        keras_model = build_classifier(
-            T=T,
-            D=config.D,
-            units=config.units,
-            seed=seed,
-            mask=mask,
-            learning_rate=config.learning_rate,
-            clipnorm=config.clipnorm,
-            **MODELS[model],
-        )
-        history = train(
-            keras_model,
-            x,
-            y,
-            x_val,
-            y_val,
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            seed=seed,
-            target=config.target,
+        keras_model, history = _build_and_train(
+            T, seed, config, (x, y, x_val, y_val), mask=mask, **MODELS[model]
         )
         row = {
             "model": model,
@@ -518,10 +652,7 @@ def run_masking_experiment(
             "padding": padding,
             "seed": int(seed),
             "mask": bool(mask),
-            "val_accuracy": history["val_accuracy"][-1],
-            "epochs": len(history["val_accuracy"]),
-            "seconds": round(history["seconds"], 2),
-            "val_curve": [round(a, 4) for a in history["val_accuracy"]],
+            **_curves(history),
         }
         results[mask] = (row, keras_model)
     return results
@@ -546,20 +677,25 @@ def run_sweep(lengths, seeds, models=tuple(MODELS), *, config=CONFIG, log=print,
                 f"done must hold rows of a sweep (model, T, seed, ...), done[{i}] is {row!r}"
             )
     known = {(r["model"], r["T"], r["seed"]): r for r in done}
-    rows = []
-    for T in lengths:
-        for seed in seeds:
-            for model in models:
-                if (model, T, seed) in known:
-                    rows.append(known[(model, T, seed)])
-                    continue
-                row = run_experiment(model, T, seed, config=config)
-                rows.append(row)
-                if log:
-                    log(
-                        f"{model:<11s} T={T:<4d} seed={seed}  val_accuracy={row['val_accuracy']:.3f}"
-                        f"  epochs={row['epochs']:<3d} {row['seconds']:.1f} s"
-                    )
+    runs = [(T, seed, model) for T in lengths for seed in seeds for model in models]
+    to_do = sum((model, T, seed) not in known for T, seed, model in runs)
+    if log and known:
+        log(f"{len(runs) - to_do} of {len(runs)} runs done earlier, {to_do} to do")
+    rows, start, n = [], time.perf_counter(), 0
+    for T, seed, model in runs:
+        if (model, T, seed) in known:
+            rows.append(known[(model, T, seed)])
+            continue
+        row = run_experiment(model, T, seed, config=config)
+        rows.append(row)
+        n += 1
+        if log:
+            elapsed = time.perf_counter() - start
+            log(
+                f"[{n}/{to_do}] {model:<11s} T={T:<4d} seed={seed}"
+                f"  val_accuracy={row['val_accuracy']:.3f}  epochs={row['epochs']:<3d}"
+                f" {row['seconds']:5.1f} s  (elapsed {elapsed / 60:.1f} min)"
+            )
     return rows
 
 
@@ -634,13 +770,6 @@ def _plain(value):
     if isinstance(value, (np.generic, np.ndarray)):
         return value.tolist()
     raise TypeError(f"{type(value).__name__} {value!r} cannot be written as JSON")
-
-
-def _sequence(name, values):
-    """``values`` as a list, if it is a list, a tuple or another collection (not text)."""
-    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"{name} must be a list or a tuple, got {type(values).__name__} {values!r}")
-    return list(values)
 
 
 def load_trained_classifier(path=None):

@@ -1,13 +1,18 @@
-"""Compute the results notebook 04 plots: GRU vs SimpleRNN across lengths, and the update gate's bias.
+"""Compute the results notebook 04 plots: SimpleRNN, GRU and LSTM across lengths, and the update gate's bias.
 
-    .venv/bin/python scripts/sweep_lengths.py            # both experiments, full (about 30 min on 2 cores)
+    .venv/bin/python scripts/sweep_lengths.py            # both experiments, full (about 40 min on 2 cores)
     .venv/bin/python scripts/sweep_lengths.py --quick    # a quick subset, to try the script (about 30 s)
-    .venv/bin/python scripts/sweep_lengths.py --only bias
-    .venv/bin/python scripts/sweep_lengths.py --only sweep --resume   # add seeds or lengths
+    .venv/bin/python scripts/sweep_lengths.py --only bias                 # about 10 min
+    .venv/bin/python scripts/sweep_lengths.py --only sweep --resume       # add seeds, lengths or models
+    .venv/bin/python scripts/sweep_lengths.py --only sweep --lengths 10 20 --resume
 
-The full run writes gru_lesson/data/length_sweep.json and gru_lesson/data/update_gate_bias.json
-(a quick run writes to a temporary folder unless --out is given). Every run is seeded and
-deterministic, so running this again on the same machine rewrites the same numbers.
+The length sweep trains every model with the long-memory recipe (training.LONG_MEMORY: a
+curriculum over lengths, fresh sequences every epoch); the bias experiment with the plain
+budget (training.CONFIG). Each finished run prints a line with its result, its time and the
+time elapsed. The full run writes gru_lesson/data/length_sweep.json and
+gru_lesson/data/update_gate_bias.json (a quick run writes to a temporary folder unless --out
+is given). Every run is seeded and deterministic, so running this again on the same machine
+rewrites the same numbers.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from gru_lesson.training import (  # noqa: E402
-    CONFIG,
     DATA_DIR,
     FULL_SWEEP,
     QUICK_SWEEP,
@@ -36,17 +40,28 @@ from gru_lesson.training import (  # noqa: E402
 
 
 def length_sweep(spec, out, resume):
+    config = spec["config"]
+    print(f"length sweep, config: {config}", flush=True)
     done = []
     if resume and (Path(out) / "length_sweep.json").exists():
         earlier = load_results("length_sweep", directory=out)
-        if earlier["config"] == CONFIG:
+        if earlier["config"] == config:
             done = earlier["rows"]
             print(f"keeping {len(done)} rows computed earlier with the same config")
-    rows = run_sweep(spec["lengths"], spec["seeds"], spec["models"], done=done)
+    rows = run_sweep(
+        spec["lengths"],
+        spec["seeds"],
+        spec["models"],
+        config=config,
+        done=done,
+        log=lambda line: print(line, flush=True),
+    )
+    rows += [r for r in done if r not in rows]  # rows of other lengths, seeds or models stay
     path = save_results(
         "length_sweep",
         rows,
-        experiment="Validation accuracy of each model after the same budget, by sequence length",
+        experiment="Validation accuracy of each model with the long-memory recipe, by sequence length",
+        config=config,
         directory=out,
         lengths=list(spec["lengths"]),
         seeds=list(spec["seeds"]),
@@ -58,7 +73,7 @@ def length_sweep(spec, out, resume):
 
 
 def update_gate_bias(spec, out):
-    rows = []
+    rows, start = [], time.perf_counter()
     for T in spec["lengths"]:
         for bias in spec["update_gate_biases"]:
             for seed in spec["seeds"]:
@@ -67,7 +82,8 @@ def update_gate_bias(spec, out):
                 print(
                     f"T={T:<4d} update_gate_bias={bias!s:<7s} seed={seed}"
                     f"  val_accuracy={row['val_accuracy']:.3f}"
-                    f"  epochs={row['epochs']:<3d} {row['seconds']:.1f} s",
+                    f"  epochs={row['epochs']:<3d} {row['seconds']:.1f} s"
+                    f"  (elapsed {(time.perf_counter() - start) / 60:.1f} min)",
                     flush=True,
                 )
     path = save_results(
@@ -94,6 +110,10 @@ def main():
     parser.add_argument("--only", choices=["sweep", "bias"], help="run one experiment only")
     parser.add_argument("--out", type=Path, help="output folder (default gru_lesson/data)")
     parser.add_argument(
+        "--lengths", type=int, nargs="+", help="the sweep's lengths (default: all of FULL_SWEEP)"
+    )
+    parser.add_argument("--models", nargs="+", help="the sweep's models (default: all)")
+    parser.add_argument(
         "--resume",
         action="store_true",
         help="keep the rows of an earlier sweep with the same config",
@@ -102,13 +122,16 @@ def main():
     out = args.out
     if out is None:
         out = Path(tempfile.mkdtemp(prefix="gru_sweep_")) if args.quick else DATA_DIR
-    sweep_spec = QUICK_SWEEP if args.quick else FULL_SWEEP
+    sweep_spec = dict(QUICK_SWEEP if args.quick else FULL_SWEEP)
+    if args.lengths:
+        sweep_spec["lengths"] = tuple(args.lengths)
+    if args.models:
+        sweep_spec["models"] = tuple(args.models)
     bias_spec = dict(UPDATE_BIAS_EXPERIMENT)
     if args.quick:
         bias_spec.update(
             lengths=(bias_spec["lengths"][0],), update_gate_biases=(0.0, "chrono"), seeds=(0,)
         )
-    print(f"config: {CONFIG}")
     start = time.perf_counter()
     if args.only in (None, "sweep"):
         length_sweep(sweep_spec, out, args.resume)

@@ -64,6 +64,7 @@ CONSTANTS = {
     "training.MASKING_EXPERIMENT",
     "training.REFERENCE_MODEL",
     "training.CONFIG",
+    "training.LONG_MEMORY",
     "explorer.PLAYGROUND_SLIDERS",
     "progress.MODES",
 }
@@ -850,7 +851,7 @@ def _cases():
         ("D=True", dict(D=True), raises(TypeError, r"D ")),
         ("units=0", dict(units=0), raises(ValueError, r"units")),
         ("units='16'", dict(units="16"), raises(TypeError, r"units")),
-        ("kind='lstm'", dict(kind="lstm"), raises(ValueError, r"kind")),
+        ("kind='transformer'", dict(kind="transformer"), raises(ValueError, r"kind")),
         ("learning_rate=-1", dict(learning_rate=-1), raises(ValueError, r"learning_rate")),
         ("learning_rate=0", dict(learning_rate=0), raises(ValueError, r"learning_rate")),
         ("learning_rate=nan", dict(learning_rate=NAN), raises(ValueError, r"learning_rate")),
@@ -898,6 +899,11 @@ def _cases():
             dict(kind="simple_rnn", update_gate_bias=1.0),
             raises(ValueError, r"no update gate"),
         ),
+        (
+            "lstm with a bias",
+            dict(kind="lstm", update_gate_bias="chrono"),
+            raises(ValueError, r"no update gate"),
+        ),
         ("mask='yes'", dict(mask="yes"), raises((TypeError, ValueError), r"mask")),
         ("seed=-1", dict(seed=-1), raises(ValueError, r"seed")),
         ("seed=1.5", dict(seed=1.5), raises(TypeError, r"seed")),
@@ -921,6 +927,7 @@ def _cases():
             "NumPy numbers, float32 biases, no clipping",
         )
     )
+    add(c("training.build_classifier", lambda L: bc("lstm", T=None, D=4, units=2), works(lambda m: m.get_layer("lstm").unit_forget_bias and m.count_params() == 4 * (4 + 2 + 1) * 2 + 3), "an LSTM, any length"))  # fmt: skip
     acc = training.accuracy
     for label, call, expect in [
         (
@@ -1027,6 +1034,23 @@ def _cases():
         ("distractor_rate=nan", dict(distractor_rate=NAN), raises(ValueError, r"distractor_rate")),
         ("n_filler=0", dict(n_filler=0), raises(ValueError, r"n_filler")),
         ("cue_window='5'", dict(cue_window="5"), raises(TypeError, r"cue_window")),
+        ("curriculum=20", dict(curriculum=20), raises(TypeError, r"curriculum")),
+        ("curriculum decreasing", dict(curriculum=(40, 20)), raises(ValueError, r"increasing")),
+        ("curriculum too short", dict(curriculum=(5, 20)), raises(ValueError, r"curriculum")),
+        ("curriculum of 2.5", dict(curriculum=(2.5,)), raises(TypeError, r"curriculum")),
+        (
+            "fresh_data='yes'",
+            dict(fresh_data="yes"),
+            raises((TypeError, ValueError), r"fresh_data"),
+        ),
+        ("advance_at=0", dict(advance_at=0), raises(ValueError, r"advance_at")),
+        ("advance_at=nan", dict(advance_at=NAN), raises(ValueError, r"advance_at")),
+        ("chrono_T_max=2", dict(chrono_T_max=2), raises(ValueError, r"chrono_T_max")),
+        (
+            "a curriculum as a list (as JSON gives it back)",
+            dict(curriculum=[np.int64(20), 40], fresh_data=np.bool_(True)),
+            works(lambda c_: c_.curriculum == (20, 40) and c_.staged and c_.fresh_data is True),
+        ),
         (
             "NumPy numbers, no target",
             dict(units=np.int64(4), learning_rate=np.float32(0.1), target=None),
@@ -1035,9 +1059,12 @@ def _cases():
     ]:
         add(c("training.TrainingConfig", lambda L, k=kwargs: TC(**k), expect, label))
     add(c("training.TrainingConfig.D", lambda L: TC(n_filler=np.int64(5)).D, works(lambda D: D == 7 and type(D) is int)))  # fmt: skip
+    add(c("training.TrainingConfig.staged", lambda L: (TC().staged, TC(fresh_data=True).staged, TC(curriculum=(20,)).staged), works(lambda r: r == (False, True, True))))  # fmt: skip
+    add(c("training.TrainingConfig.stages", lambda L: TC(curriculum=(20, 40, 80)).stages(50), works(lambda r: r == [20, 40, 50]), "lengths beyond T dropped"))  # fmt: skip
+    add(c("training.TrainingConfig.stages", lambda L: TC(curriculum=(20, 40)).stages(0), raises(ValueError, r"T "), "T=0"))  # fmt: skip
     re_ = training.run_experiment
     for label, call, expect in [
-        ("model='lstm'", lambda L: re_("lstm", 20, 0), raises(ValueError, r"model")),
+        ("model='transformer'", lambda L: re_("transformer", 20, 0), raises(ValueError, r"model")),
         ("T=0", lambda L: re_("gru", 0, 0), raises(ValueError, r"T ")),
         ("seed=-1", lambda L: re_("gru", 20, -1), raises(ValueError, r"seed")),
         ("config=dict", lambda L: re_("gru", 20, 0, config={}), raises(TypeError, r"config")),
@@ -1051,16 +1078,22 @@ def _cases():
             lambda L: re_("simple_rnn", 20, 0, update_gate_bias=1.0),
             raises(ValueError, r"update gate"),
         ),
+        (
+            "update_gate_bias on an LSTM",
+            lambda L: re_("lstm", 20, 0, update_gate_bias=1.0),
+            raises(ValueError, r"update gate"),
+        ),
     ]:
         add(c("training.run_experiment", untrained(call), expect, label))
     for bias, expected in ((np.array([1.0, 2.0]), [1.0, 2.0]), (1.5, 1.5)):
         add(c("training.run_experiment", lambda L, bias=bias, expected=expected: re_("gru", 8, 0, config=L.tiny, update_gate_bias=bias), works(lambda r, expected=expected: r["update_gate_bias"] == expected and json.dumps(r)), f"update_gate_bias={bias!r}, tiny"))  # fmt: skip
+    add(c("training.run_experiment", lambda L: re_("gru_chrono", np.int64(10), 0, config=dataclasses.replace(L.tiny, curriculum=(7,), fresh_data=True, epochs=2, advance_at=0.01)), works(lambda r: r["stage_curve"] == [7, 10] and len(r["stage_accuracy"]) == 2 and r["update_gate_bias"] == "chrono" and json.dumps(r)), "a curriculum, tiny"))  # fmt: skip
     rme = training.run_masking_experiment
     for label, kwargs, expect in [
         ("masks='yes'", dict(masks="yes"), raises((TypeError, ValueError), r"masks")),
         ("min_length > T", dict(min_length=30), raises(ValueError, r"min_length")),
         ("padding='mid'", dict(padding="mid"), raises(ValueError, r"padding")),
-        ("model='lstm'", dict(model="lstm"), raises(ValueError, r"model")),
+        ("model='transformer'", dict(model="transformer"), raises(ValueError, r"model")),
         ("config=None", dict(config=None), raises(TypeError, r"config")),
     ]:
         args = dict(T=20, min_length=10)
@@ -1071,8 +1104,8 @@ def _cases():
     for label, call, expect in [
         (
             "a model unknown",
-            lambda L: rs((20,), (0,), ("gru", "lstm")),
-            raises(ValueError, r"lstm"),
+            lambda L: rs((20,), (0,), ("gru", "transformer")),
+            raises(ValueError, r"transformer"),
         ),
         ("lengths=20", lambda L: rs(20, (0,)), raises(TypeError, r"lengths")),
         ("a length of 0", lambda L: rs((20, 0), (0,)), raises(ValueError, r"T|length")),

@@ -112,7 +112,7 @@ def test_set_update_gate_bias_writes_the_update_gate_only(keras):
     with pytest.raises(ValueError, match="no update gate"):
         build_classifier("simple_rnn", T=5, D=4, update_gate_bias=1.0)
     with pytest.raises(ValueError, match="kind"):
-        build_classifier("lstm", T=5, D=4)
+        build_classifier("transformer", T=5, D=4)
 
 
 def test_blog_post_example_reports_an_accuracy_of_continuous_labels(keras):
