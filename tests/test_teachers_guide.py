@@ -3,6 +3,7 @@ its commands for teachers name scripts and options that exist."""
 
 import importlib.util
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +53,11 @@ def guide_commands():
     lines = [
         line for block in text.split("```bash")[1:] for line in block.split("```")[0].splitlines()
     ]
-    return [line.split("#")[0].split()[1:] for line in lines if line.startswith("python3 scripts/")]
+    return [
+        shlex.split(line, comments=True)[1:]
+        for line in lines
+        if line.startswith("python3 scripts/")
+    ]
 
 
 @pytest.mark.parametrize("args", guide_commands(), ids=" ".join)
