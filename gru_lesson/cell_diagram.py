@@ -239,7 +239,7 @@ _OUTPUT_X = 13.4  # the box "h" the state leaves through
 _SIZES = {"gate": (2.5, 0.85), "product": (2.5, 0.7), "tanh": (2.1, 0.85)}
 _SMALL_PRODUCT = (1.0, 0.7)  # (r * h_prev) @ R_h, between two nodes
 _RADIUS, _LIT_RADIUS = 0.3, 0.45  # the circles of *, 1 -, + (larger when they hold a number)
-_PILL = (1.2, 0.66)  # h_prev, x_t and h
+_PILL, _LIT_PILL = (1.2, 0.66), (1.25, 0.9)  # h_prev, x_t and h (lit: room for a value)
 _COLORS = {  # of the arrows, by what they carry
     "h_prev": "#3b4a6b",
     "x_t": "#8a8a8a",
@@ -342,6 +342,7 @@ class CellFigure:
         self.gate_cmap = matplotlib.colormaps[_GATE_CMAP]
         self.value_cmap = matplotlib.colormaps[_VALUE_CMAP]
         self.patches, self.titles, self.values, self.labels = {}, {}, {}, {}
+        self.inside = set()  # the lit nodes whose name sits on their colour (the circles)
         for node in self.step:
             for src in node.inputs:
                 self._arrow(_route(src, node.name, self.places), _COLORS.get(src, _INK), node)
@@ -362,10 +363,12 @@ class CellFigure:
         if fast:
             from gru_lesson.explorer import FastCanvas
 
-            # A lit node's fill, name and number change; everything else is drawn once.
+            # The lit colours and numbers change (and the circles' symbols, painted over
+            # by their colour); everything else is drawn once.
             dynamic = [self.title]
             for key in self.values:
-                dynamic += [self.patches[key], self.titles[key], self.values[key]]
+                dynamic += [self.patches[key], self.values[key]]
+                dynamic += [self.titles[key]] if key in self.inside else []
             self.fast = FastCanvas(fig, dynamic)
 
     # -------------------------------------------------------------- pieces
@@ -373,59 +376,82 @@ class CellFigure:
         from matplotlib.patches import Circle, FancyBboxPatch
 
         (x, y), size = self.places[node.name], _size(node, self.reset_after)
-        if size is None:  # an operation: a circle
+        if size is None:  # an operation: a circle, its symbol and (lit) its number inside
             radius = _LIT_RADIUS if self.lit else _RADIUS
             patch = Circle((x, y), radius, facecolor="white", edgecolor=_INK, lw=1.3, zorder=3)
-            title_size, number_size = (11, 8) if self.lit else (13, 0)
-        else:
+            self.ax.add_patch(patch)
+            lift = 0.17 if self.lit else 0.0
+            self.titles[node.name] = self.ax.text(
+                x, y + lift, node.title, ha="center", va="center", fontsize=11 if self.lit else 13,
+                color=_INK, zorder=4, fontweight="bold",
+            )  # fmt: skip
+            if self.lit:
+                self.patches[node.name] = patch
+                self._number(node.name, x, y - 0.17, 8)
+                self.inside.add(node.name)
+        else:  # a box: its name on top and (lit) its value on a chip below
             w, h = size
             patch = FancyBboxPatch(
                 (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.12",
-                facecolor=_FILL[node.kind], edgecolor=_INK, lw=1.3, zorder=3,
+                facecolor="white" if self.lit else _FILL[node.kind], edgecolor=_INK, lw=1.3,
+                zorder=3,
             )  # fmt: skip
-            title_size = 13 if node.kind in ("gate", "tanh") else 10
-            number_size = 10
-        self.ax.add_patch(patch)
-        self.patches[node.name] = patch
-        lift = (0.17 if size is None else 0.15) if self.lit else 0.0
-        self.titles[node.name] = self.ax.text(
-            x, y + lift, _TITLE_TEXT.get(node.title, node.title), ha="center", va="center",
-            fontsize=title_size, color=_INK, zorder=4,
-            fontweight="normal" if node.kind == "product" else "bold",
-        )  # fmt: skip
-        if self.lit:
-            self.values[node.name] = self.ax.text(
-                x, y - (0.17 if size is None else 0.18), "", ha="center", va="center",
-                fontsize=number_size, fontfamily="monospace", zorder=5,
+            self.ax.add_patch(patch)
+            self.titles[node.name] = self.ax.text(
+                x, y + (h / 4 if self.lit else 0), _TITLE_TEXT.get(node.title, node.title),
+                ha="center", va="center", fontsize=13 if node.kind in ("gate", "tanh") else 10,
+                color=_INK, zorder=4, fontweight="normal" if node.kind == "product" else "bold",
             )  # fmt: skip
+            if self.lit:
+                self._chip(node.name, x, y, w, h, 10)
         dx, dy, ha, va = _label_place(node.name, self.reset_after)
         self.labels[node.name] = self.ax.text(
             x + dx, y + dy, _wrapped(node.label), ha=ha, va=va, fontsize=9,
             fontfamily="monospace", color=_INK, zorder=4, linespacing=1.15, multialignment="left",
         )  # fmt: skip
 
+    def _chip(self, key, x, y, w, h, fontsize):
+        """The coloured chip in the lower half of a box at (x, y), with the value on it.
+
+        The box and its name stay as drawn; only the chip changes with the values (so
+        a redraw by blitting repaints the chips and their numbers, not the names).
+        """
+        from matplotlib.patches import FancyBboxPatch
+
+        inset = 0.07
+        chip = FancyBboxPatch(
+            (x - w / 2 + inset, y - h / 2 + inset), w - 2 * inset, h / 2 - inset - 0.02,
+            boxstyle="round,pad=0,rounding_size=0.08", facecolor="white", edgecolor="none",
+            zorder=4,
+        )  # fmt: skip
+        self.ax.add_patch(chip)
+        self.patches[key] = chip
+        self._number(key, x, y - h / 4 + 0.01, fontsize)
+
+    def _number(self, key, x, y, fontsize):
+        self.values[key] = self.ax.text(
+            x, y, "", ha="center", va="center", fontsize=fontsize, fontfamily="monospace",
+            zorder=5,
+        )  # fmt: skip
+
     def _pill(self, node, xy, key):
         """A rounded box for what comes in (h_prev, x_t) and what goes out (h)."""
         from matplotlib.patches import FancyBboxPatch
 
-        w, h = _PILL
+        shows_value = self.lit and node.name != "x_t"
+        w, h = _LIT_PILL if shows_value else _PILL
         patch = FancyBboxPatch(
-            (xy[0] - w / 2, xy[1] - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.3",
+            (xy[0] - w / 2, xy[1] - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.25",
             facecolor="white", edgecolor=_COLORS.get(node.name, _COLORS["h_prev"]), lw=1.8,
             zorder=3,
         )  # fmt: skip
         self.ax.add_patch(patch)
-        shows_value = self.lit and node.name != "x_t"
         self.titles[key] = self.ax.text(
-            xy[0], xy[1] + (0.13 if shows_value else 0), node.title, ha="center", va="center",
-            fontsize=10, fontfamily="monospace", fontweight="bold", zorder=4,
+            xy[0], xy[1] + (h / 4 if shows_value else 0), node.title, ha="center",
+            va="center", fontsize=10, fontfamily="monospace", fontweight="bold", zorder=4,
         )  # fmt: skip
         if shows_value:
-            self.patches[key] = patch
-            self.values[key] = self.ax.text(
-                xy[0], xy[1] - 0.16, "", ha="center", va="center", fontsize=9, zorder=5,
-                fontfamily="monospace",
-            )  # fmt: skip
+            self._chip(key, xy[0], xy[1], w, h, 9)
 
     def _bus(self, node):
         """The line an input runs along, as far as the nodes of the first column it feeds."""
@@ -450,7 +476,10 @@ class CellFigure:
         corners = [np.asarray(c, float) for c in corners]
         direction = corners[-1] - corners[-2]
         direction /= np.linalg.norm(direction)
-        size = _PILL if target.kind in ("input", "output") else _size(target, self.reset_after)
+        if target.kind in ("input", "output"):
+            size = _LIT_PILL if self.lit else _PILL
+        else:
+            size = _size(target, self.reset_after)
         if size is None:
             back = _LIT_RADIUS if self.lit else _RADIUS
         else:
@@ -478,21 +507,22 @@ class CellFigure:
         from matplotlib.cm import ScalarMappable
         from matplotlib.colors import Normalize
 
-        for left, cmap, limits, label, extend in (
-            (0.07, self.gate_cmap, (0, 1), "gates: z, r, 1 - z", "neither"),
-            (0.57, self.value_cmap, (-1, 1), "the state and its parts", "both"),
+        for left, cmap, ticks, label, extend in (
+            (0.07, self.gate_cmap, [0, 0.25, 0.5, 0.75, 1], "gates: z, r, 1 - z", "neither"),
+            (0.57, self.value_cmap, [-1, -0.5, 0, 0.5, 1], "the state and its parts", "both"),
         ):
             cax = self.fig.add_axes((left, 0.075, 0.36, 0.028))
             bar = self.fig.colorbar(
-                ScalarMappable(Normalize(*limits), cmap), cax=cax, orientation="horizontal",
-                extend=extend,
+                ScalarMappable(Normalize(ticks[0], ticks[-1]), cmap), cax=cax,
+                orientation="horizontal", extend=extend, ticks=ticks,
             )  # fmt: skip
             bar.ax.tick_params(labelsize=8)
             bar.set_label(label, fontsize=9)
 
     # -------------------------------------------------------------- values
-    def update(self, values, *, t=None, unit=None):
-        """Light the nodes with ``values`` (from :func:`lit_values`); ``t`` and ``unit`` go in the title."""
+    def update(self, values, *, where=""):
+        """Light the nodes with ``values`` (from :func:`lit_values`); ``where`` (such as
+        ``"step t = 3, unit 0"``) starts the title, which says what the update gate does."""
         if not self.lit:
             raise ValueError("this cell was drawn unlit; draw it with lit=True to show values")
         for key, text in self.values.items():
@@ -503,19 +533,15 @@ class CellFigure:
             v = 0.0 if round(v, 2) == 0 else v  # no "-0.00"
             text.set_text(f"{v:.2f}" if name in GATE_NODES else f"{v:+.2f}")
             text.set_color(_text_color(rgba))
-            self.titles[key].set_color(_text_color(rgba))
+            if key in self.inside:
+                self.titles[key].set_color(_text_color(rgba))
         z = values["z"]
         verb = {
             "keeps": "the unit keeps its state",
             "writes": "the unit writes its candidate",
-            "mixes": f"the unit keeps {z:.0%} of its state and writes {1 - z:.0%} of its candidate",
+            "mixes": f"the unit keeps {z:.0%} of its state, writes {1 - z:.0%} of h~",
         }[update_word(z)]
-        where = ", ".join(
-            text for text in (
-                None if t is None else f"step t = {t}", None if unit is None else f"unit {unit}"
-            ) if text
-        )  # fmt: skip
-        self.title.set_text(f"{where}: z = {z:.2f}, {verb}" if where else f"z = {z:.2f}: {verb}")
+        self.title.set_text(f"{where + ': ' if where else ''}z = {z:.2f}, {verb}")
 
     def png(self):
         """The figure as PNG bytes (only the lit nodes redrawn, when ``fast``)."""
@@ -555,5 +581,5 @@ def draw_lit_cell(gru, x, trace, t, *, unit=0, sequence=0, figsize=(10, 6.8)):
     values = lit_values(gru, x, trace, t, unit=unit, sequence=sequence)
     fig = plt.figure(figsize=figsize)
     cell = CellFigure(fig, gru.reset_after, lit=True)
-    cell.update(values, t=int(t), unit=int(unit))
+    cell.update(values, where=f"step t = {int(t)}, unit {int(unit)}")
     return fig

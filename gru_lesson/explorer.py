@@ -6,9 +6,10 @@ extension needed, so the same code runs in JupyterLab, in Voila and on Binder):
 
 * :class:`GateExplorer`: the classifier trained on "which came first, A or B?"
   reading one sequence. Heatmaps of ``z``, ``r``, ``h~`` and ``h`` over time and
-  units, the input on the same time axis, and the prediction after each step.
-  Pick a sequence, type or edit it (flip the cue, put a distractor anywhere),
-  step through time.
+  units, the input on the same time axis, and the prediction after each step;
+  under them the GRU cell of notebook 01 lit by the followed unit's values at
+  the current step (:mod:`gru_lesson.cell_diagram`). Pick a sequence, type or
+  edit it (flip the cue, put a distractor anywhere), step through time.
 * :class:`HandsetPlayground`: a two-unit GRU whose weights are sliders, on
   numbers you type; the puzzle "make the output depend on the first input only".
 * :class:`SaturationView`: per unit, the share of steps each gate is below a
@@ -25,8 +26,8 @@ view's message line, never as a traceback.
 PNG bytes); :func:`redraw_for_benchmark` is the hook ``benchmarks/run.py`` calls.
 
 ipywidgets is imported only when a view is built, so the pure functions and the
-static figures (:func:`plot_gates`, :func:`plot_unit`, :func:`plot_handset`,
-:func:`plot_saturation`) need NumPy and Matplotlib only.
+static figures (:func:`plot_gates`, :func:`plot_cell`, :func:`plot_unit`,
+:func:`plot_handset`, :func:`plot_saturation`) need NumPy and Matplotlib only.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gru_lesson.cell_diagram import CellFigure, lit_values
 from gru_lesson.gates import gate_saturation, memory_units
-from gru_lesson.gru import GRU, sigmoid
+from gru_lesson.gru import GRU, GRUTrace, sigmoid
 from gru_lesson.handset import handset_gru
 from gru_lesson.tasks import make_memory_task, to_text
 from gru_lesson.validation import check_array, check_choice, check_int, check_number, check_trace
@@ -59,6 +61,7 @@ __all__ = [
     "measure_redraw",
     "parse_numbers",
     "parse_sequence",
+    "plot_cell",
     "plot_gates",
     "plot_handset",
     "plot_saturation",
@@ -72,6 +75,7 @@ __all__ = [
 MAX_STEPS = 200  # longest sequence a view accepts (keeps every redraw fast)
 MAX_FEATURES = 10  # A, B and the eight filler symbols to_text draws
 DPI = 80
+CELL_FIGSIZE = (10, 6.8)  # the lit cell, in the explorer and as a static figure
 _GRAY = "#eeeeee"  # steps the GRU has not read yet
 _ERROR_STYLE = "color:#b00020"
 
@@ -162,7 +166,9 @@ class GateView:
 
     ``x`` is ``(T, D)``; ``z``, ``r``, ``h_tilde`` and ``h`` are ``(T, units)``;
     ``p_steps[t]`` is the classifier's probability that A came first if the
-    sequence ended after step ``t`` (its dense layer read on ``h_t``).
+    sequence ended after step ``t`` (its dense layer read on ``h_t``);
+    ``gru`` and ``trace`` are the GRU and its trace on ``x[None]``, which the lit
+    cell reads.
     """
 
     text: str
@@ -175,6 +181,8 @@ class GateView:
     step: int
     unit: int
     truth: int | None
+    gru: GRU | None = None
+    trace: GRUTrace | None = None
 
     @property
     def T(self):
@@ -215,6 +223,14 @@ class GateView:
         if ch not in "AB":
             return "filler"
         return "the cue" if t in self.cue else "a distractor"
+
+    def cell_values(self):
+        """Every value of the GRU cell at ``step`` for ``unit``: see :func:`gru_lesson.cell_diagram.lit_values`."""
+        if self.trace is None:
+            raise ValueError(
+                "this view keeps no trace: make it with gate_view(classifier, sequence)"
+            )
+        return lit_values(self.gru, self.x[None], self.trace, self.step, unit=self.unit)
 
     def readout(self):
         """The numbers at ``step`` for ``unit``, as a dict."""
@@ -267,6 +283,8 @@ def gate_view(classifier, sequence, *, step=None, unit=0):
         step=step,
         unit=unit,
         truth=first_symbol(text),
+        gru=gru,
+        trace=trace,
     )
 
 
@@ -475,6 +493,22 @@ def plot_gates(classifier, sequence, *, step=None, unit=None, figsize=(10, 7)):
     return fig
 
 
+def _light(cell, view):
+    """Light ``cell`` with ``view``'s followed unit at its step."""
+    t = view.step
+    where = f"t = {t} (input {view.text[t]}), unit {view.unit}"
+    cell.update(view.cell_values(), where=where)
+
+
+def plot_cell(classifier, sequence, *, step=None, unit=0, figsize=CELL_FIGSIZE):
+    """The GRU cell lit by the explorer's view: the values of ``unit`` at ``step``
+    (default: the last) as ``classifier`` reads ``sequence`` (for ``plt.show()``)."""
+    view = gate_view(classifier, sequence, step=step, unit=unit)
+    fig = _new_figure(figsize, pyplot=True)
+    _light(CellFigure(fig, classifier.gru.reset_after, lit=True), view)
+    return fig
+
+
 def plot_unit(classifier, sequences, unit, *, figsize=(10, 4)):
     """One unit's state ``h`` and update gate ``z`` over time, for several sequences.
 
@@ -614,6 +648,10 @@ class GateExplorer(_View):
         self._build_common(w)
         self.view = gate_view(classifier, self.bank[0], unit=unit)
         self.figure = GateFigure(_new_figure((9.6, 7.2), pyplot=False), self.view, fast=True)
+        self.cell = CellFigure(
+            _new_figure(CELL_FIGSIZE, pyplot=False), classifier.gru.reset_after, lit=True, fast=True
+        )
+        self.cell_image = w.Image(format="png", layout=w.Layout(width="100%", max_width="800px"))
 
         carriers = set(self.memory.carriers)
         self.sequence = w.IntSlider(
@@ -649,6 +687,8 @@ class GateExplorer(_View):
         self.reset_button = w.Button(description="reset", tooltip="the sequence as drawn")
         self.readout = w.HTML(_readout_html(self.view))
         self.image.value = self.figure.png()
+        _light(self.cell, self.view)
+        self.cell_image.value = self.cell.png()
 
         self.sequence.observe(self._on_sequence, names="value")
         self.text.observe(self._on_text, names="value")
@@ -674,6 +714,7 @@ class GateExplorer(_View):
                 self.message,
                 self.image,
                 self.readout,
+                self.cell_image,
             ]
         )
 
@@ -703,6 +744,8 @@ class GateExplorer(_View):
         self.view = gate_view(self.classifier, x, step=self.step.value, unit=self.unit.value)
         self.figure.update(self.view)
         self.image.value = self.figure.png()
+        _light(self.cell, self.view)
+        self.cell_image.value = self.cell.png()
         self.readout.value = _readout_html(self.view)
         self.message.value = ""
 

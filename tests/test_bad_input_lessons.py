@@ -1,7 +1,7 @@
 """Bad and unusual calls to the lesson modules, one table: each either works or says why not.
 
 Every public name of :mod:`gru_lesson.tasks`, ``training``, ``gates``, ``explorer``,
-``handset``, ``progress`` and ``env_check`` (and every public method of their
+``handset``, ``progress``, ``env_check`` and ``cell_diagram`` (and every public method of their
 classes, and every control a student can set in the widgets) has rows here. A
 row is a call and what it must give:
 
@@ -38,7 +38,16 @@ import pytest
 
 matplotlib.use("Agg")
 
-from gru_lesson import env_check, explorer, gates, handset, progress, tasks, training  # noqa: E402
+from gru_lesson import (  # noqa: E402
+    cell_diagram,
+    env_check,
+    explorer,
+    gates,
+    handset,
+    progress,
+    tasks,
+    training,
+)
 from gru_lesson.gru import GRU  # noqa: E402
 
 MODULES = {
@@ -49,6 +58,7 @@ MODULES = {
     "handset": handset,
     "progress": progress,
     "env_check": env_check,
+    "cell_diagram": cell_diagram,
 }
 
 #: Public names that are data, not calls.
@@ -198,6 +208,15 @@ class Lesson:
     @cached_property
     def saturation(self):
         return explorer.SaturationView(self.classifier, T=20)
+
+    @cached_property
+    def cell(self):
+        """``(gru, x, trace)``: a GRU of 3 units on 2 features, random biases, 2 sequences of 5 steps."""
+        rng = np.random.default_rng(0)
+        plain = GRU.initialize(2, 3, seed=0)
+        gru = GRU(plain.W, plain.R, rng.normal(size=9), rng.normal(size=9))
+        x = rng.normal(size=(2, 5, 2))
+        return gru, x, gru.trace(x, initial_state=rng.uniform(-1, 1, size=(2, 3)))
 
     @cached_property
     def keras_model(self):
@@ -1333,6 +1352,8 @@ def _cases():
     add(c("explorer.GateView.T", lambda L: L.gate_view.T, works(lambda T: T == 10)))
     add(c("explorer.GateView.p_final", lambda L: L.gate_view.p_final, works(lambda p: 0 < p < 1)))
     add(c("explorer.GateView", lambda L: L.gate_view, works(lambda v: v.z.shape == (10, 16)), "made by gate_view"))  # fmt: skip
+    add(c("explorer.GateView.cell_values", lambda L: (L.gate_view.cell_values(), L.gate_view), works(lambda r: abs(r[0]["z"] - r[1].z[4, 0]) < 1e-6 and abs(r[0]["h"] - r[1].h[4, 0]) < 1e-6), "the view's step and unit"))  # fmt: skip
+    add(c("explorer.GateView.cell_values", lambda L: dataclasses.replace(L.gate_view, trace=None).cell_values(), raises(ValueError, r"keeps no trace"), "a view without a trace"))  # fmt: skip
     hv = explorer.handset_view
     g1 = handset.handset_gru(W_h=1.0, units=2)
     for label, call, expect in [
@@ -1455,6 +1476,13 @@ def _cases():
         ),
     ]:
         add(c("explorer.plot_gates", call, expect, label))
+    for label, call, expect in [
+        ("unit=16", lambda L: explorer.plot_cell(L.classifier, "AB..", unit=16), raises(ValueError, r"unit")),
+        ("step=4 of 4", lambda L: explorer.plot_cell(L.classifier, "AB..", step=4), raises(ValueError, r"step .*\[0, 3\]")),
+        ("bad text", lambda L: explorer.plot_cell(L.classifier, "AB?"), raises(ValueError, r"'\?'")),
+        ("array, np.int64 step and unit", lambda L: plt_close(explorer.plot_cell(L.classifier, rows("AB..-"), step=np.int64(2), unit=np.int64(5))), works()),
+    ]:  # fmt: skip
+        add(c("explorer.plot_cell", call, expect, label))
     for label, call, expect in [
         (
             "a list, not a dict",
@@ -1641,6 +1669,65 @@ def _cases():
     add(c("explorer.SaturationView.n", set_value("saturation", "n", 0), works(lambda v: v.n.value == 50 and v.data.n == 50 and redrawn(v)), "below the minimum"))  # fmt: skip
     add(c("explorer.SaturationView.measure_redraw", lambda L: _measured(L, "saturation"), works(lambda r: r[0]["n"] == 2 and r[1])))  # fmt: skip
     add(c("explorer.SaturationView.message_text", lambda L: L.saturation.message_text, works(lambda t: isinstance(t, str))))  # fmt: skip
+
+    # ------------------------------------------------------------ cell_diagram
+    for label, call, expect in [
+        ("reset_after='yes'", lambda L: cell_diagram.cell_step("yes"), raises(TypeError, r"reset_after must be True or False")),
+        ("reset_after=1", lambda L: cell_diagram.cell_step(1), raises(TypeError, r"reset_after")),
+        ("reset_after=np.bool_(False)", lambda L: cell_diagram.cell_step(np.bool_(False)), works(lambda step: step[-1].label == "h = z * h_prev + (1 - z) * h~" and any(n.label == "(r * h_prev) @ R_h" for n in step))),
+    ]:  # fmt: skip
+        add(c("cell_diagram.cell_step", call, expect, label))
+    one_step = cell_diagram.run_step
+    for label, call, expect in [
+        ("gru=None", lambda L: one_step(None, np.zeros((1, 2)), np.zeros((1, 3))), raises(TypeError, r"gru must be a gru_lesson GRU")),
+        ("x_t with 3 features", lambda L: one_step(L.cell[0], np.zeros((1, 3)), np.zeros((1, 3))), raises(ValueError, r"x_t must have shape \(any, 2\)")),
+        ("h_prev of another batch", lambda L: one_step(L.cell[0], np.zeros((2, 2)), np.zeros((1, 3))), raises(ValueError, r"h_prev must have shape \(2, 3\)")),
+        ("x_t 1-D", lambda L: one_step(L.cell[0], np.zeros(2), np.zeros((1, 3))), raises(ValueError, r"x_t")),
+        ("NaN in x_t", lambda L: one_step(L.cell[0], _nan_at(np.zeros((1, 2))), np.zeros((1, 3))), raises(ValueError, r"x_t must be finite")),
+        ("inf in h_prev", lambda L: one_step(L.cell[0], np.zeros((1, 2)), np.full((1, 3), np.inf)), raises(ValueError, r"h_prev must be finite")),
+        ("text", lambda L: one_step(L.cell[0], "x", np.zeros((1, 3))), raises(TypeError, r"x_t")),
+        ("an empty batch", lambda L: one_step(L.cell[0], np.zeros((0, 2)), np.zeros((0, 3))), works(lambda v: v["h"].shape == (0, 3))),
+        ("lists, float32", lambda L: one_step(L.cell[0], [[0.5, -1.0]], np.float32([[0.1, 0.2, 0.3]])), works(lambda v: v["h"].shape == (1, 3) and np.all(np.abs(v["h"]) < 1))),
+        ("the trace's step 2", lambda L: (one_step(L.cell[0], L.cell[1][:, 2], L.cell[2].h[:, 1]), L.cell[2]), works(lambda r: np.allclose(r[0]["h"], r[1].h[:, 2]) and np.allclose(r[0]["z"], r[1].z[:, 2]))),
+    ]:  # fmt: skip
+        add(c("cell_diagram.run_step", call, expect, label))
+    lv = cell_diagram.lit_values
+
+    def lit(L, **change):
+        args = dict(zip(("gru", "x", "trace"), L.cell, strict=True), t=2) | change
+        return lv(args.pop("gru"), args.pop("x"), args.pop("trace"), args.pop("t"), **args)
+
+    for label, call, expect in [
+        ("t=5 of 5 steps", lambda L: lit(L, t=5), raises(ValueError, r"t \(step\) must be an integer, in \[0, 4\], got 5")),
+        ("t=-1", lambda L: lit(L, t=-1), raises(ValueError, r"t \(step\).*\[0, 4\]")),
+        ("t=True", lambda L: lit(L, t=True), raises(TypeError, r"t \(step\) must be an integer")),
+        ("t=nan", lambda L: lit(L, t=NAN), raises((TypeError, ValueError), r"t \(step\)")),
+        ("unit=3 of 3", lambda L: lit(L, unit=3), raises(ValueError, r"unit must be an integer, in \[0, 2\], got 3")),
+        ("sequence=2 of 2", lambda L: lit(L, sequence=2), raises(ValueError, r"sequence must be an integer, in \[0, 1\]")),
+        ("a trace of another GRU", lambda L: lit(L, gru=GRU.initialize(2, 3, seed=1)), raises(ValueError, r"the trace is not this GRU's on x")),
+        ("a trace of a GRU with 4 units", lambda L: lit(L, gru=GRU.initialize(2, 4, seed=1)), raises(ValueError, r"another GRU")),
+        ("a trace of other inputs", lambda L: lit(L, x=L.cell[1] * 2), raises(ValueError, r"the trace is not this GRU's on x")),
+        ("x of 4 steps", lambda L: lit(L, x=L.cell[1][:, :4]), raises(ValueError, r"x must have shape \(2, 5, 2\)")),
+        ("NaN in x", lambda L: lit(L, x=_nan_at(L.cell[1])), raises(ValueError, r"x must be finite")),
+        ("NaN in the trace", lambda L: lit(L, trace=dataclasses.replace(L.cell[2], h=_nan_at(L.cell[2].h))), raises(ValueError, r"trace.h must be finite")),
+        ("not a trace", lambda L: lit(L, trace=L.cell[2].h), raises(TypeError, r"trace must be a GRUTrace")),
+        ("t=np.int64(4), unit=2.0, sequence=1", lambda L: (lit(L, t=np.int64(4), unit=2.0, sequence=1), L.cell[2]), works(lambda r: abs(r[0]["h"] - r[1].h[1, 4, 2]) < 1e-12 and abs(r[0]["h_prev"] - r[1].h[1, 3, 2]) < 1e-12)),
+    ]:  # fmt: skip
+        add(c("cell_diagram.lit_values", call, expect, label))
+    for label, call, expect in [
+        ("reset_after='no'", lambda L: cell_diagram.draw_cell("no"), raises(TypeError, r"reset_after")),
+        ("figsize negative", lambda L: cell_diagram.draw_cell(True, figsize=(-1, 3)), raises(ValueError, r"figure size|figsize")),
+        ("reset_after=np.bool_(True)", lambda L: _closing(cell_diagram.draw_cell(np.bool_(True))), works()),
+    ]:  # fmt: skip
+        add(c("cell_diagram.draw_cell", call, expect, label))
+    dl = cell_diagram.draw_lit_cell
+    for label, call, expect in [
+        ("t=5 of 5 steps", lambda L: dl(*L.cell, 5), raises(ValueError, r"t \(step\).*\[0, 4\]")),
+        ("unit=-1", lambda L: dl(*L.cell, 1, unit=-1), raises(ValueError, r"unit")),
+        ("a trace of another GRU", lambda L: dl(GRU.initialize(2, 3, seed=1), *L.cell[1:], 1), raises(ValueError, r"not this GRU's")),
+        ("t=np.int64(0)", lambda L: _closing(dl(*L.cell, np.int64(0), unit=np.int64(2))), works()),
+    ]:  # fmt: skip
+        add(c("cell_diagram.draw_lit_cell", call, expect, label))
     return cases
 
 
@@ -1860,6 +1947,10 @@ def test_a_nan_or_infinity_anywhere_is_refused(lesson, seed):
             lambda x: explorer.gate_view(lesson.classifier, x),
         ),
         "handset_view": (rng.normal(size=7), lambda x: explorer.handset_view(one_unit, x)),
+        "run_step": (
+            rng.normal(size=(3, 1)),
+            lambda x: cell_diagram.run_step(one_unit, x, np.zeros((3, 2))),
+        ),
     }
     for name, (valid, call) in calls.items():
         assert not has_nonfinite(call(valid)), name

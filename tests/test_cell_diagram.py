@@ -174,7 +174,7 @@ def test_the_lit_figure_writes_and_colours_the_values():
     values = lit_values(gru, x, trace, 4, unit=1)
     fig = plt.figure()
     cell = CellFigure(fig, True, lit=True)
-    cell.update(values, t=4, unit=1)
+    cell.update(values, where="step t = 4, unit 1")
     shown = cell.shown()
     assert set(shown) >= {"z", "r", "h~", "h", "h_prev", "x W_h", "1 - z", "h out"}
     for key, number in shown.items():

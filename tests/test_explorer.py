@@ -156,6 +156,38 @@ def test_moving_the_step_slider_redraws(gate_explorer):
     assert "step t = 10" in gate_explorer.readout.value
 
 
+def test_the_lit_cell_follows_the_step_slider_and_the_unit(gate_explorer, classifier):
+    """The cell under the heatmaps writes the followed unit's values at the current step."""
+    image = gate_explorer.cell_image.value
+    gate_explorer.step.value = 3
+    gate_explorer.unit.value = 10
+    assert gate_explorer.cell_image.value != image
+    trace = classifier.gru.trace(gate_explorer.view.x[None])
+    shown = gate_explorer.cell.shown()
+    for name, field in (("z", "z"), ("r", "r"), ("h~", "h_tilde"), ("h", "h")):
+        assert shown[name] == pytest.approx(float(getattr(trace, field)[0, 3, 10]), abs=0.005)
+    assert shown["h_prev"] == pytest.approx(float(trace.h[0, 2, 10]), abs=0.005)
+    title = gate_explorer.cell.title.get_text()
+    assert title.startswith(f"t = 3 (input {gate_explorer.view.text[3]}), unit 10: z = ")
+    assert any(word in title for word in ("keeps", "writes"))
+    before = gate_explorer.cell_image.value
+    gate_explorer.step.value = 4
+    assert gate_explorer.cell_image.value != before
+    assert gate_explorer.cell.shown()["h_prev"] == pytest.approx(shown["h"], abs=0.005)
+
+
+def test_the_lit_cell_and_the_static_one_agree(gate_explorer, classifier):
+    import matplotlib.pyplot as plt
+
+    gate_explorer.step.value = 7
+    text = gate_explorer.text.value
+    fig = explorer.plot_cell(classifier, text, step=7, unit=gate_explorer.unit.value)
+    written = {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert {f"{v:.2f}" for k, v in gate_explorer.cell.shown().items() if k == "z"} <= written
+    assert fig._suptitle.get_text() == gate_explorer.cell.title.get_text()
+    plt.close(fig)
+
+
 def test_flipping_the_cue_flips_the_prediction_and_the_memory_unit(gate_explorer):
     unit = gate_explorer.unit.value
     assert unit == 5
@@ -355,6 +387,8 @@ def test_static_figures(classifier):
     assert len(fig.axes) == 3
     fig = explorer.plot_saturation(classifier, n=50)
     assert len(fig.axes) == 2
+    fig = explorer.plot_cell(classifier, "BA" + "." * 10, step=1, unit=5)
+    assert len(fig.axes) == 3  # the cell and its two colour bars
     plt.close("all")
 
 
