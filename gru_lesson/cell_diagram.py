@@ -342,7 +342,6 @@ class CellFigure:
         self.gate_cmap = matplotlib.colormaps[_GATE_CMAP]
         self.value_cmap = matplotlib.colormaps[_VALUE_CMAP]
         self.patches, self.titles, self.values, self.labels = {}, {}, {}, {}
-        self.inside = set()  # the lit nodes whose name sits on their colour (the circles)
         for node in self.step:
             for src in node.inputs:
                 self._arrow(_route(src, node.name, self.places), _COLORS.get(src, _INK), node)
@@ -363,12 +362,10 @@ class CellFigure:
         if fast:
             from gru_lesson.explorer import FastCanvas
 
-            # The lit colours and numbers change (and the circles' symbols, painted over
-            # by their colour); everything else is drawn once.
+            # Only the chips, their numbers and the title change; the rest is drawn once.
             dynamic = [self.title]
             for key in self.values:
                 dynamic += [self.patches[key], self.values[key]]
-                dynamic += [self.titles[key]] if key in self.inside else []
             self.fast = FastCanvas(fig, dynamic)
 
     # -------------------------------------------------------------- pieces
@@ -376,7 +373,7 @@ class CellFigure:
         from matplotlib.patches import Circle, FancyBboxPatch
 
         (x, y), size = self.places[node.name], _size(node, self.reset_after)
-        if size is None:  # an operation: a circle, its symbol and (lit) its number inside
+        if size is None:  # an operation: a circle, its symbol on top, (lit) a chip below
             radius = _LIT_RADIUS if self.lit else _RADIUS
             patch = Circle((x, y), radius, facecolor="white", edgecolor=_INK, lw=1.3, zorder=3)
             self.ax.add_patch(patch)
@@ -386,10 +383,8 @@ class CellFigure:
                 color=_INK, zorder=4, fontweight="bold",
             )  # fmt: skip
             if self.lit:
-                self.patches[node.name] = patch
-                self._number(node.name, x, y - 0.17, 8)
-                self.inside.add(node.name)
-        else:  # a box: its name on top and (lit) its value on a chip below
+                self._chip(node.name, (x, y - 0.16), (0.64, 0.28), 8)
+        else:  # a box: its name on top, (lit) a chip below
             w, h = size
             patch = FancyBboxPatch(
                 (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.12",
@@ -403,32 +398,28 @@ class CellFigure:
                 color=_INK, zorder=4, fontweight="normal" if node.kind == "product" else "bold",
             )  # fmt: skip
             if self.lit:
-                self._chip(node.name, x, y, w, h, 10)
+                self._chip(node.name, (x, y - h / 4 + 0.025), (w - 0.14, h / 2 - 0.09), 10)
         dx, dy, ha, va = _label_place(node.name, self.reset_after)
         self.labels[node.name] = self.ax.text(
             x + dx, y + dy, _wrapped(node.label), ha=ha, va=va, fontsize=9,
             fontfamily="monospace", color=_INK, zorder=4, linespacing=1.15, multialignment="left",
         )  # fmt: skip
 
-    def _chip(self, key, x, y, w, h, fontsize):
-        """The coloured chip in the lower half of a box at (x, y), with the value on it.
+    def _chip(self, key, center, size, fontsize):
+        """A chip of ``size`` at ``center``, in the lower half of a node, that shows its value.
 
-        The box and its name stay as drawn; only the chip changes with the values (so
-        a redraw by blitting repaints the chips and their numbers, not the names).
+        The node and its name stay as drawn; only the chip and its number change with
+        the values (so a redraw by blitting repaints little: the chips, not the names).
         """
         from matplotlib.patches import FancyBboxPatch
 
-        inset = 0.07
+        (x, y), (w, h) = center, size
         chip = FancyBboxPatch(
-            (x - w / 2 + inset, y - h / 2 + inset), w - 2 * inset, h / 2 - inset - 0.02,
-            boxstyle="round,pad=0,rounding_size=0.08", facecolor="white", edgecolor="none",
-            zorder=4,
+            (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.08",
+            facecolor="white", edgecolor="none", zorder=4,
         )  # fmt: skip
         self.ax.add_patch(chip)
         self.patches[key] = chip
-        self._number(key, x, y - h / 4 + 0.01, fontsize)
-
-    def _number(self, key, x, y, fontsize):
         self.values[key] = self.ax.text(
             x, y, "", ha="center", va="center", fontsize=fontsize, fontfamily="monospace",
             zorder=5,
@@ -451,7 +442,7 @@ class CellFigure:
             va="center", fontsize=10, fontfamily="monospace", fontweight="bold", zorder=4,
         )  # fmt: skip
         if shows_value:
-            self._chip(key, xy[0], xy[1], w, h, 9)
+            self._chip(key, (xy[0], xy[1] - h / 4 + 0.025), (w - 0.14, h / 2 - 0.09), 9)
 
     def _bus(self, node):
         """The line an input runs along, as far as the nodes of the first column it feeds."""
@@ -533,8 +524,6 @@ class CellFigure:
             v = 0.0 if round(v, 2) == 0 else v  # no "-0.00"
             text.set_text(f"{v:.2f}" if name in GATE_NODES else f"{v:+.2f}")
             text.set_color(_text_color(rgba))
-            if key in self.inside:
-                self.titles[key].set_color(_text_color(rgba))
         z = values["z"]
         verb = {
             "keeps": "the unit keeps its state",

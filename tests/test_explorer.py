@@ -393,6 +393,22 @@ def test_static_figures(classifier):
 
 
 # ------------------------------------------------------------------------- speed
+def test_the_fast_png_encoder_keeps_every_pixel(gate_explorer):
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for rgb in (
+        rng.integers(0, 256, size=(7, 5, 3), dtype=np.uint8),
+        np.asarray(gate_explorer.cell.fig.canvas.buffer_rgba())[..., :3],
+    ):
+        decoded = np.asarray(Image.open(io.BytesIO(explorer.encode_png(rgb))).convert("RGB"))
+        np.testing.assert_array_equal(decoded, rgb)
+    shown = Image.open(io.BytesIO(gate_explorer.cell_image.value))
+    assert shown.format == "PNG" and shown.size == (800, 544)
+
+
 # How fast a redraw is, is measured by the benchmark (benchmarks/run.py), not asserted here:
 # these tests check that the measurement works and leaves the explorer as it found it.
 def test_measuring_redraws_puts_the_slider_back(gate_explorer):
