@@ -23,8 +23,8 @@ cannot disagree:
 * :func:`draw_cell` draws the description: an arrow for every input of every
   node, each node's label written beside it;
 * :func:`lit_values` and :func:`draw_lit_cell` light the same picture with a
-  trace's values at one step, for one unit: each node coloured by its value,
-  the number written in it.
+  trace's values at one step, for one unit: in each node a chip coloured by
+  its value, with the number written on it.
 
 Matplotlib only; :class:`CellFigure` is the drawing itself, which the gate
 explorer (notebook 05) redraws as its step slider moves.
@@ -138,6 +138,7 @@ def run_step(gru, x_t, h_prev):
 
 
 def _run(step, p, x_t, h_prev):
+    """Compute the nodes of ``step`` in order, each from the values its arrows bring."""
     values = {"x_t": x_t, "h_prev": h_prev}
     for node in step:
         if node.kind != "input":
@@ -320,9 +321,9 @@ def _route(src, dst, places):
 class CellFigure:
     """The cell drawn on ``fig`` (one axes): every node of :func:`cell_step`, every arrow.
 
-    Lit (``lit=True``), each node is filled with the colour of its value (gates on
-    a 0-to-1 map, states and their parts on a -1-to-1 map, with colour bars) and
-    shows the number; :meth:`update` takes new values from :func:`lit_values`.
+    Lit (``lit=True``), each node shows its value on a chip coloured by it (gates on
+    a 0-to-1 map, states and their parts on a -1-to-1 map, with colour bars);
+    :meth:`update` takes new values from :func:`lit_values`.
     ``fast=True`` redraws only what changes, by blitting (for the gate explorer).
     """
 
