@@ -180,7 +180,7 @@ def test_reference_solutions_get_full_marks(course):
         assert points == out_of, path.name
     total = sum(out_of for _, out_of in scores["reference"].values())
     assert total == 17  # 3 + 3 + 4 + 4 + 3 exercises, a point each
-    assert f"reference: {total} of {total} points" in printed
+    assert f"reference: {total:g} of {total:g} points" in printed
 
 
 def test_the_untouched_release_gets_zero_and_says_not_attempted(course):
