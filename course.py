@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -57,7 +58,7 @@ def ensure_venv() -> Path:
 
 def ensure_installed(python: Path, requirements: str) -> None:
     """pip install -r REQUIREMENTS unless the same files were installed before."""
-    files = [ROOT / requirements, ROOT / "requirements.txt", ROOT / "pyproject.toml"]
+    files = [*sorted(ROOT.glob("requirements*.txt")), ROOT / "pyproject.toml"]
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
     stamp = VENV / f".installed-{requirements}"
     if stamp.exists() and stamp.read_text() == digest:
@@ -115,9 +116,28 @@ def lab(args) -> int:
     return hand_over(cmd)
 
 
+def ensure_hub_proxy() -> None:
+    """Install the classroom hub's proxy (an npm package, locked) for its test, when npm is here.
+
+    Without npm the hub test is skipped (and fails in CI, which installs npm).
+    """
+    lock = ROOT / "classroom" / "package-lock.json"
+    stamp = ROOT / "classroom" / "node_modules" / ".installed-lock"
+    npm = shutil.which("npm")
+    if npm is None:
+        print("npm not found: the JupyterHub test will be skipped (install Node.js and npm).")
+        return
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    run(npm, "ci", "--prefix", "classroom", "--no-audit", "--no-fund", cwd=ROOT)
+    stamp.write_text(digest)
+
+
 def test(args) -> int:
     python = ensure_venv()
     ensure_installed(python, "requirements-dev.txt")
+    ensure_hub_proxy()
     return hand_over([python, "-m", "pytest", *args])
 
 

@@ -2,7 +2,7 @@
 
 The course's one-machine JupyterHub (classroom/jupyterhub_config.py, as the teacher's guide runs
 it) starts on free ports of 127.0.0.1, with a dummy authenticator and servers started as local
-processes; its proxy, configurable-http-proxy, comes from npm (`.ci/run` runs
+processes; its proxy, configurable-http-proxy, comes from npm (`python3 course.py test` runs
 `npm ci --prefix classroom`). Each student follows the nbgitpuller link that
 `scripts/links.py --hub` prints for a clone of this repository: the hub starts their server,
 nbgitpuller copies the course into their home folder, and JupyterLab opens notebook 00, which
