@@ -921,13 +921,15 @@ def first_input_verdict(gru):
     if first < p["first_at_least"]:
         if np.median(z0[:, 0]) > 0.5:
             hint = (
-                "unit 0's update gate is already shut at step 0 (z near 1), so the first "
-                "input is never written: the gate must be open at step 0 and shut after it."
+                "unit 0 already keeps its state at step 0 (z near 1), so the first input is "
+                "never written: z must be near 0 at step 0 (the unit writes) and near 1 after "
+                "it (the unit keeps)."
             )
         elif z_later < 0.8:
             hint = (
-                f"unit 0's update gate stays open after step 0 (about {z_later:.2f}), so "
-                "the later inputs overwrite the first. What could shut it once step 0 is over?"
+                f"unit 0 keeps writing after step 0 (its update gate is about {z_later:.2f}), "
+                "so the later inputs are written over the first. What could make it keep once "
+                "step 0 is over?"
             )
         else:
             hint = (
@@ -937,13 +939,14 @@ def first_input_verdict(gru):
         return False, f"Not yet: the first input moves the output by only {first:.2f}; {hint}"
     if z_later < 0.8:
         hint = (
-            f"After step 0 unit 0's update gate is about {z_later:.2f}: still open, so every "
-            "new input overwrites part of the state. What could shut it once step 0 is over?"
+            f"After step 0 unit 0's update gate is about {z_later:.2f}: the unit still writes "
+            "part of every new input into its state. What could make it keep once step 0 is "
+            "over?"
         )
     else:
         hint = (
-            f"After step 0 unit 0's update gate is about {z_later:.3f}: shut, but not tight "
-            "enough over the later steps."
+            f"After step 0 unit 0's update gate is about {z_later:.3f}: the unit keeps, but "
+            "not firmly enough over the later steps."
         )
     return False, (
         f"Not yet: later inputs still move the output, by up to {later.max():.3f} "
@@ -960,6 +963,18 @@ def _handset_code(values):
     return "handset_gru(" + ", ".join(args) + ")"
 
 
+_GATE_STYLES = (  # per unit: (z's style, r's style)
+    (
+        dict(ls="-", lw=3.0, alpha=0.5),
+        dict(ls="--", lw=1.2, marker="s", ms=8, mfc="none", mew=1.2),
+    ),
+    (
+        dict(ls="-", lw=1.2, marker="o", ms=5, mfc="none", mew=1.2),
+        dict(ls=":", lw=1.5, marker="x", ms=6, mew=1.2),
+    ),
+)
+
+
 class HandsetFigure:
     """Inputs, gates and states of a one-input GRU (the playground's has two units) over time."""
 
@@ -973,8 +988,16 @@ class HandsetFigure:
         self.lines = {}
         for u in range(data.h.shape[1]):
             color = ("C0", "C2", "C1", "C4", "C5", "C6")[u % 6]
-            self.lines[("z", u)] = self.ax_g.plot([], [], "-", color=color, label=f"z, unit {u}")[0]
-            self.lines[("r", u)] = self.ax_g.plot([], [], ":", color=color, label=f"r, unit {u}")[0]
+            # Gates often sit on top of one another (all four at 0.5 with the starting
+            # sliders): each curve gets its own line width, dash and marker, so that every
+            # one stays visible when they coincide.
+            z_style, r_style = _GATE_STYLES[u % len(_GATE_STYLES)]
+            self.lines[("z", u)] = self.ax_g.plot(
+                [], [], color=color, label=f"z, unit {u}", **z_style
+            )[0]
+            self.lines[("r", u)] = self.ax_g.plot(
+                [], [], color=color, label=f"r, unit {u}", **r_style
+            )[0]
             self.lines[("h", u)] = self.ax_h.plot(
                 [], [], "o-", color=color, ms=3, label=f"h, unit {u}"
             )[0]
@@ -1179,17 +1202,70 @@ def saturation_view(trace, *, low=0.1, high=0.9, carriers=()):
     return SaturationData(shares, float(low), float(high), carriers, trace.z.shape[0])
 
 
+def _units(n):
+    """``"1 unit"``, ``"3 units"``."""
+    return f"{n} unit" if n == 1 else f"{n} units"
+
+
 def _saturation_summary(data):
     parts = []
     for name, (below, above) in data.shares.items():
-        shut = int(np.sum(above > 0.5))
-        open_ = int(np.sum(below > 0.5))
+        n_above = int(np.sum(above > 0.5))
+        n_below = int(np.sum(below > 0.5))
         between = int(np.sum((below < 0.1) & (above < 0.1)))
         parts.append(
-            f"<b>{name}</b>: {shut} units above {data.high:g} most of the time, "
-            f"{open_} below {data.low:g} most of the time, {between} rarely at either end"
+            f"<b>{name}</b>: {_units(n_above)} above {data.high:g} most of the time, "
+            f"{n_below} below {data.low:g} most of the time, {between} rarely at either end"
         )
     return "<br>".join(parts)
+
+
+# Where a dot's label may go, in points from the dot: right, above, below, left, then farther.
+_LABEL_SPOTS = [
+    (4, -3), (3, 3), (3, -10), (-4, 3), (-4, -10), (4, 8), (4, -15), (10, -3), (-4, 9),
+    (-4, -16), (4, 14), (4, -21), (16, -3), (-4, 15), (-4, -22), (4, 20), (4, -27),
+]  # fmt: skip
+
+
+def label_offsets(ax, x, y, *, fontsize=7, dot=3.0):
+    """Offsets (in points) that keep the labels ``0, 1, ...`` of the dots ``(x, y)`` apart.
+
+    Greedy: labels are placed one by one, each at the first spot of ``_LABEL_SPOTS`` whose
+    box overlaps no label placed before and no dot, and stays inside the axes; the spot
+    with the least overlap when none is free. Returns a list of ``(dx, dy)``.
+    """
+    fig = ax.figure
+    to_points = 72.0 / fig.dpi
+    xy = ax.transData.transform(np.column_stack([x, y])) * to_points  # dots, in points
+    frame = ax.bbox.extents * to_points  # x0, y0, x1, y1 of the axes, in points
+    height = 0.8 * fontsize
+    placed = []
+    offsets = [None] * len(xy)
+
+    def overlap(a, b):
+        w = min(a[2], b[2]) - max(a[0], b[0])
+        h = min(a[3], b[3]) - max(a[1], b[1])
+        return max(w, 0.0) * max(h, 0.0)
+
+    dots = [(px - dot, py - dot, px + dot, py + dot) for px, py in xy]
+    for u in np.lexsort((xy[:, 0], -xy[:, 1])):  # top to bottom, then left to right
+        width = 0.6 * fontsize * len(str(u))
+        best = None
+        for dx, dy in _LABEL_SPOTS:
+            box = (xy[u, 0] + dx, xy[u, 1] + dy, xy[u, 0] + dx + width, xy[u, 1] + dy + height)
+            if dx < 0:  # left of the dot: the label ends there
+                box = (box[0] - width, box[1], box[2] - width, box[3])
+            outside = (
+                box[0] < frame[0] or box[2] > frame[2] or box[1] < frame[1] or box[3] > frame[3]
+            )
+            cost = sum(overlap(box, other) for other in placed + dots) + (1e3 if outside else 0)
+            if best is None or cost < best[0]:
+                best = (cost, (dx - width if dx < 0 else dx, dy), box)
+            if cost == 0:
+                break
+        offsets[u] = best[1]
+        placed.append(best[2])
+    return offsets
 
 
 class SaturationFigure:
@@ -1209,8 +1285,8 @@ class SaturationFigure:
                 ax.annotate(str(u), (0, 0), xytext=(3, 3), textcoords="offset points", fontsize=7)
                 for u in range(U)
             ]
-            ax.set_xlim(-0.03, 1.03)
-            ax.set_ylim(-0.03, 1.03)
+            ax.set_xlim(-0.1, 1.03)  # room for labels left of the dots at 0
+            ax.set_ylim(-0.05, 1.03)
             ax.set_aspect("equal")
             ax.tick_params(labelsize=8)
             ax.set_title(f"{'update' if name == 'z' else 'reset'} gate {name}", fontsize=10)
@@ -1229,8 +1305,10 @@ class SaturationFigure:
         for name in self.axes:
             below, above = data.shares[name]
             self.points[name].set_offsets(np.column_stack([below, above]))
+            offsets = label_offsets(self.axes[name], below, above)
             for u, label in enumerate(self.labels[name]):
                 label.xy = (below[u], above[u])
+                label.set_position(offsets[u])
         self.title.set_text(
             f"low = {data.low:g}, high = {data.high:g}, {data.n} sequences; "
             "red: the units that carry the memory"

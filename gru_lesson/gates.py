@@ -10,7 +10,7 @@ B?", :mod:`gru_lesson.tasks`). NumPy only.
   (correlation, share of the decision, and whether the final state's sign
   flips when only the cue is flipped), ranked by their share of the decision.
 * :func:`cue_response`: how one unit reacts to the cue, for each label: does
-  its update gate open to write, how far and how fast does its state move.
+  it write (its update gate drops towards 0), how far and how fast does its state move.
 * :func:`hold_statistics`: what one unit's update gate and candidate do in
   the steps after the cue, while the unit holds what it read.
 * :func:`gate_saturation`: per unit, the share of steps a gate spends below
@@ -184,7 +184,7 @@ def cue_response(classifier, unit, *, n=500, T=50, seed=0, settle=0.9, delay=4):
     that label's sequences among ``n``:
 
     * ``z_min_at_cue``: the smallest update gate over the cue's two steps and the
-      step after (a low value: the gate opened to write);
+      step after (a low value: the unit wrote its candidate);
     * ``h_after_cue``: the state right after the cue's last step;
     * ``steps_to_settle``: steps from the cue's last step until ``|h|`` first
       exceeds ``settle`` (``T`` when it never does);
@@ -264,8 +264,9 @@ def gate_saturation(gate, mask=None, *, low=0.1, high=0.9):
     ``gate`` is a gate's values ``(n, T, units)`` (``trace.z`` or ``trace.r``);
     ``mask`` ``(n, T)``, optional, is True on the steps to count (padding left out).
     Returns ``(below, above)``, two ``(units,)`` arrays of shares in ``[0, 1]``.
-    A unit near ``(0, 1)`` keeps its gate shut (right-saturated), near ``(1, 0)``
-    keeps it open (left-saturated), near ``(0, 0)`` works in between.
+    For the update gate ``z``: a unit near ``(0, 1)`` mostly keeps its state (z above
+    ``high``, right-saturated), near ``(1, 0)`` mostly writes its candidate (z below
+    ``low``, left-saturated), near ``(0, 0)`` keeps a share and writes a share.
     """
     gate = check_array("gate", gate, ndim=3, names="(n, T, units)", finite=True)
     if gate.size and not 0 <= gate.min() <= gate.max() <= 1:

@@ -44,14 +44,14 @@ def test_reference_is_correct_and_stub_not_attempted(name, capsys):
 @pytest.mark.parametrize(
     "answer, words",
     [
-        (lambda: handset_gru(W_h=1.0, bx_z=10.0), ["already shut at step 0"]),
-        (lambda: handset_gru(W_h=1.0), ["stays open after step 0"]),
-        (lambda: handset_gru(W_h=1.0, bx_z=-10.0), ["stays open after step 0"]),
+        (lambda: handset_gru(W_h=1.0, bx_z=10.0), ["already keeps its state at step 0"]),
+        (lambda: handset_gru(W_h=1.0), ["keeps writing after step 0"]),
+        (lambda: handset_gru(W_h=1.0, bx_z=-10.0), ["keeps writing after step 0"]),
         (
             lambda: handset_gru(
                 W_h=[[1.0, 0]], bx_h=[0, 10.0], bx_z=[-3.0, -10.0], R_z=[[0, 0], [6.0, 0]]
             ),
-            ["shut, but not tight enough"],
+            ["keeps, but not firmly enough"],
         ),
         (lambda: handset_gru(W_h=np.ones((2, 1))), ["one number per step"]),
         (lambda: "handset_gru()", ["should return a GRU", "str"]),

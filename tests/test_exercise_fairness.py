@@ -224,17 +224,17 @@ def test_wrong_answers_that_used_to_pass_fail(name, answer, words):
     assert status == WRONG and words in message, message
 
 
-def test_a_gate_open_on_part_of_the_sequences_is_not_called_shut():
-    """The puzzle's gate, shut on positive first inputs and wide open on negative ones."""
+def test_a_unit_writing_on_part_of_the_sequences_is_not_said_to_keep():
+    """The puzzle's unit 0 keeps on positive first inputs and writes on negative ones."""
     from gru_lesson.handset import handset_gru
 
     gru = handset_gru(W_h=[[3.0]], bx_z=[-3.0], R_z=[[40.0]])
     x = np.random.default_rng(0).uniform(-2, 2, size=(64, 12))
     lowest = gru.trace(x[..., None]).z[:, 1:, 0].min(axis=1)  # per sequence, after step 0
-    assert lowest.min() < 0.01 and lowest.max() > 0.99  # open on some sequences, shut on others
+    assert lowest.min() < 0.01 and lowest.max() > 0.99  # writes on some sequences, keeps on others
     status, message = EXERCISES["ex05.q1"].diagnose(lambda: gru)
     assert status == WRONG
-    assert "not tight enough" not in message and "first input is negative" in message, message
+    assert "not firmly enough" not in message and "first input is negative" in message, message
 
 
 # ------------------------------------------ a student's typing mistakes, told plainly

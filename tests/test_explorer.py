@@ -329,13 +329,13 @@ def test_input_influence_finds_the_input_a_gru_listens_to():
 @pytest.mark.parametrize(
     "pieces, words",
     [
-        ({"W_h": 1.0, "bx_z": 10.0}, "already shut at step 0"),
-        ({"W_h": 1.0, "bx_z": 3.0}, "already shut at step 0"),
-        ({"W_h": 1.0, "bx_z": -10.0}, "stays open after step 0"),
-        ({"W_h": 1.0, "R_h": 20.0}, "still open"),
+        ({"W_h": 1.0, "bx_z": 10.0}, "already keeps its state at step 0"),
+        ({"W_h": 1.0, "bx_z": 3.0}, "already keeps its state at step 0"),
+        ({"W_h": 1.0, "bx_z": -10.0}, "keeps writing after step 0"),
+        ({"W_h": 1.0, "R_h": 20.0}, "still writes"),
         (
             {"W_h": [[1.0, 0]], "bx_h": [0, 10.0], "bx_z": [-3.0, -10], "R_z": [[0, 0], [6.0, 0]]},
-            "shut, but not tight enough",
+            "keeps, but not firmly enough",
         ),
     ],
 )

@@ -158,7 +158,7 @@ def one_unit_states(gru, x, h0):
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_update_gate_bias_is_a_keep_or_overwrite_dial(seed):
+def test_update_gate_bias_is_a_keep_or_write_dial(seed):
     rng = np.random.default_rng(seed)
     T = 50
     x = rng.uniform(-3, 3, size=T)
@@ -175,8 +175,8 @@ def test_update_gate_bias_is_a_keep_or_overwrite_dial(seed):
     keep = one_unit_states(handset_gru(W_h=1.0, bx_z=10.0, return_sequences=True), x, h0)
     bound = (1 - sigmoid(10.0) ** T) * (1 + abs(h0))
     assert abs(keep[-1] - h0) <= bound < 5e-3
-    overwrite = one_unit_states(handset_gru(W_h=1.0, bx_z=-10.0, return_sequences=True), x, h0)
-    assert np.max(np.abs(overwrite - candidate)) < 1e-4
+    writes = one_unit_states(handset_gru(W_h=1.0, bx_z=-10.0, return_sequences=True), x, h0)
+    assert np.max(np.abs(writes - candidate)) < 1e-4
 
 
 def test_notebook_keep_example_stays_within_the_bound():

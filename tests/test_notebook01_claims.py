@@ -1,6 +1,6 @@
 """The claims of notebook 01 (a GRU from scratch), recomputed through the package.
 
-The hand-set gate claims (keep/overwrite, latch, reset) are in test_handset.py.
+The hand-set gate claims (keep/write, latch, reset) are in test_handset.py.
 """
 
 import numpy as np

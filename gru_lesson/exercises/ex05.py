@@ -32,8 +32,8 @@ def first_input_gru():
     return handset_gru(
         W_h=[[1.0, 0.0]],  # unit 0 writes the input; unit 1 ignores it
         bx_h=[0.0, 10.0],  # unit 1's candidate is tanh(10), about 1: a flag
-        bx_z=[-10.0, -10.0],  # both update gates open (z near 0) at step 0
-        R_z=[[0.0, 0.0], [20.0, 0.0]],  # once the flag is up, unit 0's gate shuts
+        bx_z=[-10.0, -10.0],  # z near 0 at step 0: both units write
+        R_z=[[0.0, 0.0], [20.0, 0.0]],  # once the flag is up, unit 0 keeps (z near 1)
     )
 
 
@@ -61,15 +61,15 @@ def _check_first_input(answer):
         raise Mistake("build the GRU with the defaults: no return_state, no go_backwards.")
     solved, message = first_input_verdict(gru)
     if not solved:
-        message = _open_on_some_sequences(gru) or message.removeprefix("Not yet: ")
+        message = _writes_on_some_sequences(gru) or message.removeprefix("Not yet: ")
         raise Mistake(message[0].upper() + message[1:])
 
 
-def _open_on_some_sequences(gru):
+def _writes_on_some_sequences(gru):
     """When later inputs leak in on some of the puzzle's sequences only, say on which, or None.
 
-    A gate summed up by one typical value can look shut while it is wide open on
-    part of the sequences: this names both groups, and what sets them apart.
+    A gate summed up by one typical value can look as if the unit keeps while it
+    writes on part of the sequences: this names both groups, and what sets them apart.
     """
     x = np.random.default_rng(PUZZLE["seed"]).uniform(-2, 2, size=(PUZZLE["n"], PUZZLE["T"]))
     first, *later = input_influence(gru, x, seed=PUZZLE["seed"])
@@ -84,11 +84,11 @@ def _open_on_some_sequences(gru):
         if np.array_equal(leaky, sign * x[:, 0] > 0):
             which = f", exactly those whose first input is {word}"
     return (
-        f"later inputs still move the output on some sequences. After step 0 unit 0's update "
-        f"gate stays shut (z near 1) on {int((~leaky).sum())} of the {len(x)} sequences, but "
-        f"opens on the other {int(leaky.sum())} (down to {lowest[leaky].min():.2f}){which}: "
-        "there new inputs overwrite the state. What sets the gate after step 0, and why does "
-        "it differ from one sequence to another?"
+        f"later inputs still move the output on some sequences. After step 0 unit 0 keeps "
+        f"(z near 1) on {int((~leaky).sum())} of the {len(x)} sequences, but its update gate "
+        f"drops on the other {int(leaky.sum())} (down to {lowest[leaky].min():.2f}){which}: "
+        "there the unit writes new inputs into its state. What sets the gate after step 0, "
+        "and why does it differ from one sequence to another?"
     )
 
 
@@ -96,15 +96,16 @@ q1 = Exercise(
     "Exercise 1 (the first input only)",
     _check_first_input,
     hints=[
-        "Unit 0's update gate must be open (z near 0) at step 0, so that the first input is "
-        "written, and shut (z near 1) at every later step, so that nothing else is. The "
+        "Unit 0 must write at step 0 (z near 0), so that the first input goes into its "
+        "state, and keep at every later step (z near 1), so that nothing else does. The "
         "gate sees only the input and the previous state. What is different at step 0?",
         "At step 0 the previous state is h0 = 0, at every later step it is whatever step 0 "
         "wrote. A second unit can be a flag: 0 before step 0, about 1 after it, whatever "
         "the input. Its candidate bias bx_h makes it so.",
-        "Give the flag unit (unit 1) a large candidate bias and an open update gate. Give "
-        "unit 0 a negative update bias (open at step 0) and a large positive R_z from unit "
-        "1 (shut once the flag is up): R_z[1, 0]. The playground has all these sliders.",
+        "Give the flag unit (unit 1) a large candidate bias and a negative update bias (it "
+        "writes). Give unit 0 a negative update bias (it writes at step 0) and a large "
+        "positive R_z from unit 1 (it keeps once the flag is up): R_z[1, 0]. The playground "
+        "has all these sliders.",
     ],
     solution=first_input_gru,
 )
