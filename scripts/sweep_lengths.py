@@ -29,6 +29,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 from gru_lesson.training import (  # noqa: E402
     DATA_DIR,
     FULL_SWEEP,
+    MODELS,
     QUICK_SWEEP,
     UPDATE_BIAS_EXPERIMENT,
     load_results,
@@ -48,25 +49,31 @@ def length_sweep(spec, out, resume):
         if earlier["config"] == config:
             done = earlier["rows"]
             print(f"keeping {len(done)} rows computed earlier with the same config")
-    rows = run_sweep(
-        spec["lengths"],
-        spec["seeds"],
-        spec["models"],
-        config=config,
-        done=done,
-        log=lambda line: print(line, flush=True),
-    )
-    rows += [r for r in done if r not in rows]  # rows of other lengths, seeds or models stay
-    path = save_results(
-        "length_sweep",
-        rows,
-        experiment="Validation accuracy of each model with the long-memory recipe, by sequence length",
-        config=config,
-        directory=out,
-        lengths=list(spec["lengths"]),
-        seeds=list(spec["seeds"]),
-        models=list(spec["models"]),
-    )
+    rows = list(done)
+    for T in spec[
+        "lengths"
+    ]:  # the file is rewritten after each length: --resume goes on from there
+        print(f"T = {T}", flush=True)
+        new = run_sweep(
+            [T],
+            spec["seeds"],
+            spec["models"],
+            config=config,
+            done=rows,
+            log=lambda line: print(line, flush=True),
+        )
+        ran = {(r["model"], r["T"], r["seed"]) for r in new}
+        rows = new + [r for r in rows if (r["model"], r["T"], r["seed"]) not in ran]
+        path = save_results(
+            "length_sweep",
+            sorted(rows, key=lambda r: (r["T"], r["seed"], list(MODELS).index(r["model"]))),
+            experiment="Validation accuracy of each model with the long-memory recipe, by length",
+            config=config,
+            directory=out,
+            lengths=sorted({r["T"] for r in rows}),
+            seeds=list(spec["seeds"]),
+            models=list(spec["models"]),
+        )
     print(f"wrote {path}")
     for model, by_T in summarize(rows).items():
         print(f"{model:<11s}", "  ".join(f"T={T}: {m:.3f}" for T, (m, _, _) in by_T.items()))
