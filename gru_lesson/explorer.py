@@ -1227,7 +1227,7 @@ _LABEL_SPOTS = [
 ]  # fmt: skip
 
 
-def label_offsets(ax, x, y, *, fontsize=7, dot=3.0):
+def _label_offsets(ax, x, y, *, fontsize=7, dot=3.0):
     """Offsets (in points) that keep the labels ``0, 1, ...`` of the dots ``(x, y)`` apart.
 
     Greedy: labels are placed one by one, each at the first spot of ``_LABEL_SPOTS`` whose
@@ -1238,7 +1238,7 @@ def label_offsets(ax, x, y, *, fontsize=7, dot=3.0):
     to_points = 72.0 / fig.dpi
     xy = ax.transData.transform(np.column_stack([x, y])) * to_points  # dots, in points
     frame = ax.bbox.extents * to_points  # x0, y0, x1, y1 of the axes, in points
-    height = 0.8 * fontsize
+    descent, ascent, pad = 0.25 * fontsize, 0.95 * fontsize, 1.0  # a digit's box, in points
     placed = []
     offsets = [None] * len(xy)
 
@@ -1249,10 +1249,11 @@ def label_offsets(ax, x, y, *, fontsize=7, dot=3.0):
 
     dots = [(px - dot, py - dot, px + dot, py + dot) for px, py in xy]
     for u in np.lexsort((xy[:, 0], -xy[:, 1])):  # top to bottom, then left to right
-        width = 0.6 * fontsize * len(str(u))
+        width = 0.65 * fontsize * len(str(u))
         best = None
         for dx, dy in _LABEL_SPOTS:
-            box = (xy[u, 0] + dx, xy[u, 1] + dy, xy[u, 0] + dx + width, xy[u, 1] + dy + height)
+            x0, y0 = xy[u, 0] + dx - pad, xy[u, 1] + dy - descent - pad
+            box = (x0, y0, x0 + width + 2 * pad, xy[u, 1] + dy + ascent + pad)
             if dx < 0:  # left of the dot: the label ends there
                 box = (box[0] - width, box[1], box[2] - width, box[3])
             outside = (
@@ -1305,7 +1306,7 @@ class SaturationFigure:
         for name in self.axes:
             below, above = data.shares[name]
             self.points[name].set_offsets(np.column_stack([below, above]))
-            offsets = label_offsets(self.axes[name], below, above)
+            offsets = _label_offsets(self.axes[name], below, above)
             for u, label in enumerate(self.labels[name]):
                 label.xy = (below[u], above[u])
                 label.set_position(offsets[u])

@@ -430,3 +430,70 @@ def test_messages_are_escaped(gate_explorer):
     gate_explorer.text.value = "AB<b>"
     assert "<b>" not in gate_explorer.message.value
     assert html.unescape(gate_explorer.message.value).count("'<'") == 1
+
+
+def test_the_saturation_plot_labels_never_overlap(classifier):
+    """Every unit's label is drawn apart from every other label and from every dot."""
+    import matplotlib.pyplot as plt
+
+    fig = explorer.plot_saturation(classifier, n=200, T=50, seed=0)
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            labels = [t for t in ax.texts if t.get_text().isdigit()]
+            assert len(labels) == classifier.gru.units
+            boxes = [t.get_window_extent(renderer) for t in labels]
+            for i, a in enumerate(boxes):
+                for b in boxes[i + 1 :]:
+                    assert not a.overlaps(b), (ax.get_title(), a, b)
+            dots = ax.transData.transform(ax.collections[0].get_offsets())
+            for box in boxes:
+                inside = [
+                    box.x0 < x < box.x1 and box.y0 < y < box.y1 for x, y in dots
+                ]  # a dot's centre under a label
+                assert not any(inside), ax.get_title()
+    finally:
+        plt.close(fig)
+
+
+def test_label_offsets_spread_labels_of_dots_on_top_of_one_another():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    try:
+        ax.set(xlim=(0, 1), ylim=(0, 1))
+        offsets = explorer._label_offsets(ax, np.full(4, 0.5), np.full(4, 0.5))
+        assert len(set(offsets)) == 4
+    finally:
+        plt.close(fig)
+
+
+def test_all_four_gate_curves_of_the_hand_set_figure_look_different():
+    """With the starting sliders all four gates sit at 0.5: each needs its own look."""
+    import matplotlib.pyplot as plt
+
+    gru = explorer.playground_gru({})
+    fig = explorer.plot_handset(gru, np.linspace(-1, 1, 10))
+    try:
+        gates_ax = fig.axes[1]
+        lines = [line for line in gates_ax.get_lines() if line.get_label()[:1] in "zr"]
+        assert len(lines) == 4
+        assert all(np.allclose(line.get_ydata(), 0.5) for line in lines)  # they coincide
+        looks = {
+            (line.get_linestyle(), line.get_marker(), line.get_linewidth(), line.get_color())
+            for line in lines
+        }
+        assert len(looks) == 4
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("count, words", [(1, "1 unit above"), (3, "3 units above")])
+def test_the_saturation_summary_counts_units_in_good_english(count, words):
+    above = np.r_[np.ones(count), np.zeros(5)]
+    data = explorer.SaturationData(
+        {"z": (np.zeros(count + 5), above), "r": (np.zeros(count + 5), above)}, 0.1, 0.9, (), 10
+    )
+    summary = explorer._saturation_summary(data)
+    assert words in summary and "1 units" not in summary
