@@ -1,11 +1,11 @@
 """What it takes for the chrono GRU to learn the memory task at T = 100 and T = 200: one
 training recipe after another, five seeds each, and what the winning one changes inside.
 
-    .venv/bin/python scripts/long_memory_recipes.py            # everything (about 40 min on 2 cores)
+    .venv/bin/python scripts/long_memory_recipes.py            # everything (its runs took 75 min on a shared 2-core machine)
     .venv/bin/python scripts/long_memory_recipes.py --resume   # keep the runs already written
     .venv/bin/python scripts/long_memory_recipes.py --settings recipe plain --lengths 100
     .venv/bin/python scripts/long_memory_recipes.py --timing --resume   # GRU and LSTM s/epoch (1 min)
-    .venv/bin/python scripts/long_memory_recipes.py --mechanism --resume   # why it works (2 min)
+    .venv/bin/python scripts/long_memory_recipes.py --mechanism --resume   # why it works again (5 min)
 
 Every setting trains the same GRU (16 units, update gate started by chrono initialization)
 through ``gru_lesson.training.run_experiment``, with at most 30 epochs of 2000 sequences; the

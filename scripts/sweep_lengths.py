@@ -1,8 +1,8 @@
 """Compute the results notebook 04 plots: SimpleRNN, GRU and LSTM across lengths, and the update gate's bias.
 
-    .venv/bin/python scripts/sweep_lengths.py            # both experiments, full (about 40 min on 2 cores)
-    .venv/bin/python scripts/sweep_lengths.py --quick    # a quick subset, to try the script (about 30 s)
-    .venv/bin/python scripts/sweep_lengths.py --only bias                 # about 10 min
+    .venv/bin/python scripts/sweep_lengths.py            # both experiments, full (about 95 min on a shared 2-core machine)
+    .venv/bin/python scripts/sweep_lengths.py --quick    # a quick subset, to try the script (about 20 s)
+    .venv/bin/python scripts/sweep_lengths.py --only bias                 # about 6 min
     .venv/bin/python scripts/sweep_lengths.py --only sweep --resume       # add seeds, lengths or models
     .venv/bin/python scripts/sweep_lengths.py --only sweep --lengths 10 20 --resume
 
