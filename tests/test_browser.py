@@ -5,13 +5,13 @@ Screenshots of each notebook after its run are saved in artifacts/.
 """
 
 import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import browser
 import pytest
+from conftest import require
 
 # nbval already runs every notebook; in the browser we run the ones a reader meets first and the
 # ones with widgets (the training notebooks would only repeat nbval's minutes).
@@ -22,10 +22,10 @@ NOTEBOOKS = sorted(
     if p.name.startswith(IN_BROWSER)
 )
 
-if not browser.CHROMIUM.exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("CI needs Debian's chromium at /usr/bin/chromium: .ci/run installs it")
-    pytest.skip("no /usr/bin/chromium here (apt-get install chromium)", allow_module_level=True)
+require(
+    not browser.CHROMIUM.exists() and "no /usr/bin/chromium here",
+    "apt-get install chromium; .ci/run does",
+)
 
 
 @pytest.fixture(scope="module")
@@ -151,10 +151,9 @@ def explorer_offline(chromium, url):
 
 
 def needs_voila():
-    if importlib.util.find_spec("voila") is None:
-        if os.environ.get("CI"):
-            raise RuntimeError("CI needs voila (requirements.txt) for the app test")
-        pytest.skip("voila is not installed")
+    require(
+        importlib.util.find_spec("voila") is None and "voila is not installed", "requirements.txt"
+    )
 
 
 @pytest.mark.skipif(EXPLORER not in NOTEBOOKS, reason="notebook 05 is not written yet")

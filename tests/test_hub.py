@@ -10,13 +10,12 @@ runs with "Run All" and finds the course's environment. Screenshots go to artifa
 """
 
 import importlib.util
-import os
 import shutil
 import subprocess
 import sys
 
 import browser
-import pytest
+from conftest import require
 
 ROOT = browser.ROOT
 PROXY = ROOT / "classroom" / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -40,10 +39,7 @@ def missing():
     return None
 
 
-if missing():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"CI runs the hub test, but {missing()}: .ci/run installs it all")
-    pytest.skip(missing(), allow_module_level=True)
+require(missing(), "python3 course.py test installs it where npm is; .ci/run makes sure npm is")
 
 
 def course_repository(folder):

@@ -21,18 +21,17 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from conftest import require
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "classroom.py"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ASSIGNMENT = "gru-lesson"
 
-if importlib.util.find_spec("nbgrader") is None:  # the teacher's extra: requirements-teacher.txt
-    if os.environ.get("CI"):
-        raise RuntimeError(
-            "CI needs nbgrader (requirements-dev.txt installs requirements-teacher.txt)"
-        )
-    pytest.skip("nbgrader is not installed (requirements-teacher.txt)", allow_module_level=True)
+require(
+    importlib.util.find_spec("nbgrader") is None and "nbgrader is not installed",
+    "the teacher's extra, requirements-teacher.txt, which requirements-dev.txt installs",
+)
 
 spec = importlib.util.spec_from_file_location("classroom", SCRIPT)
 classroom = importlib.util.module_from_spec(spec)

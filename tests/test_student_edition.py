@@ -8,7 +8,6 @@ soon as it exists.
 
 import importlib.util
 import json
-import os
 import re
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import require
 from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,12 +27,10 @@ CHECK = re.compile(r"\b(ex\d\d)\.(q\d+)\.check\(")
 # Notebooks held to the pattern (nbgrader exercise cells, slides); a new one joins when written.
 IN_THE_PATTERN = {"01", "02", "03", "04", "05"}
 
-if importlib.util.find_spec("nbgrader") is None:  # the teacher's extra: requirements-teacher.txt
-    if os.environ.get("CI"):
-        raise RuntimeError(
-            "CI needs nbgrader (requirements-dev.txt installs requirements-teacher.txt)"
-        )
-    pytest.skip("nbgrader is not installed (requirements-teacher.txt)", allow_module_level=True)
+require(
+    importlib.util.find_spec("nbgrader") is None and "nbgrader is not installed",
+    "the teacher's extra, requirements-teacher.txt, which requirements-dev.txt installs",
+)
 
 spec = importlib.util.spec_from_file_location("make_student_edition", SCRIPT)
 edition = importlib.util.module_from_spec(spec)
