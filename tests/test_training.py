@@ -330,3 +330,27 @@ def test_shipped_model_file_is_small_and_plain():
     with np.load(path, allow_pickle=False) as f:  # no pickles inside
         assert {"W", "R", "bx", "bh", "V", "c", "metadata"} <= set(f.files)
         assert all(f[k].dtype != object for k in f.files)
+
+
+def test_the_scripts_that_make_the_shipped_results_run(tmp_path):
+    """One small sweep through the script, as a teacher would start it, and the recipes
+    script's command line (its full run takes more than an hour)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    scripts = Path(__file__).resolve().parents[1] / "scripts"
+    subprocess.run(
+        [sys.executable, scripts / "sweep_lengths.py", "--quick", "--only", "sweep",
+         "--lengths", "10", "--models", "gru_chrono", "--out", tmp_path],
+        check=True, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    rows = json.loads((tmp_path / "length_sweep.json").read_text())["rows"]
+    assert [(r["model"], r["T"], r["seed"]) for r in rows] == [("gru_chrono", 10, 0)]
+    assert rows[0]["val_accuracy"] >= 0.95
+    usage = subprocess.run(
+        [sys.executable, scripts / "long_memory_recipes.py", "--help"],
+        check=True, capture_output=True, text=True, timeout=120,
+    ).stdout  # fmt: skip
+    assert "--resume" in usage and "--settings" in usage
