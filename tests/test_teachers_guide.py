@@ -2,6 +2,7 @@
 its commands for teachers name scripts and options that exist."""
 
 import importlib.util
+import json
 import re
 import shlex
 import subprocess
@@ -17,7 +18,7 @@ _spec = importlib.util.spec_from_file_location("links", ROOT / "scripts" / "link
 links = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(links)
 BINDER = links.binder_url(urlpath="lab/tree/notebooks/{}")
-COVERED = {"00", "01", "02", "03", "04", "05"}  # notebooks the guide is written for so far
+COVERED = {"00", "01", "02", "03", "04", "05", "06"}  # notebooks the guide is written for so far
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -45,6 +46,30 @@ def test_the_guide_says_the_times_are_estimates_and_links_resolve():
                  "classroom/jupyterhub_config.py", "classroom/nbgrader_config.py",
                  "requirements-teacher.txt", "binder/requirements.txt"):  # fmt: skip
         assert path in text and (ROOT / path).exists(), path
+
+
+def minutes_in_the_guide():
+    """``{notebook number: minutes}`` from the guide's table (its total, before any colon)."""
+    text = GUIDE.read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d\d) \| \[[^]]+\]\([^)]+\)[^|]* \| (\d+) min\b", text, re.M)
+    return {number: int(minutes) for number, minutes in rows}
+
+
+def test_the_course_map_of_notebook_00_gives_the_guides_times():
+    """Each time is estimated once (in the guide); notebook 00's map shows the same totals."""
+    nb = json.loads((ROOT / "notebooks" / "00_start_here.ipynb").read_text(encoding="utf-8"))
+    map_cell = next(
+        "".join(c["source"])
+        for c in nb["cells"]
+        if "## The course at a glance" in "".join(c["source"])
+    )
+    in_the_map = {
+        number: int(minutes)
+        for number, minutes in re.findall(r"^\| (\d\d) \|.*\| (\d+) min \|$", map_cell, re.M)
+    }
+    guide = minutes_in_the_guide()
+    assert sorted(guide) == [p.name[:2] for p in NOTEBOOKS]
+    assert in_the_map == guide
 
 
 def guide_commands():
