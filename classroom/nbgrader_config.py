@@ -7,6 +7,7 @@ makes here (source/, release/, submitted/, autograded/, feedback/, gradebook.db)
 git. Run nbgrader's own commands from this folder and they read this file too.
 """
 
+from nbconvert.preprocessors import TagRemovePreprocessor
 from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import ClearSolutions
 
@@ -54,7 +55,17 @@ def drop_unreachable(source, stub="raise NotImplementedError()"):
     return "\n".join(kept + ([] if block is not None else blank))
 
 
+# A cell that discusses an exercise's answer (e.g. the closed form a solution leads to) is tagged
+# "discusses-an-answer" in notebooks/: the student edition leaves it out, so that nothing below an
+# exercise gives its answer away.
+ANSWER_TAG = "discusses-an-answer"
+c.TagRemovePreprocessor.enabled = True
+c.TagRemovePreprocessor.remove_cell_tags = {ANSWER_TAG}
+
 c.GenerateAssignment.preprocessors = [
-    ClearSolutionsAndWhatCannotRun if step is ClearSolutions else step
-    for step in GenerateAssignment.class_traits()["preprocessors"].default()
+    TagRemovePreprocessor,
+    *(
+        ClearSolutionsAndWhatCannotRun if step is ClearSolutions else step
+        for step in GenerateAssignment.class_traits()["preprocessors"].default()
+    ),
 ]
