@@ -77,6 +77,12 @@ def ensure_installed(python: Path, requirements: str) -> None:
     stamp.write_text(digest)
 
 
+def install_server_settings(python: Path) -> None:
+    """The course's Jupyter server settings, in .venv/ (binder/server_config.py says which)."""
+    subprocess.run([str(python), str(ROOT / "binder" / "server_config.py")], check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+
+
 def environment() -> dict:
     env = dict(os.environ)
     for key, value in QUIET_TENSORFLOW.items():
@@ -106,6 +112,7 @@ def hand_over(cmd) -> int:
 def lab(args) -> int:
     python = ensure_venv()
     ensure_installed(python, "requirements.txt")
+    install_server_settings(python)
     # default_url makes both the opened page and the printed URL land on notebook 00.
     cmd = [python, "-m", "jupyterlab", f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}", *args]
     if not has_browser() and "--no-browser" not in args:
@@ -137,6 +144,7 @@ def ensure_hub_proxy() -> None:
 def test(args) -> int:
     python = ensure_venv()
     ensure_installed(python, "requirements-dev.txt")
+    install_server_settings(python)
     ensure_hub_proxy()
     return hand_over([python, "-m", "pytest", *args])
 

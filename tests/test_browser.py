@@ -137,7 +137,7 @@ def test_a_slider_redraws_the_explorer_in_jupyterlab(lab, chromium):
 
 
 # --------------------------------- notebook 05 as a Voila app, offline (lab machines)
-OFFLINE_MATH = browser.ROOT / "binder" / "offline_math.py"
+SERVER_CONFIG = browser.ROOT / "binder" / "server_config.py"
 RENDERED_MATH_JS = "() => document.querySelectorAll('mjx-container').length"
 
 
@@ -201,12 +201,12 @@ def math_on_the_voila_route(chromium, base_url, token, shot=None):
 
 @pytest.mark.skipif(EXPLORER not in NOTEBOOKS, reason="notebook 05 is not written yet")
 def test_jupyterlabs_voila_route_shows_the_equations_offline(tmp_path, chromium):
-    """JupyterLab's Voila route, with the setting binder/offline_math.py writes (Binder's postBuild
+    """JupyterLab's Voila route, with the settings binder/server_config.py writes (Binder's postBuild
     runs it), renders notebook 05's math with the MathJax Voila ships: no internet needed."""
     needs_voila()
     root = browser.copy_notebooks(tmp_path)
     prefix = tmp_path / "environment"  # where the script writes etc/jupyter/...
-    subprocess.run([sys.executable, str(OFFLINE_MATH), str(prefix)], check=True)
+    subprocess.run([sys.executable, str(SERVER_CONFIG), str(prefix)], check=True)
     config = prefix / "etc" / "jupyter"
     with browser.jupyterlab(root, env={"JUPYTER_CONFIG_PATH": str(config)}) as lab:
         rendered, asked = math_on_the_voila_route(chromium, *lab, "voila_route_05_offline.png")

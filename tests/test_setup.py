@@ -94,9 +94,9 @@ def test_binder_start_quiets_tensorflow_and_hands_over():
     assert start[-1] == 'exec "$@"'
 
 
-def test_binder_postbuild_writes_the_offline_math_setting_and_keeps_the_rest(tmp_path):
-    """postBuild runs binder/offline_math.py, which merges the setting into the environment's
-    server config (a file that may already hold other settings)."""
+def test_binder_postbuild_writes_the_server_settings_and_keeps_the_rest(tmp_path):
+    """postBuild runs binder/server_config.py, which merges the course's two settings into the
+    environment's server config (a file that may already hold other settings)."""
     post_build = ROOT / "binder" / "postBuild"
     assert post_build.stat().st_mode & 0o111, "repo2docker runs postBuild only if executable"
     assert "set -e" in post_build.read_text().splitlines()[:5]
@@ -112,11 +112,22 @@ def test_binder_postbuild_writes_the_offline_math_setting_and_keeps_the_rest(tmp
         env={"PATH": f"{python.parent}:/usr/bin:/bin"},
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    server = json.loads(config.read_text())["ServerApp"]
-    assert server == {
-        "tornado_settings": {"a": 1, "mathjax_url": None, "mathjax_config": None},
-        "ip": "0.0.0.0",
+    settings = json.loads(config.read_text())
+    assert settings == {
+        "ServerApp": {
+            "tornado_settings": {"a": 1, "mathjax_url": None, "mathjax_config": None},
+            "ip": "0.0.0.0",
+        },
+        "ContentsManager": {"pre_save_hook": "gru_lesson.saved_outputs.pre_save_hook"},
     }
+
+
+def test_both_commands_install_the_server_settings_in_the_course_environment():
+    """course.py lab and course.py test write binder/server_config.py's settings into .venv/."""
+    source = (ROOT / "course.py").read_text()
+    for command in ("def lab(", "def test("):
+        body = source.split(command, 1)[1].split("\ndef ", 1)[0]
+        assert "install_server_settings(python)" in body, command
 
 
 # What repo2docker's base environment for Python 3.11 already holds when Binder installs
