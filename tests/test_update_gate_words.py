@@ -23,7 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["01", "02", "03", "05"]
 MODULES = [
-    "gru_lesson/explorer.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "gru_lesson/explorer").glob("*.py")),
     "gru_lesson/gates.py",
     "gru_lesson/handset.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "gru_lesson/exercises").glob("*.py")),
