@@ -107,7 +107,7 @@ q1 = Exercise(
         "positive R_z from unit 1 (it keeps once the flag is up): R_z[1, 0]. The playground "
         "has all these sliders.",
     ],
-    solution=first_input_gru,
+    reference=first_input_gru,
 )
 
 
@@ -202,7 +202,7 @@ q2 = Exercise(
         "Divide yc @ hc by the square root of (hc**2).sum(axis=0) * (yc**2).sum(): the "
         "divisors n cancel out.",
     ],
-    solution=label_correlation,
+    reference=label_correlation,
 )
 
 
@@ -310,5 +310,5 @@ q3 = Exercise(
         ".mean(axis=(0, 1)), or reshape to (n * T, U) first.",
         "Return a pair: (gate < low).mean(axis=(0, 1)), (gate > high).mean(axis=(0, 1)).",
     ],
-    solution=saturation_shares,
+    reference=saturation_shares,
 )
