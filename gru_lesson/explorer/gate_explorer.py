@@ -291,10 +291,8 @@ class GateExplorer(Widget):
             for s in _glyphs(D)
         }
         self.reset_button = w.Button(description="reset", tooltip="the sequence as drawn")
-        self.readout = w.HTML(_readout_html(self.data))
-        self.image.value = self.figure.png()
-        _light(self.cell, self.data)
-        self.cell_image.value = self.cell_canvas.png()
+        self.readout = w.HTML("")
+        self._show()
 
         self.sequence.observe(self._on_sequence, names="value")
         self.text.observe(self._on_text, names="value")
@@ -349,11 +347,15 @@ class GateExplorer(Widget):
             self._busy = False
         self.data = gate_data(self.classifier, x, step=self.step.value, unit=self.unit.value)
         self.figure.update(self.data)
+        self._show()
+        self.message.value = ""
+
+    def _show(self):
+        """The drawn figure, the cell lit at the current step, and the readout, on screen."""
         self.image.value = self.figure.png()
         _light(self.cell, self.data)
         self.cell_image.value = self.cell_canvas.png()
         self.readout.value = _readout_html(self.data)
-        self.message.value = ""
 
     # ------------------------------------------------------------- actions
     def flip_cue(self):
