@@ -1406,6 +1406,17 @@ def _cases():
         ),
     ]:
         add(c("explorer.playground_gru", call, expect, label))
+    pp = explorer.playground_pieces
+    for label, call, expect in [
+        ("unknown slider", lambda L: pp({"W_x": 1.0}), raises(ValueError, r"unknown slider.*W_x")),
+        ("text value", lambda L: pp({"W_h_0": "1"}), raises(TypeError, r"W_h_0")),
+        ("a list of keys", lambda L: pp(["W_h_0"]), raises(TypeError, r"values.*dict")),
+        ("np.float32 value", lambda L: pp({"R_z_10": np.float32(20)}), works(lambda p: p["R_z"][1, 0] == 20 and p["W_h"][0, 0] == 1)),
+    ]:  # fmt: skip
+        add(c("explorer.playground_pieces", call, expect, label))
+    hd = explorer.HandsetData
+    add(c("explorer.HandsetData", lambda L: explorer.handset_data(handset.handset_gru(W_h=1.0), [0.5]), works(lambda d: isinstance(d, hd) and d.h.shape == (1, 1)), "made by handset_data"))  # fmt: skip
+    add(c("explorer.HandsetData.output", lambda L: explorer.handset_data(handset.handset_gru(W_h=1.0), [0.5, -2]).output, works(lambda h: h == pytest.approx(np.tanh(-2.0) * 0.5 + np.tanh(0.5) * 0.25))))  # fmt: skip
     fiv = handset.first_input_verdict
     for label, call, expect in [
         ("None", lambda L: fiv(None), raises(TypeError, r"GRU")),
@@ -1447,6 +1458,7 @@ def _cases():
         ),
     ]:
         add(c("explorer.saturation_data", call, expect, label))
+    add(c("explorer.SaturationData", lambda L: explorer.saturation_data(L.trace, carriers=[5]), works(lambda d: isinstance(d, explorer.SaturationData) and d.carriers == [5] and set(d.shares) == {"z", "r"}), "made by saturation_data"))  # fmt: skip
     plt_close = _closing
     for label, call, expect in [
         (

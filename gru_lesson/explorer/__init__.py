@@ -40,22 +40,16 @@ from gru_lesson.explorer.gate_data import (
 from gru_lesson.explorer.gate_explorer import GateExplorer, plot_cell, plot_gates, plot_unit
 from gru_lesson.explorer.playground import (
     PLAYGROUND_SLIDERS,
+    HandsetData,
     HandsetPlayground,
     handset_data,
     parse_numbers,
     playground_gru,
+    playground_pieces,
     plot_handset,
 )
-from gru_lesson.explorer.playground import (
-    HandsetData as HandsetData,
-)
-from gru_lesson.explorer.playground import (
-    playground_pieces as playground_pieces,
-)
 from gru_lesson.explorer.saturation import (
-    SaturationData as SaturationData,
-)
-from gru_lesson.explorer.saturation import (
+    SaturationData,
     SaturationExplorer,
     plot_saturation,
     saturation_data,
@@ -64,8 +58,10 @@ from gru_lesson.explorer.saturation import (
 __all__ = [
     "GateData",
     "GateExplorer",
+    "HandsetData",
     "HandsetPlayground",
     "PLAYGROUND_SLIDERS",
+    "SaturationData",
     "SaturationExplorer",
     "flip_cue",
     "gate_data",
@@ -78,6 +74,7 @@ __all__ = [
     "plot_saturation",
     "plot_unit",
     "playground_gru",
+    "playground_pieces",
     "saturation_data",
     "set_symbol",
 ]
