@@ -329,7 +329,7 @@ def test_first_input_verdict_accepts_a_solution_and_refuses_other_gru():
 
 
 # ----------------------------------------------------------------- saturation
-def test_saturation_view_draws_gate_saturation(saturation, classifier):
+def test_the_saturation_explorer_draws_gate_saturation(saturation, classifier):
     x, _ = make_memory_task(500, 50, seed=0)
     below, above = gate_saturation(classifier.gru.trace(x).z, low=0.1, high=0.9)
     np.testing.assert_allclose(saturation.figure.data()["z"], np.column_stack([below, above]))
