@@ -16,9 +16,9 @@ Prints the machine, then one Markdown table, measured side by side in one run:
   machine's measured float32 GEMM throughput (``np.matmul``, 1024 x 1024, all cores);
 * each notebook executed top to bottom (nbclient, a fresh kernel): wall time and the
   kernel's peak resident memory;
-* the gate explorer's redraw time, when ``gru_lesson`` has one: any module of the package
-  that defines ``redraw_for_benchmark()``, a function that builds the explorer off screen
-  and returns a zero-argument function doing one full redraw (what moving a slider does).
+* the gate explorer's redraw time: ``benchmarks/redraw.py``'s ``redraw_for_benchmark()``
+  builds the explorer off screen and returns a zero-argument function doing one full
+  redraw (what moving a slider does).
 
 Timings are medians of interleaved repeats (Keras, NumPy, Keras, NumPy, ...) after a
 warm-up, so a busy machine slows both sides alike. The NumPy side runs with one BLAS
@@ -271,18 +271,10 @@ def time_notebooks():
 
 # ---------------------------------------------------------------------------- gate explorer hook
 def find_redraw():
-    """The gate explorer's ``redraw_for_benchmark`` from whichever gru_lesson module has one."""
-    import importlib
-    import pkgutil
+    """The widgets timed, and ``benchmarks/redraw.py``'s maker of one gate explorer redraw."""
+    from benchmarks.redraw import redraw_for_benchmark
 
-    import gru_lesson
-
-    for info in pkgutil.iter_modules(gru_lesson.__path__):
-        module = importlib.import_module(f"gru_lesson.{info.name}")
-        make = getattr(module, "redraw_for_benchmark", None)
-        if callable(make):
-            return f"gru_lesson.{info.name}", make
-    return None, None
+    return "gru_lesson.explorer", redraw_for_benchmark
 
 
 def time_redraw():

@@ -13,7 +13,8 @@ Each module follows one idea of the notebooks:
 * :mod:`gru_lesson.optim`        Adam with gradient-norm clipping, in NumPy (notebook 03)
 * :mod:`gru_lesson.classifier`   a GRU sequence classifier trained in NumPy, and its Keras twin (notebooks 03 and 04)
 * :mod:`gru_lesson.tasks`        the "which came first, A or B?" memory task (notebook 04)
-* :mod:`gru_lesson.training`     Keras classifiers on it, the update gate's bias, shipped results, the trained model (04, 05)
+* :mod:`gru_lesson.training`     Keras classifiers on it, the update gate's bias, shipped results (notebook 04)
+* :mod:`gru_lesson.trained`      the trained model the course ships, read with NumPy alone (04, 05)
 * :mod:`gru_lesson.gates`        which units carry the memory, how they hold it, gate saturation (notebook 05)
 * :mod:`gru_lesson.explorer`     the gate explorer's widgets and their static figures (notebook 05)
 * :mod:`gru_lesson.progress`     a one-line training progress display that also behaves headless

@@ -324,10 +324,11 @@ class CellFigure:
     Lit (``lit=True``), each node shows its value on a chip coloured by it (gates on
     a 0-to-1 map, states and their parts on a -1-to-1 map, with colour bars);
     :meth:`update` takes new values from :func:`lit_values`.
-    ``fast=True`` redraws only what changes, by blitting (for the gate explorer).
+    :meth:`lit_artists` are the parts that change with the values, which the gate
+    explorer redraws alone (by blitting).
     """
 
-    def __init__(self, fig, reset_after=True, *, lit=False, fast=False):
+    def __init__(self, fig, reset_after=True, *, lit=False):
         import matplotlib
 
         self.fig, self.lit = fig, lit
@@ -359,15 +360,13 @@ class CellFigure:
         self.title = fig.suptitle(_TITLES[self.reset_after], fontsize=11, y=0.985)
         if lit:
             self._colorbars()
-        self.fast = None
-        if fast:
-            from gru_lesson.explorer import FastCanvas
 
-            # Only the chips, their numbers and the title change; the rest is drawn once.
-            dynamic = [self.title]
-            for key in self.values:
-                dynamic += [self.patches[key], self.values[key]]
-            self.fast = FastCanvas(fig, dynamic)
+    def lit_artists(self):
+        """What changes with the values: the chips, their numbers and the title."""
+        changing = [self.title]
+        for key in self.values:
+            changing += [self.patches[key], self.values[key]]
+        return changing
 
     # -------------------------------------------------------------- pieces
     def _node(self, node):
@@ -532,12 +531,6 @@ class CellFigure:
             "mixes": f"the unit keeps {z:.0%} of its state, writes {1 - z:.0%} of h~",
         }[update_word(z)]
         self.title.set_text(f"{where + ': ' if where else ''}z = {z:.2f}, {verb}")
-
-    def png(self):
-        """The figure as PNG bytes (only the lit nodes redrawn, when ``fast``)."""
-        from gru_lesson.explorer import render_png
-
-        return self.fast.png() if self.fast else render_png(self.fig)
 
     def shown(self):
         """The numbers the lit cell writes, by node name (read back from the picture)."""

@@ -19,6 +19,10 @@ biases are ``(units,)``. A plain number stands for a block filled with it, so
 with all numbers the GRU has one input feature and one unit.
 
 :func:`gate_params` goes the other way: the per-gate pieces of any GRU.
+
+:func:`first_input_verdict` judges notebook 05's puzzle, a hand-set GRU whose
+output (unit 0's last state) depends on the first input only; :func:`input_influence`
+measures how much each input moves that output.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import numpy as np
 from gru_lesson.gru import GRU, split_gates
 from gru_lesson.validation import check_array, check_flag, check_int
 
-__all__ = ["handset_gru", "gate_params"]
+__all__ = ["handset_gru", "gate_params", "first_input_verdict"]
 
 GATES = ("z", "r", "h")
 
@@ -180,3 +184,94 @@ def gate_params(gru):
         for g, part in zip(GATES, split_gates(fused), strict=True):
             out[f"{prefix}_{g}"] = part.copy()
     return out
+
+
+# ================================================= notebook 05's puzzle
+def input_influence(gru, x, *, seed=0, tries=8):
+    """How much each input moves the output (unit 0's last state), shape ``(T,)``.
+
+    ``x`` is ``(n, T)``. For step ``t`` the inputs at ``t`` are replaced by fresh
+    random numbers in ``[-2, 2]``, ``tries`` times; the largest change of the
+    output over sequences and tries is the influence of step ``t``.
+    """
+    x = np.asarray(x, dtype=float)
+    n, T = x.shape
+    rng = np.random.default_rng(seed)
+    base = gru.trace(x[..., None]).h[:, -1, 0]
+    influence = np.zeros(T)
+    for t in range(T):
+        for _ in range(tries):
+            other = x.copy()
+            other[:, t] = rng.uniform(-2, 2, size=n)
+            out = gru.trace(other[..., None]).h[:, -1, 0]
+            influence[t] = max(influence[t], float(np.max(np.abs(out - base))))
+    return influence
+
+
+PUZZLE = {"T": 12, "n": 32, "seed": 505, "first_at_least": 0.5, "later_at_most": 0.01}
+
+
+def first_input_verdict(gru):
+    """The puzzle: does unit 0's last state depend on the first input, and on nothing else?
+
+    Returns ``(solved, message)``. On ``PUZZLE["n"]`` random sequences of
+    ``PUZZLE["T"]`` inputs in ``[-2, 2]``, changing the first input must move the
+    output by at least ``first_at_least`` (somewhere), and changing any later
+    input by at most ``later_at_most`` (everywhere).
+    """
+    if not isinstance(gru, GRU):
+        raise TypeError(
+            f"the puzzle needs a gru_lesson.GRU (e.g. handset_gru(...)), got {type(gru).__name__}"
+        )
+    if gru.input_dim != 1:
+        raise ValueError(
+            f"the puzzle's GRU reads one input feature, this one reads {gru.input_dim}"
+        )
+    if gru.go_backwards:
+        raise ValueError("the puzzle's GRU reads forwards: use go_backwards=False")
+    p = PUZZLE
+    x = np.random.default_rng(p["seed"]).uniform(-2, 2, size=(p["n"], p["T"]))
+    influence = input_influence(gru, x, seed=p["seed"])
+    first, later = influence[0], influence[1:]
+    worst = int(np.argmax(later)) + 1
+    z0 = gru.trace(x[..., None]).z[:, :, 0]
+    if first >= p["first_at_least"] and later.max() <= p["later_at_most"]:
+        return True, (
+            f"Solved: the first input moves the output by up to {first:.2f}, every later "
+            f"input by at most {later.max():.1e}."
+        )
+    z_later = float(np.median(z0[:, 1:]))
+    if first < p["first_at_least"]:
+        if np.median(z0[:, 0]) > 0.5:
+            hint = (
+                "unit 0 already keeps its state at step 0 (z near 1), so the first input is "
+                "never written: z must be near 0 at step 0 (the unit writes) and near 1 after "
+                "it (the unit keeps)."
+            )
+        elif z_later < 0.8:
+            hint = (
+                f"unit 0 keeps writing after step 0 (its update gate is about {z_later:.2f}), "
+                "so the later inputs are written over the first. What could make it keep once "
+                "step 0 is over?"
+            )
+        else:
+            hint = (
+                "unit 0 must write the first input into its state, and keep it: "
+                "the candidate must depend on the input (W_h) and survive the later steps."
+            )
+        return False, f"Not yet: the first input moves the output by only {first:.2f}; {hint}"
+    if z_later < 0.8:
+        hint = (
+            f"After step 0 unit 0's update gate is about {z_later:.2f}: the unit still writes "
+            "part of every new input into its state. What could make it keep once step 0 is "
+            "over?"
+        )
+    else:
+        hint = (
+            f"After step 0 unit 0's update gate is about {z_later:.3f}: the unit keeps, but "
+            "not firmly enough over the later steps."
+        )
+    return False, (
+        f"Not yet: later inputs still move the output, by up to {later.max():.3f} "
+        f"(input {worst}); allowed: {p['later_at_most']}. {hint}"
+    )

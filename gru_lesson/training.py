@@ -27,7 +27,7 @@ Shipped results
 :data:`UPDATE_BIAS_EXPERIMENT` once and writes ``gru_lesson/data/*.json``;
 :func:`load_results` reads them. ``scripts/train_reference_model.py``
 writes ``gru_lesson/data/trained_gru_classifier.npz``;
-:func:`load_trained_classifier` reads it without TensorFlow.
+:func:`gru_lesson.trained.load_trained_classifier` reads it without TensorFlow.
 """
 
 from __future__ import annotations
@@ -67,7 +67,6 @@ __all__ = [
     "build_classifier",
     "chrono_bias",
     "load_results",
-    "load_trained_classifier",
     "memory_task_data",
     "run_experiment",
     "run_masking_experiment",
@@ -765,22 +764,3 @@ def _plain(value):
     if isinstance(value, (np.generic, np.ndarray)):
         return value.tolist()
     raise TypeError(f"{type(value).__name__} {value!r} cannot be written as JSON")
-
-
-def load_trained_classifier(path=None):
-    """The trained GRU classifier the course ships, without TensorFlow.
-
-    Returns ``(classifier, metadata)``: a :class:`gru_lesson.classifier.GRUClassifier`
-    (``classifier.gru`` the NumPy GRU, ``classifier.V`` and ``classifier.c`` the
-    dense output layer) and a dict saying how it was trained (task options,
-    ``T``, ``units``, validation accuracy, Keras version).
-    """
-    from gru_lesson.classifier import GRUClassifier
-
-    path = Path(path) if path is not None else DATA_DIR / "trained_gru_classifier.npz"
-    classifier = GRUClassifier.load_npz(path)
-    with np.load(path, allow_pickle=False) as f:
-        if "metadata" not in f.files:
-            raise ValueError(f"{path} holds no training metadata (a 'metadata' entry)")
-        metadata = json.loads(str(f["metadata"]))
-    return classifier, metadata

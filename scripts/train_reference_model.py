@@ -7,7 +7,7 @@ initialization, on the "which came first, A or B?" task (seeded, about 15 s on 2
 and writes gru_lesson/data/trained_gru_classifier.npz: the weights in the NumPy
 classifier's format (W, R, bx, bh, V, c; plain arrays, no pickles) and a 'metadata'
 entry, a JSON string saying how it was trained. Load it without TensorFlow with
-gru_lesson.training.load_trained_classifier().
+gru_lesson.trained.load_trained_classifier().
 """
 
 from __future__ import annotations

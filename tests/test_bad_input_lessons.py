@@ -1,7 +1,7 @@
 """Bad and unusual calls to the lesson modules, one table: each either works or says why not.
 
-Every public name of :mod:`gru_lesson.tasks`, ``training``, ``gates``, ``explorer``,
-``handset``, ``progress``, ``env_check`` and ``cell_diagram`` (and every public method of their
+Every public name of :mod:`gru_lesson.tasks`, ``training``, ``trained``, ``gates``,
+``explorer``, ``handset``, ``progress``, ``env_check`` and ``cell_diagram`` (and every public method of their
 classes, and every control a student can set in the widgets) has rows here. A
 row is a call and what it must give:
 
@@ -46,13 +46,16 @@ from gru_lesson import (  # noqa: E402
     handset,
     progress,
     tasks,
+    trained,
     training,
 )
+from gru_lesson.explorer._widgets import Widget  # noqa: E402
 from gru_lesson.gru import GRU  # noqa: E402
 
 MODULES = {
     "tasks": tasks,
     "training": training,
+    "trained": trained,
     "gates": gates,
     "explorer": explorer,
     "handset": handset,
@@ -182,7 +185,7 @@ class Lesson:
 
     @cached_property
     def classifier(self):
-        return training.load_trained_classifier()[0]
+        return trained.load_trained_classifier()[0]
 
     @cached_property
     def batch(self):
@@ -194,8 +197,8 @@ class Lesson:
         return self.classifier.gru.trace(self.batch[0])
 
     @cached_property
-    def gate_view(self):
-        return explorer.gate_view(self.classifier, "..AB.-A..B", step=4)
+    def gate_data(self):
+        return explorer.gate_data(self.classifier, "..AB.-A..B", step=4)
 
     @cached_property
     def explorer(self):
@@ -207,7 +210,7 @@ class Lesson:
 
     @cached_property
     def saturation(self):
-        return explorer.SaturationView(self.classifier, T=20)
+        return explorer.SaturationExplorer(self.classifier, T=20)
 
     @cached_property
     def cell(self):
@@ -284,7 +287,7 @@ def is_shape(*shape):
 
 def redrawn(view):
     """A widget view after a valid change: no message, and finite numbers on screen."""
-    shown = view.view if isinstance(view, explorer.GateExplorer) else view.data
+    shown = view.data
     return view.message_text == "" and not has_nonfinite(shown)
 
 
@@ -1210,7 +1213,7 @@ def _cases():
         ),
     ]:
         add(c("training.load_results", call, expect, label))
-    ltc = training.load_trained_classifier
+    ltc = trained.load_trained_classifier
     for label, call, expect in [
         ("missing file", lambda L: ltc(L.tmp / "nope.npz"), raises(FileNotFoundError, r"nope")),
         ("no metadata", lambda L: ltc(_saved(L, metadata=None)), raises(ValueError, r"metadata")),
@@ -1220,7 +1223,7 @@ def _cases():
             works(lambda r: r[0].gru.units == 16 and "T" in r[1]),
         ),
     ]:
-        add(c("training.load_trained_classifier", call, expect, label))
+        add(c("trained.load_trained_classifier", call, expect, label))
 
     # ---------------------------------------------------------------- explorer
     ps = explorer.parse_sequence
@@ -1264,7 +1267,7 @@ def _cases():
         ("step=2.0, lower case", lambda L: ss("AB..", 2.0, "b"), works(lambda t: t == "ABB.")),
     ]:
         add(c("explorer.set_symbol", call, expect, label))
-    gv = explorer.gate_view
+    gv = explorer.gate_data
     for label, call, expect in [
         (
             "a NaN step",
@@ -1315,13 +1318,13 @@ def _cases():
             works(lambda v: v.text == "AB.__" and v.truth == 1),
         ),
     ]:
-        add(c("explorer.gate_view", call, expect, label))
+        add(c("explorer.gate_data", call, expect, label))
     for label, call, expect in [
-        ("shown('q')", lambda L: L.gate_view.shown("q"), raises(ValueError, r"'q'")),
-        ("shown(3)", lambda L: L.gate_view.shown(3), raises(ValueError, r"3")),
+        ("shown('q')", lambda L: L.gate_data.shown("q"), raises(ValueError, r"'q'")),
+        ("shown(3)", lambda L: L.gate_data.shown(3), raises(ValueError, r"3")),
         (
             "shown('h')",
-            lambda L: L.gate_view.shown("h"),
+            lambda L: L.gate_data.shown("h"),
             works(
                 lambda a: (
                     a.shape == (16, 10) and np.isnan(a[:, 5:]).all() and np.isfinite(a[:, :5]).all()
@@ -1329,32 +1332,32 @@ def _cases():
             ),
         ),
     ]:
-        add(c("explorer.GateView.shown", call, expect, label))
+        add(c("explorer.GateData.shown", call, expect, label))
     for label, call, expect in [
-        ("t=10 (past the end)", lambda L: L.gate_view.kind_of_step(10), raises(ValueError, r"t ")),
-        ("t=-1", lambda L: L.gate_view.kind_of_step(-1), raises(ValueError, r"t ")),
-        ("t='2'", lambda L: L.gate_view.kind_of_step("2"), raises(TypeError, r"t ")),
+        ("t=10 (past the end)", lambda L: L.gate_data.kind_of_step(10), raises(ValueError, r"t ")),
+        ("t=-1", lambda L: L.gate_data.kind_of_step(-1), raises(ValueError, r"t ")),
+        ("t='2'", lambda L: L.gate_data.kind_of_step("2"), raises(TypeError, r"t ")),
         (
             "t=np.int64(2)",
-            lambda L: L.gate_view.kind_of_step(np.int64(2)),
+            lambda L: L.gate_data.kind_of_step(np.int64(2)),
             works(lambda k: k == "the cue"),
         ),
         (
             "a distractor",
-            lambda L: L.gate_view.kind_of_step(6),
+            lambda L: L.gate_data.kind_of_step(6),
             works(lambda k: k == "a distractor"),
         ),
     ]:
-        add(c("explorer.GateView.kind_of_step", call, expect, label))
-    add(c("explorer.GateView.p_shown", lambda L: L.gate_view.p_shown(), works(lambda p: np.isnan(p[5:]).all() and np.isfinite(p[:5]).all())))  # fmt: skip
-    add(c("explorer.GateView.readout", lambda L: L.gate_view.readout(), works(lambda d: d["step"] == 4 and d["symbol"] == "." and d["truth"] == 1)))  # fmt: skip
-    add(c("explorer.GateView.cue", lambda L: L.gate_view.cue, works(lambda cue: cue == (2, 3))))
-    add(c("explorer.GateView.T", lambda L: L.gate_view.T, works(lambda T: T == 10)))
-    add(c("explorer.GateView.p_final", lambda L: L.gate_view.p_final, works(lambda p: 0 < p < 1)))
-    add(c("explorer.GateView", lambda L: L.gate_view, works(lambda v: v.z.shape == (10, 16)), "made by gate_view"))  # fmt: skip
-    add(c("explorer.GateView.cell_values", lambda L: (L.gate_view.cell_values(), L.gate_view), works(lambda r: abs(r[0]["z"] - r[1].z[4, 0]) < 1e-6 and abs(r[0]["h"] - r[1].h[4, 0]) < 1e-6), "the view's step and unit"))  # fmt: skip
-    add(c("explorer.GateView.cell_values", lambda L: dataclasses.replace(L.gate_view, trace=None).cell_values(), raises(ValueError, r"keeps no trace"), "a view without a trace"))  # fmt: skip
-    hv = explorer.handset_view
+        add(c("explorer.GateData.kind_of_step", call, expect, label))
+    add(c("explorer.GateData.p_shown", lambda L: L.gate_data.p_shown(), works(lambda p: np.isnan(p[5:]).all() and np.isfinite(p[:5]).all())))  # fmt: skip
+    add(c("explorer.GateData.readout", lambda L: L.gate_data.readout(), works(lambda d: d["step"] == 4 and d["symbol"] == "." and d["truth"] == 1)))  # fmt: skip
+    add(c("explorer.GateData.cue", lambda L: L.gate_data.cue, works(lambda cue: cue == (2, 3))))
+    add(c("explorer.GateData.T", lambda L: L.gate_data.T, works(lambda T: T == 10)))
+    add(c("explorer.GateData.p_final", lambda L: L.gate_data.p_final, works(lambda p: 0 < p < 1)))
+    add(c("explorer.GateData", lambda L: L.gate_data, works(lambda v: v.z.shape == (10, 16)), "made by gate_data"))  # fmt: skip
+    add(c("explorer.GateData.cell_values", lambda L: (L.gate_data.cell_values(), L.gate_data), works(lambda r: abs(r[0]["z"] - r[1].z[4, 0]) < 1e-6 and abs(r[0]["h"] - r[1].h[4, 0]) < 1e-6), "the data's step and unit"))  # fmt: skip
+    add(c("explorer.GateData.cell_values", lambda L: dataclasses.replace(L.gate_data, trace=None).cell_values(), raises(ValueError, r"keeps no trace"), "data without a trace"))  # fmt: skip
+    hv = explorer.handset_data
     g1 = handset.handset_gru(W_h=1.0, units=2)
     for label, call, expect in [
         ("x (T, 2)", lambda L: hv(g1, np.ones((5, 2))), raises(ValueError, r"x.*1-D")),
@@ -1373,7 +1376,7 @@ def _cases():
             works(lambda d: d.h.shape == (2, 2) and d.x.tolist() == [1, 2]),
         ),
     ]:
-        add(c("explorer.handset_view", call, expect, label))
+        add(c("explorer.handset_data", call, expect, label))
     pn = explorer.parse_numbers
     for label, call, expect in [
         ("nan", lambda L: pn("1, nan"), raises(ValueError, r"finite")),
@@ -1403,7 +1406,18 @@ def _cases():
         ),
     ]:
         add(c("explorer.playground_gru", call, expect, label))
-    fiv = explorer.first_input_verdict
+    pp = explorer.playground_pieces
+    for label, call, expect in [
+        ("unknown slider", lambda L: pp({"W_x": 1.0}), raises(ValueError, r"unknown slider.*W_x")),
+        ("text value", lambda L: pp({"W_h_0": "1"}), raises(TypeError, r"W_h_0")),
+        ("a list of keys", lambda L: pp(["W_h_0"]), raises(TypeError, r"values.*dict")),
+        ("np.float32 value", lambda L: pp({"R_z_10": np.float32(20)}), works(lambda p: p["R_z"][1, 0] == 20 and p["W_h"][0, 0] == 1)),
+    ]:  # fmt: skip
+        add(c("explorer.playground_pieces", call, expect, label))
+    hd = explorer.HandsetData
+    add(c("explorer.HandsetData", lambda L: explorer.handset_data(handset.handset_gru(W_h=1.0), [0.5]), works(lambda d: isinstance(d, hd) and d.h.shape == (1, 1)), "made by handset_data"))  # fmt: skip
+    add(c("explorer.HandsetData.output", lambda L: explorer.handset_data(handset.handset_gru(W_h=1.0), [0.5, -2]).output, works(lambda h: h == pytest.approx(np.tanh(-2.0) * 0.5 + np.tanh(0.5) * 0.25))))  # fmt: skip
+    fiv = handset.first_input_verdict
     for label, call, expect in [
         ("None", lambda L: fiv(None), raises(TypeError, r"GRU")),
         (
@@ -1422,8 +1436,8 @@ def _cases():
             works(lambda r: r[0] is False and "Not yet" in r[1]),
         ),
     ]:
-        add(c("explorer.first_input_verdict", call, expect, label))
-    sv = explorer.saturation_view
+        add(c("handset.first_input_verdict", call, expect, label))
+    sv = explorer.saturation_data
     for label, call, expect in [
         ("not a trace", lambda L: sv(L.trace.z), raises(TypeError, r"trace")),
         (
@@ -1443,15 +1457,8 @@ def _cases():
             works(lambda d: d.carriers == [5, 14] and d.low == 0.2 and d.n == 40),
         ),
     ]:
-        add(c("explorer.saturation_view", call, expect, label))
-    mr = explorer.measure_redraw
-    for label, call, expect in [
-        ("n=0", lambda L: mr(0), raises(ValueError, r"n ")),
-        ("n=True", lambda L: mr(True), raises(TypeError, r"n ")),
-        ("view='heatmap'", lambda L: mr(2, "heatmap"), raises(ValueError, r"view")),
-    ]:
-        add(c("explorer.measure_redraw", call, expect, label))
-    add(c("explorer.redraw_for_benchmark", lambda L: explorer.redraw_for_benchmark(), works(callable)))  # fmt: skip
+        add(c("explorer.saturation_data", call, expect, label))
+    add(c("explorer.SaturationData", lambda L: explorer.saturation_data(L.trace, carriers=[5]), works(lambda d: isinstance(d, explorer.SaturationData) and d.carriers == [5] and set(d.shares) == {"z", "r"}), "made by saturation_data"))  # fmt: skip
     plt_close = _closing
     for label, call, expect in [
         (
@@ -1565,7 +1572,7 @@ def _cases():
         (
             "np.int64 sizes",
             lambda L: GE(L.classifier, n_sequences=np.int64(2), T=np.int64(20), unit=np.int64(5)),
-            works(lambda v: len(v.bank) == 2 and v.view.unit == 5 and v.view.T == 20),
+            works(lambda v: len(v.bank) == 2 and v.data.unit == 5 and v.data.T == 20),
         ),
     ]:
         add(c("explorer.GateExplorer", call, expect, label))
@@ -1578,14 +1585,14 @@ def _cases():
     ]:
         add(c("explorer.GateExplorer.text", set_value("explorer", "text", value), expect, label))
     for label, value, expect in [
-        ("past the end", 99, works(lambda v: v.step.value == v.view.T - 1 and redrawn(v))),
-        ("negative", -5, works(lambda v: v.step.value == 0 == v.view.step and redrawn(v))),
+        ("past the end", 99, works(lambda v: v.step.value == v.data.T - 1 and redrawn(v))),
+        ("negative", -5, works(lambda v: v.step.value == 0 == v.data.step and redrawn(v))),
     ]:
         add(c("explorer.GateExplorer.step", _fresh_then(set_value("explorer", "step", value)), expect, label))  # fmt: skip
-    add(c("explorer.GateExplorer.play", _fresh_then(set_value("explorer", "play", 3)), works(lambda v: v.view.step == 3 and redrawn(v)), "linked to step"))  # fmt: skip
+    add(c("explorer.GateExplorer.play", _fresh_then(set_value("explorer", "play", 3)), works(lambda v: v.data.step == 3 and redrawn(v)), "linked to step"))  # fmt: skip
     add(c("explorer.GateExplorer.sequence", _fresh_then(set_value("explorer", "sequence", 99)), works(lambda v: v.sequence.value == 2 and v.text.value == v.bank[2] and redrawn(v)), "past the end"))  # fmt: skip
     add(c("explorer.GateExplorer.unit", _fresh_then(set_value("explorer", "unit", 99)), raises(Exception, r"99|[Ii]nvalid"), "not an option (the menu cannot offer it)"))  # fmt: skip
-    add(c("explorer.GateExplorer.unit", _fresh_then(set_value("explorer", "unit", 3)), works(lambda v: v.view.unit == 3 and redrawn(v)), "another unit"))  # fmt: skip
+    add(c("explorer.GateExplorer.unit", _fresh_then(set_value("explorer", "unit", 3)), works(lambda v: v.data.unit == 3 and redrawn(v)), "another unit"))  # fmt: skip
     for label, call, expect in [
         ("unknown symbol", lambda L: _fresh(L).put("X"), raises(ValueError, r"symbol.*'X'")),
         ("step past the end", lambda L: _fresh(L).put("A", 99), raises(ValueError, r"step")),
@@ -1657,18 +1664,18 @@ def _cases():
     add(c("explorer.HandsetPlayground.measure_redraw", lambda L: _measured(L, "playground"), works(lambda r: r[0]["n"] == 2 and r[1])))  # fmt: skip
     add(c("explorer.HandsetPlayground.message_text", lambda L: L.playground.message_text, works(lambda t: isinstance(t, str))))  # fmt: skip
 
-    SV = explorer.SaturationView
+    SV = explorer.SaturationExplorer
     for label, call, expect in [
         ("T=0", lambda L: SV(L.classifier, T=0), raises(ValueError, r"T ")),
         ("seed=-1", lambda L: SV(L.classifier, T=20, seed=-1), raises(ValueError, r"seed")),
         ("a GRU", lambda L: SV(L.classifier.gru, T=20), raises(TypeError, r"GRUClassifier")),
     ]:
-        add(c("explorer.SaturationView", call, expect, label))
-    add(c("explorer.SaturationView.low", then_reset("saturation", "low", 0.95, 0.1), message(r"low.*high"), "above high"))  # fmt: skip
-    add(c("explorer.SaturationView.high", then_reset("saturation", "high", 0.05, 0.9), message(r"low.*high"), "below low"))  # fmt: skip
-    add(c("explorer.SaturationView.n", set_value("saturation", "n", 0), works(lambda v: v.n.value == 50 and v.data.n == 50 and redrawn(v)), "below the minimum"))  # fmt: skip
-    add(c("explorer.SaturationView.measure_redraw", lambda L: _measured(L, "saturation"), works(lambda r: r[0]["n"] == 2 and r[1])))  # fmt: skip
-    add(c("explorer.SaturationView.message_text", lambda L: L.saturation.message_text, works(lambda t: isinstance(t, str))))  # fmt: skip
+        add(c("explorer.SaturationExplorer", call, expect, label))
+    add(c("explorer.SaturationExplorer.low", then_reset("saturation", "low", 0.95, 0.1), message(r"low.*high"), "above high"))  # fmt: skip
+    add(c("explorer.SaturationExplorer.high", then_reset("saturation", "high", 0.05, 0.9), message(r"low.*high"), "below low"))  # fmt: skip
+    add(c("explorer.SaturationExplorer.n", set_value("saturation", "n", 0), works(lambda v: v.n.value == 50 and v.data.n == 50 and redrawn(v)), "below the minimum"))  # fmt: skip
+    add(c("explorer.SaturationExplorer.measure_redraw", lambda L: _measured(L, "saturation"), works(lambda r: r[0]["n"] == 2 and r[1])))  # fmt: skip
+    add(c("explorer.SaturationExplorer.message_text", lambda L: L.saturation.message_text, works(lambda t: isinstance(t, str))))  # fmt: skip
 
     # ------------------------------------------------------------ cell_diagram
     for label, call, expect in [
@@ -1749,7 +1756,7 @@ def _units(memory):
 
 
 def _shipped_W():
-    return training.load_trained_classifier()[0].gru.W
+    return trained.load_trained_classifier()[0].gru.W
 
 
 def _unbuilt_gru():
@@ -1825,9 +1832,9 @@ def _put(L, symbol, step):
 
 def _flipped(L):
     view = _fresh(L)
-    before = view.view.p_final > 0.5
+    before = view.data.p_final > 0.5
     view.flip_cue()
-    return before, view.view.p_final > 0.5
+    return before, view.data.p_final > 0.5
 
 
 def _measured(L, name):
@@ -1888,7 +1895,7 @@ def test_every_public_name_method_and_control_has_rows(lesson):
                     f"{where}.{m}" for m in _public_methods(obj) if f"{where}.{m}" not in covered
                 ]
     views = {"GateExplorer": lesson.explorer, "HandsetPlayground": lesson.playground}
-    views["SaturationView"] = lesson.saturation
+    views["SaturationExplorer"] = lesson.saturation
     for cls_name, view in views.items():
         missing += [
             f"explorer.{cls_name}.{name} (a control)"
@@ -1897,7 +1904,7 @@ def test_every_public_name_method_and_control_has_rows(lesson):
         ]
         missing += [
             f"explorer.{cls_name}.{m}"
-            for m in _public_methods(explorer._View)
+            for m in _public_methods(Widget)
             if f"explorer.{cls_name}.{m}" not in covered
         ]
     assert not missing, f"public names without bad-input rows: {missing}"
@@ -1942,11 +1949,11 @@ def test_a_nan_or_infinity_anywhere_is_refused(lesson, seed):
         "gate_saturation": (rng.uniform(size=(4, 6, 3)), gates.gate_saturation),
         "handset_gru": (rng.normal(size=(2, 3)), lambda W: handset.handset_gru(W_z=W)),
         "update_gate_memory": (rng.normal(size=5), lambda b: training.update_gate_memory(b, 3)),
-        "gate_view": (
+        "gate_data": (
             one_hot(*rng.integers(0, 4, 8)),
-            lambda x: explorer.gate_view(lesson.classifier, x),
+            lambda x: explorer.gate_data(lesson.classifier, x),
         ),
-        "handset_view": (rng.normal(size=7), lambda x: explorer.handset_view(one_unit, x)),
+        "handset_data": (rng.normal(size=7), lambda x: explorer.handset_data(one_unit, x)),
         "run_step": (
             rng.normal(size=(3, 1)),
             lambda x: cell_diagram.run_step(one_unit, x, np.zeros((3, 2))),

@@ -85,3 +85,20 @@ def test_the_command_explains_itself():
         check=True,
     )
     assert "--quick" in out.stdout and "Keras" in out.stdout
+
+
+def test_the_redraw_hook_times_the_widgets(bench):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from benchmarks.redraw import measure_redraw
+
+    name, make = bench.find_redraw()
+    assert name == "gru_lesson.explorer"
+    redraw = make()
+    redraw()  # one full redraw, and again: each call changes the picture
+    redraw()
+    timing = measure_redraw(n=3, view="playground")
+    assert timing["view"] == "playground" and timing["png_bytes"] > 1000
+    with pytest.raises(ValueError, match="view must be one of"):
+        measure_redraw(view="plot")

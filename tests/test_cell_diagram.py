@@ -289,3 +289,29 @@ def test_other_bad_calls(case):
     with pytest.raises(ValueError, match=r"drawn unlit"):
         CellFigure(fig, True).update({})
     plt.close(fig)
+
+
+def test_the_cell_diagram_imports_no_explorer():
+    """The explorer's cell panel uses the diagram, never the other way round."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import gru_lesson.cell_diagram; "
+        "print(any(m.startswith('gru_lesson.explorer') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"]
+
+
+def test_the_lit_artists_are_the_chips_their_numbers_and_the_title():
+    fig = plt.figure()
+    try:
+        cell = CellFigure(fig, True, lit=True)
+        changing = cell.lit_artists()
+        assert changing[0] is cell.title
+        assert set(map(id, changing[1:])) == {
+            id(a) for key in cell.values for a in (cell.patches[key], cell.values[key])
+        }
+    finally:
+        plt.close(fig)

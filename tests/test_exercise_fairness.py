@@ -186,9 +186,16 @@ def test_each_catalogued_mistake_is_named_by_its_own_message(name, i, typing):
     assert revealed(said, _expected_values(exercise)) is None, said
 
 
+#: Checks that name what is wrong array by array (ex02.q1) or compare names, not numbers
+#: (ex02.q2, q3): they have no catalogue of whole wrong answers.
+PART_BY_PART = {"ex02.q1", "ex02.q2", "ex02.q3"}
+
+
 def test_the_catalogues_are_not_empty():
     """Every question that compares numbers with a reference has a catalogue of mistakes."""
-    compared = [n for n, e in EXERCISES.items() if hasattr(e._checker, "cases")]
+    compared = [
+        n for n, e in EXERCISES.items() if hasattr(e._checker, "cases") and n not in PART_BY_PART
+    ]
     assert len(compared) >= 10
     assert all(EXERCISES[n].mistakes for n in compared), compared
 

@@ -1,4 +1,4 @@
-"""The self-checking exercises of notebooks 01 to 04 (gru_lesson.exercises).
+"""The self-checking exercises of notebooks 01 to 05 (gru_lesson.exercises).
 
 For every exercise: the reference solution is correct, nbgrader's stub is "not
 attempted", and the classic wrong answers are wrong, with a message that names
@@ -7,6 +7,8 @@ the mistake and never contains the expected values.
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,14 +26,16 @@ from gru_lesson.exercises import (
     ex02,
     ex03,
     ex04,
+    ex05,
 )
+from gru_lesson.gates import label_correlation as package_correlation
 from gru_lesson.gru import GRU, sigmoid, split_gates
 from gru_lesson.handset import handset_gru
 from gru_lesson.tasks import A, B
 from gru_lesson.training import update_gate_memory
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = {"01": ex01, "02": ex02, "03": ex03, "04": ex04}
+MODULES = {"01": ex01, "02": ex02, "03": ex03, "04": ex04, "05": ex05}
 EXERCISES = {f"{m.__name__[-4:]}.{q}": getattr(m, q) for m in MODULES.values() for q in m.__all__}
 NAMES = list(EXERCISES)
 
@@ -104,7 +108,7 @@ def test_hints_get_more_specific_and_stop_at_the_last(name, capsys):
         EXERCISES[name].title,
         EXERCISES[name]._checker,
         hints=EXERCISES[name]._hints,
-        solution=EXERCISES[name].reference,
+        reference=EXERCISES[name].reference,
     )  # a fresh copy: the hint counter starts at 1
     n = len(exercise._hints)
     assert 2 <= n <= 3 and len(set(exercise._hints)) == n
@@ -132,7 +136,7 @@ def test_a_checker_bug_is_not_blamed_on_nothing():
     def checker(answer):
         raise Mistake("a message")
 
-    exercise = Exercise("Exercise 0", checker, hints=["one", "two"], solution=stub)
+    exercise = Exercise("Exercise 0", checker, hints=["one", "two"], reference=stub)
     assert exercise.diagnose(stub) == (WRONG, "a message")
     assert exercise.name == "stub" and "Exercise 0" in repr(exercise)
 
@@ -804,6 +808,101 @@ def test_the_check_gives_each_answer_a_copy():
     assert all(case["x"].any() for case, _ in ex04._label_cases())
 
 
+# ---------------------------------------------------------- ex05.q1: the puzzle
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (lambda: handset_gru(W_h=1.0, bx_z=10.0), ["already keeps its state at step 0"]),
+        (lambda: handset_gru(W_h=1.0), ["keeps writing after step 0"]),
+        (lambda: handset_gru(W_h=1.0, bx_z=-10.0), ["keeps writing after step 0"]),
+        (
+            lambda: handset_gru(
+                W_h=[[1.0, 0]], bx_h=[0, 10.0], bx_z=[-3.0, -10.0], R_z=[[0, 0], [6.0, 0]]
+            ),
+            ["keeps, but not firmly enough"],
+        ),
+        (lambda: handset_gru(W_h=np.ones((2, 1))), ["one number per step"]),
+        (lambda: "handset_gru()", ["should return a GRU", "str"]),
+        (lambda: None, ["forget the `return`"]),
+        (handset_gru(W_h=1.0), ["pass the function itself"]),
+    ],
+)
+def test_first_input_puzzle_mistakes_are_named(answer, words):
+    assert_wrong(ex05.q1, answer, *words)
+
+
+# ----------------------------------------------------- ex05.q2: label correlation
+def center(h_T, y):
+    return h_T - h_T.mean(axis=0), y - y.mean()
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (lambda h, y: np.abs(package_correlation(h, y)), ["Keep the sign"]),
+        (lambda h, y: center(h, y)[1] @ center(h, y)[0] / len(y), ["covariance"]),
+        (
+            lambda h, y: np.array(
+                [np.cov(h[:, u], y)[0, 1] / (h[:, u].std() * y.std()) for u in range(h.shape[1])]
+            ),
+            ["n / (n - 1)"],
+        ),
+        (lambda h, y: (y @ h) / np.sqrt((h**2).sum(0) * (y**2).sum()), ["Centre first"]),
+        (lambda h, y: package_correlation(h, y)[None, :], ["shape"]),
+        (lambda h, y: np.corrcoef(h, y[:, None], rowvar=False), ["correlation matrix"]),
+        (lambda h, y: h.mean(axis=1), ["one number per sequence"]),
+        (lambda h, y: package_correlation(h, y) * 0.5, ["not the correlations"]),
+    ],
+)
+def test_label_correlation_mistakes_are_named(answer, words):
+    assert_wrong(ex05.q2, answer, *words)
+
+
+def test_label_correlation_accepts_a_loop_over_np_corrcoef():
+    def looped(h_T, y):
+        return np.array([np.corrcoef(h_T[:, u], y)[0, 1] for u in range(h_T.shape[1])])
+
+    assert ex05.q2.diagnose(looped) == (CORRECT, "")
+
+
+# ----------------------------------------------------------- ex05.q3: saturation
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (lambda g, lo, hi: ((g > hi).mean((0, 1)), (g < lo).mean((0, 1))), ["swapped"]),
+        (lambda g, lo, hi: ((g < lo).sum((0, 1)), (g > hi).sum((0, 1))), ["counts"]),
+        (lambda g, lo, hi: ((g < lo).mean(1), (g > hi).mean(1)), ["averaged over one"]),
+        (
+            lambda g, lo, hi: ((g < lo).any(1).mean(0), (g > hi).any(1).mean(0)),
+            ["counted sequences"],
+        ),
+        (lambda g, lo, hi: ((g < lo).mean((0, 1)), 1 - (g < lo).mean((0, 1))), ["need not add up"]),
+        (lambda g, lo, hi: ((g < lo).mean((0, 1)), (g > 1 - hi).mean((0, 1))), ["1 - high"]),
+        (lambda g, lo, hi: (g < lo).mean((0, 1)), ["two arrays"]),
+        (lambda g, lo, hi: ((g < lo).mean(), (g > hi).mean()), ["shape ()"]),
+    ],
+)
+def test_saturation_share_mistakes_are_named(answer, words):
+    assert_wrong(ex05.q3, answer, *words)
+
+
+def test_saturation_shares_accept_less_or_equal():
+    """Random gates never sit exactly on a threshold: <= and < are both right."""
+    answer = lambda g, lo, hi: ((g <= lo).mean((0, 1)), (g >= hi).mean((0, 1)))  # noqa: E731
+    assert ex05.q3.diagnose(answer) == (CORRECT, "")
+
+
+def test_notebook_05s_exercises_import_no_widgets():
+    """The checks of notebook 05 run where ipywidgets is missing: they never import the explorer."""
+    code = (
+        "import sys; import gru_lesson.exercises.ex05; "
+        "print('ipywidgets' in sys.modules, "
+        "any(m.startswith('gru_lesson.explorer') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
 # ------------------------------------------ the notebooks' solutions are these
 def solution_cells(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
@@ -820,6 +919,7 @@ def solution_cells(path):
         "02_checking_against_keras",
         "03_backpropagation_through_time",
         "04_training_a_classifier",
+        "05_gate_explorer",
     ],
 )
 def test_the_notebook_solutions_pass_their_checks(notebook):
@@ -828,7 +928,8 @@ def test_the_notebook_solutions_pass_their_checks(notebook):
     assert sorted(cells) == [f"ex{notebook[:2]}_{q}" for q in module.__all__]
     for grade_id, source in cells.items():
         exercise = getattr(module, grade_id.split("_")[1])
-        namespace = {"np": np, "A": A, "B": B}  # what the notebooks import before their exercises
+        # what the notebooks import before their exercises
+        namespace = {"np": np, "A": A, "B": B, "handset_gru": handset_gru}
         exec(source, namespace)
         answer = namespace[exercise.name]
         assert exercise.diagnose(answer) == (CORRECT, ""), grade_id

@@ -17,10 +17,11 @@ import pytest
 matplotlib.use("Agg")
 
 from gru_lesson import explorer  # noqa: E402
+from gru_lesson.explorer.saturation import _label_offsets, _saturation_summary  # noqa: E402
 from gru_lesson.gates import gate_saturation  # noqa: E402
-from gru_lesson.handset import handset_gru  # noqa: E402
+from gru_lesson.handset import first_input_verdict, handset_gru  # noqa: E402
 from gru_lesson.tasks import make_memory_task, to_text  # noqa: E402
-from gru_lesson.training import load_trained_classifier  # noqa: E402
+from gru_lesson.trained import load_trained_classifier  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def playground():
 
 @pytest.fixture(scope="module")
 def saturation(classifier):
-    return explorer.SaturationView(classifier)
+    return explorer.SaturationExplorer(classifier)
 
 
 SOLUTION = {"W_h_0": 1.0, "bx_z_0": -10.0, "R_z_10": 20.0, "bx_h_1": 10.0, "bx_z_1": -10.0}
@@ -105,42 +106,42 @@ def test_flip_cue_and_set_symbol_on_typed_text():
         explorer.set_symbol("AB...", 1.5, "A")
 
 
-# --------------------------------------------------------------------- gate_view
-def test_gate_view_is_the_classifier_step_by_step(classifier):
+# --------------------------------------------------------------------- gate_data
+def test_gate_data_is_the_classifier_step_by_step(classifier):
     x, _ = make_memory_task(1, 50, seed=4)
-    view = explorer.gate_view(classifier, to_text(x[0]), step=20, unit=5)
+    data = explorer.gate_data(classifier, to_text(x[0]), step=20, unit=5)
     trace = classifier.gru.trace(x)
-    np.testing.assert_allclose(view.h, trace.h[0], atol=1e-6)
-    np.testing.assert_allclose(view.z, trace.z[0], atol=1e-6)
-    assert view.p_final == pytest.approx(float(classifier.predict_proba(x)[0]), abs=1e-6)
-    shown = view.shown("z")
+    np.testing.assert_allclose(data.h, trace.h[0], atol=1e-6)
+    np.testing.assert_allclose(data.z, trace.z[0], atol=1e-6)
+    assert data.p_final == pytest.approx(float(classifier.predict_proba(x)[0]), abs=1e-6)
+    shown = data.shown("z")
     assert shown.shape == (16, 50)
     assert np.isnan(shown[:, 21:]).all() and not np.isnan(shown[:, :21]).any()
-    assert not np.isnan(view.shown("x")).any()
-    readout = view.readout()
+    assert not np.isnan(data.shown("x")).any()
+    readout = data.readout()
     assert readout["step"] == 20 and readout["unit"] == 5
     assert readout["z"] == pytest.approx(float(trace.z[0, 20, 5]), abs=1e-6)
 
 
-def test_gate_view_names_steps_and_truth(classifier):
-    view = explorer.gate_view(classifier, "..BA.A..")
-    assert view.cue == (2, 3) and view.truth == 0
-    assert [view.kind_of_step(t) for t in (0, 2, 3, 5)] == [
+def test_gate_data_names_steps_and_truth(classifier):
+    data = explorer.gate_data(classifier, "..BA.A..")
+    assert data.cue == (2, 3) and data.truth == 0
+    assert [data.kind_of_step(t) for t in (0, 2, 3, 5)] == [
         "filler",
         "the cue",
         "the cue",
         "a distractor",
     ]
-    assert explorer.gate_view(classifier, "....").truth is None
+    assert explorer.gate_data(classifier, "....").truth is None
 
 
 @pytest.mark.parametrize(
     "kwargs, message",
     [({"step": 8}, r"step must be an integer, in \[0, 7\]"), ({"unit": 16}, r"in \[0, 15\]")],
 )
-def test_gate_view_refuses_bad_step_and_unit(classifier, kwargs, message):
+def test_gate_data_refuses_bad_step_and_unit(classifier, kwargs, message):
     with pytest.raises(ValueError, match=message):
-        explorer.gate_view(classifier, "AB......", **kwargs)
+        explorer.gate_data(classifier, "AB......", **kwargs)
 
 
 # ------------------------------------------------------------------ GateExplorer
@@ -162,13 +163,13 @@ def test_the_lit_cell_follows_the_step_slider_and_the_unit(gate_explorer, classi
     gate_explorer.step.value = 3
     gate_explorer.unit.value = 10
     assert gate_explorer.cell_image.value != image
-    trace = classifier.gru.trace(gate_explorer.view.x[None])
+    trace = classifier.gru.trace(gate_explorer.data.x[None])
     shown = gate_explorer.cell.shown()
     for name, field in (("z", "z"), ("r", "r"), ("h~", "h_tilde"), ("h", "h")):
         assert shown[name] == pytest.approx(float(getattr(trace, field)[0, 3, 10]), abs=0.005)
     assert shown["h_prev"] == pytest.approx(float(trace.h[0, 2, 10]), abs=0.005)
     title = gate_explorer.cell.title.get_text()
-    assert title.startswith(f"t = 3 (input {gate_explorer.view.text[3]}), unit 10: z = ")
+    assert title.startswith(f"t = 3 (input {gate_explorer.data.text[3]}), unit 10: z = ")
     assert any(word in title for word in ("keeps", "writes"))
     before = gate_explorer.cell_image.value
     gate_explorer.step.value = 4
@@ -191,11 +192,11 @@ def test_the_lit_cell_and_the_static_one_agree(gate_explorer, classifier):
 def test_flipping_the_cue_flips_the_prediction_and_the_memory_unit(gate_explorer):
     unit = gate_explorer.unit.value
     assert unit == 5
-    p, h = gate_explorer.view.p_final, gate_explorer.view.h[-1, unit]
+    p, h = gate_explorer.data.p_final, gate_explorer.data.h[-1, unit]
     z_drawn = gate_explorer.figure.data()["z"]
     gate_explorer.flip_button.click()
-    assert (gate_explorer.view.p_final > 0.5) != (p > 0.5)
-    assert np.sign(gate_explorer.view.h[-1, unit]) != np.sign(h)
+    assert (gate_explorer.data.p_final > 0.5) != (p > 0.5)
+    assert np.sign(gate_explorer.data.h[-1, unit]) != np.sign(h)
     assert not np.array_equal(gate_explorer.figure.data()["z"], z_drawn, equal_nan=True)
     gate_explorer.reset_button.click()
     assert gate_explorer.text.value == gate_explorer.bank[0]
@@ -203,12 +204,12 @@ def test_flipping_the_cue_flips_the_prediction_and_the_memory_unit(gate_explorer
 
 def test_the_other_controls_redraw(gate_explorer):
     gate_explorer.sequence.value = 3
-    assert gate_explorer.text.value == gate_explorer.bank[3] == gate_explorer.view.text
+    assert gate_explorer.text.value == gate_explorer.bank[3] == gate_explorer.data.text
     gate_explorer.unit.value = 10
     assert gate_explorer.figure.data()["unit"] == 10 and "unit 10" in gate_explorer.readout.value
     gate_explorer.step.value = 30
     gate_explorer.put_buttons["B"].click()
-    assert gate_explorer.text.value[30] == "B" and gate_explorer.view.text[30] == "B"
+    assert gate_explorer.text.value[30] == "B" and gate_explorer.data.text[30] == "B"
     gate_explorer.play.value = 12  # the play button drives the step slider
     assert gate_explorer.step.value == 12 and gate_explorer.figure.data()["step"] == 12
 
@@ -218,7 +219,7 @@ def test_a_shorter_sequence_shrinks_the_step_slider(gate_explorer):
     gate_explorer.text.value = "BA" + "." * 8
     assert gate_explorer.step.max == 9 and gate_explorer.step.value == 9
     assert gate_explorer.figure.data()["z"].shape == (16, 10)
-    assert gate_explorer.view.p_final < 0.5
+    assert gate_explorer.data.p_final < 0.5
     gate_explorer.text.value = "AB" + "." * 98
     assert gate_explorer.step.max == 99 and gate_explorer.figure.data()["z"].shape == (16, 100)
 
@@ -319,41 +320,16 @@ def test_playground_pieces_refuse_unknown_sliders_and_non_numbers():
 
 
 # --------------------------------------------------------------------- the puzzle
-def test_input_influence_finds_the_input_a_gru_listens_to():
-    x = np.random.default_rng(1).uniform(-2, 2, size=(8, 6))
-    last_only = handset_gru(W_h=1.0, bx_z=-12.0)  # z near 0: the state is tanh(x_t)
-    influence = explorer.input_influence(last_only, x)
-    assert influence[-1] > 0.5 and influence[:-1].max() < 1e-3
-
-
-@pytest.mark.parametrize(
-    "pieces, words",
-    [
-        ({"W_h": 1.0, "bx_z": 10.0}, "already keeps its state at step 0"),
-        ({"W_h": 1.0, "bx_z": 3.0}, "already keeps its state at step 0"),
-        ({"W_h": 1.0, "bx_z": -10.0}, "keeps writing after step 0"),
-        ({"W_h": 1.0, "R_h": 20.0}, "still writes"),
-        (
-            {"W_h": [[1.0, 0]], "bx_h": [0, 10.0], "bx_z": [-3.0, -10], "R_z": [[0, 0], [6.0, 0]]},
-            "keeps, but not firmly enough",
-        ),
-    ],
-)
-def test_first_input_verdict_says_what_is_wrong(pieces, words):
-    solved, message = explorer.first_input_verdict(handset_gru(**pieces))
-    assert not solved and words in message
-
-
 def test_first_input_verdict_accepts_a_solution_and_refuses_other_gru():
-    assert explorer.first_input_verdict(explorer.playground_gru(SOLUTION))[0]
+    assert first_input_verdict(explorer.playground_gru(SOLUTION))[0]
     with pytest.raises(ValueError, match="one input feature"):
-        explorer.first_input_verdict(handset_gru(W_h=np.ones((2, 1))))
+        first_input_verdict(handset_gru(W_h=np.ones((2, 1))))
     with pytest.raises(TypeError, match="gru_lesson.GRU"):
-        explorer.first_input_verdict("a GRU")
+        first_input_verdict("a GRU")
 
 
 # ----------------------------------------------------------------- saturation
-def test_saturation_view_draws_gate_saturation(saturation, classifier):
+def test_the_saturation_explorer_draws_gate_saturation(saturation, classifier):
     x, _ = make_memory_task(500, 50, seed=0)
     below, above = gate_saturation(classifier.gru.trace(x).z, low=0.1, high=0.9)
     np.testing.assert_allclose(saturation.figure.data()["z"], np.column_stack([below, above]))
@@ -411,16 +387,6 @@ def test_measuring_redraws_puts_the_slider_back(gate_explorer):
     assert timing["n"] == 5 and timing["min_ms"] <= timing["median_ms"] <= timing["p90_ms"]
 
 
-def test_measure_redraw_and_the_benchmark_hook():
-    timing = explorer.measure_redraw(n=3, view="playground")
-    assert timing["view"] == "playground" and timing["png_bytes"] > 1000
-    with pytest.raises(ValueError, match="view must be one of"):
-        explorer.measure_redraw(view="plot")
-    redraw = explorer.redraw_for_benchmark()
-    redraw()  # one full redraw, and again: each call changes the picture
-    redraw()
-
-
 def test_measure_redraw_refuses_a_bad_count(gate_explorer):
     with pytest.raises(ValueError, match="at least 1"):
         gate_explorer.measure_redraw(n=0)
@@ -463,7 +429,7 @@ def test_label_offsets_spread_labels_of_dots_on_top_of_one_another():
     fig, ax = plt.subplots()
     try:
         ax.set(xlim=(0, 1), ylim=(0, 1))
-        offsets = explorer._label_offsets(ax, np.full(4, 0.5), np.full(4, 0.5))
+        offsets = _label_offsets(ax, np.full(4, 0.5), np.full(4, 0.5))
         assert len(set(offsets)) == 4
     finally:
         plt.close(fig)
@@ -495,5 +461,5 @@ def test_the_saturation_summary_counts_units_in_good_english(count, words):
     data = explorer.SaturationData(
         {"z": (np.zeros(count + 5), above), "r": (np.zeros(count + 5), above)}, 0.1, 0.9, (), 10
     )
-    summary = explorer._saturation_summary(data)
+    summary = _saturation_summary(data)
     assert words in summary and "1 units" not in summary

@@ -18,7 +18,7 @@ from gru_lesson.gates import (
     memory_units,
 )
 from gru_lesson.tasks import to_text
-from gru_lesson.training import load_trained_classifier
+from gru_lesson.trained import load_trained_classifier
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gru_lesson import GRU, sigmoid
-from gru_lesson.handset import gate_params, handset_gru
+from gru_lesson.handset import first_input_verdict, gate_params, handset_gru, input_influence
 
 PIECES = ["W_z", "W_r", "W_h", "R_z", "R_r", "R_h", "bx_z", "bx_r", "bx_h", "bh_z", "bh_r", "bh_h"]
 
@@ -237,3 +237,29 @@ def test_reset_gate_decides_whether_the_state_remembers_its_sign():
         )
         assert np.sign(opened[-1]) == np.sign(h_start) and abs(opened[-1]) > 0.9
         assert abs(closed[-1]) < 1e-3
+
+
+# -------------------------------------------------------- notebook 05's puzzle
+def test_input_influence_finds_the_input_a_gru_listens_to():
+    x = np.random.default_rng(1).uniform(-2, 2, size=(8, 6))
+    last_only = handset_gru(W_h=1.0, bx_z=-12.0)  # z near 0: the state is tanh(x_t)
+    influence = input_influence(last_only, x)
+    assert influence[-1] > 0.5 and influence[:-1].max() < 1e-3
+
+
+@pytest.mark.parametrize(
+    "pieces, words",
+    [
+        ({"W_h": 1.0, "bx_z": 10.0}, "already keeps its state at step 0"),
+        ({"W_h": 1.0, "bx_z": 3.0}, "already keeps its state at step 0"),
+        ({"W_h": 1.0, "bx_z": -10.0}, "keeps writing after step 0"),
+        ({"W_h": 1.0, "R_h": 20.0}, "still writes"),
+        (
+            {"W_h": [[1.0, 0]], "bx_h": [0, 10.0], "bx_z": [-3.0, -10], "R_z": [[0, 0], [6.0, 0]]},
+            "keeps, but not firmly enough",
+        ),
+    ],
+)
+def test_first_input_verdict_says_what_is_wrong(pieces, words):
+    solved, message = first_input_verdict(handset_gru(**pieces))
+    assert not solved and words in message

@@ -6,6 +6,7 @@ import pytest
 
 from gru_lesson.classifier import GRUClassifier
 from gru_lesson.tasks import make_memory_task
+from gru_lesson.trained import load_trained_classifier
 from gru_lesson.training import (
     CONFIG,
     FULL_SWEEP,
@@ -19,7 +20,6 @@ from gru_lesson.training import (
     build_classifier,
     chrono_bias,
     load_results,
-    load_trained_classifier,
     memory_task_data,
     run_experiment,
     run_masking_experiment,

@@ -23,7 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))[1:]
 MODULES = [
-    "gru_lesson/explorer.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "gru_lesson/explorer").glob("*.py")),
     "gru_lesson/gates.py",
     "gru_lesson/handset.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "gru_lesson/exercises").glob("*.py")),

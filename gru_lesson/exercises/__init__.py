@@ -65,16 +65,16 @@ class Exercise:
     """One exercise: a checker, hints that get more specific, and a reference solution.
 
     ``checker(answer)`` returns quietly when ``answer`` is right and raises
-    :class:`Mistake` when it is not. ``solution`` is the reference answer, a
+    :class:`Mistake` when it is not. ``reference`` is a right answer, a
     function: the checker must accept it (the tests make sure of that), and
     :meth:`solution` prints its source. ``mistakes`` is the checker's catalogue
     of classic wrong answers, ``(message, wrong_function)`` pairs, when it has one.
     """
 
-    def __init__(self, title, checker, *, hints, solution):
+    def __init__(self, title, checker, *, hints, reference):
         self.title = title
-        self.name = solution.__name__
-        self.reference = solution
+        self.name = reference.__name__
+        self.reference = reference
         self.mistakes = tuple(getattr(checker, "mistakes", ()))
         self._checker = checker
         self._hints = list(hints)
@@ -267,9 +267,18 @@ FLOAT32_ONLY = (
 )
 
 
+def _copy(value):
+    """``value`` with its arrays copied, those in a dict too: an answer may change its own."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {key: _copy(v) for key, v in value.items()}
+    return value
+
+
 def _copies(args):
-    """The values of the arguments ``args`` (a dict), arrays copied: an answer may change its own."""
-    return [v.copy() if isinstance(v, np.ndarray) else v for v in args.values()]
+    """The values of the arguments ``args`` (a dict), copied (see :func:`_copy`)."""
+    return [_copy(v) for v in args.values()]
 
 
 def what_differs(answers, expected):
@@ -311,9 +320,11 @@ class CheckOnCases:
     name them as it likes. ``convert(value, name)`` reads what the answer returned
     (:func:`as_array` by default). ``problem(mine, expected, inputs)`` may return
     a message for a case at once (a wrong shape, say), before any comparison.
+    ``same(mine, expected)`` compares: :func:`agrees` (numbers, at the answer's
+    precision) by default; another test for answers that are names.
 
     When the answers differ, the message is the first of: float32 precision in
-    float64 clothes (:data:`FLOAT32_ONLY`); the first mistake of the catalogue
+    float64 clothes (:data:`FLOAT32_ONLY`, for numbers); the first mistake of the catalogue
     ``mistakes`` that gives the same answers on every case; what differs on the
     ``describe(answers, expected)`` (:func:`what_differs` unless told otherwise,
     for arrays; None for answers that are not one array); ``otherwise``, a
@@ -329,6 +340,7 @@ class CheckOnCases:
         mistakes=(),
         convert=as_array,
         problem=None,
+        same=agrees,
         describe=what_differs,
         otherwise,
     ):
@@ -337,6 +349,7 @@ class CheckOnCases:
         self.mistakes = tuple(mistakes)
         self.convert = convert
         self.problem = problem
+        self.same = same
         self.describe = describe
         self.otherwise = otherwise
 
@@ -352,9 +365,10 @@ class CheckOnCases:
             answers.append(mine)
             expected.append(right)
         pairs = list(zip(answers, expected, strict=True))
-        if all(agrees(mine, right) for mine, right in pairs):
+        if all(self.same(mine, right) for mine, right in pairs):
             return
-        if all(agrees(mine, right, precision=np.finfo(np.float32).eps) for mine, right in pairs):
+        float32 = np.finfo(np.float32).eps
+        if self.same is agrees and all(agrees(m, r, precision=float32) for m, r in pairs):
             raise Mistake(FLOAT32_ONLY)
         message = named_mistake(answers, self.mistakes, inputs)
         if message:
@@ -362,6 +376,6 @@ class CheckOnCases:
         if self.describe:
             message = self.describe(answers, expected)
         if callable(self.otherwise):
-            first = next(i for i, (mine, right) in enumerate(pairs) if not agrees(mine, right))
+            first = next(i for i, (mine, right) in enumerate(pairs) if not self.same(mine, right))
             message = message or self.otherwise(first, inputs[first], *pairs[first])
         raise Mistake(message or self.otherwise)

@@ -124,7 +124,7 @@ q1 = Exercise(
         "This form has one bias per gate, bx_h, and no recurrent-side bias. "
         "The whole sum goes through np.tanh.",
     ],
-    solution=candidate_reset_before,
+    reference=candidate_reset_before,
 )
 
 
@@ -218,7 +218,7 @@ q2 = Exercise(
         "The gap h_k - c is (h0 - c) times a power of z. Which power, after k steps? "
         "Then solve for h_k.",
     ],
-    solution=state_after,
+    reference=state_after,
 )
 
 
@@ -292,5 +292,5 @@ q3 = Exercise(
         "You need 2 z^20 > 0.5 for b_remember and 2 z^20 < 0.001 for b_forget. Solve each "
         "for z, then find a b with sigmoid(b) on the right side (sigmoid is increasing).",
     ],
-    solution=update_gate_biases,
+    reference=update_gate_biases,
 )

@@ -7,17 +7,18 @@ so they run in a second, without TensorFlow.
 from __future__ import annotations
 
 import itertools
+import operator
 
 import numpy as np
 
 from gru_lesson.conventions import MISTAKES, keras_equations, pytorch_to_keras
 from gru_lesson.exercises import (
+    CheckOnCases,
     Exercise,
     Mistake,
     agrees,
     as_array,
     as_parts,
-    require_function,
 )
 from gru_lesson.gru import GRU
 
@@ -38,7 +39,7 @@ def keras_weights(torch_state):
     return kernel, recurrent_kernel, bias
 
 
-GATES = "rzh"  # PyTorch's block order (its n is our h)
+TORCH_ORDER = "rzh"  # PyTorch's gate blocks, in its order (its n is our h)
 
 
 def _torch_states():
@@ -55,18 +56,18 @@ def _torch_states():
 
 def _blocks(m, order):
     """m's three gate blocks (axis 0, PyTorch's r, z, h) put in ``order``, e.g. "zrh"."""
-    parts = dict(zip(GATES, np.split(m, 3, axis=0), strict=True))
+    parts = dict(zip(TORCH_ORDER, np.split(m, 3, axis=0), strict=True))
     return np.concatenate([parts[g] for g in order], axis=0)
 
 
 def _order_problem(name, value, torch_matrix, transpose):
     """Why a right-shaped weight array is wrong, or None if no classic mistake fits."""
-    for order in ("".join(p) for p in itertools.permutations(GATES)):
+    for order in ("".join(p) for p in itertools.permutations(TORCH_ORDER)):
         if order == "zrh":
             continue
         candidate = _blocks(torch_matrix, order)
         if agrees(value, candidate.T if transpose else candidate):
-            if order == GATES:
+            if order == TORCH_ORDER:
                 return (
                     f"{name}: the gate blocks are still in PyTorch's order r, z, n; "
                     "Keras' order is z, r, h."
@@ -109,7 +110,7 @@ def _bias_problem(value, expected, b_ih, b_hh):
     if value.shape == expected.shape[::-1]:
         return f"bias has shape {value.shape}: stack the two rows (np.stack), not side by side."
     if value.ndim == 1 and value.shape[0] == expected.shape[1]:
-        summed = any(agrees(value, _blocks(b_ih + b_hh, o)) for o in ("zrh", GATES))
+        summed = any(agrees(value, _blocks(b_ih + b_hh, o)) for o in ("zrh", TORCH_ORDER))
         if summed:
             return (
                 "bias: you added the two bias rows into one. Keras' default GRU "
@@ -138,36 +139,47 @@ def _bias_problem(value, expected, b_ih, b_hh):
     return " ".join(problems)
 
 
-def _check_keras_weights(answer):
-    require_function(answer, "keras_weights")
+def _torch_cases():
+    """({"torch_state": state}, Keras' kernel, recurrent_kernel and bias for it)."""
     for state in _torch_states():
-        expected = pytorch_to_keras(state)
-        result = answer({key: value.copy() for key, value in state.items()})
-        names = ("kernel", "recurrent_kernel", "bias")  # the order of Keras' get_weights()
-        parts = as_parts(result, "keras_weights", names, kind="arrays")
-        kernel, recurrent_kernel, bias = (
-            as_array(v, f"keras_weights' {n}") for v, n in zip(parts, names, strict=True)
+        yield {"torch_state": state}, pytorch_to_keras(state)
+
+
+def _as_keras_weights(value, name):
+    names = ("kernel", "recurrent_kernel", "bias")  # the order of Keras' get_weights()
+    parts = as_parts(value, name, names, kind="arrays")
+    return tuple(as_array(v, f"{name}' {n}") for v, n in zip(parts, names, strict=True))
+
+
+def _keras_weights_problem(weights, expected, inputs):
+    """What is wrong with each of the three arrays, in words, or None if they are right."""
+    kernel, recurrent_kernel, bias = weights
+    state = inputs["torch_state"]
+    if (kernel.shape, recurrent_kernel.shape) == (expected[1].shape, expected[0].shape):
+        return (
+            "kernel and recurrent_kernel come back in swapped order: Keras' get_weights() "
+            "is kernel, recurrent_kernel, bias."
         )
-        if (kernel.shape, recurrent_kernel.shape) == (expected[1].shape, expected[0].shape):
-            raise Mistake(
-                "kernel and recurrent_kernel come back in swapped order: Keras' get_weights() "
-                "is kernel, recurrent_kernel, bias."
-            )
-        problems = [
-            _weight_problem("kernel", "(D, 3H)", kernel, expected[0], state["weight_ih_l0"]),
-            _weight_problem(
-                "recurrent_kernel", "(H, 3H)", recurrent_kernel, expected[1], state["weight_hh_l0"]
-            ),
-            _bias_problem(bias, expected[2], state["bias_ih_l0"], state["bias_hh_l0"]),
-        ]
-        problems = [p for p in problems if p]
-        if problems:
-            raise Mistake(" ".join(problems))
+    problems = [
+        _weight_problem("kernel", "(D, 3H)", kernel, expected[0], state["weight_ih_l0"]),
+        _weight_problem(
+            "recurrent_kernel", "(H, 3H)", recurrent_kernel, expected[1], state["weight_hh_l0"]
+        ),
+        _bias_problem(bias, expected[2], state["bias_ih_l0"], state["bias_hh_l0"]),
+    ]
+    return " ".join(p for p in problems if p) or None
 
 
 q1 = Exercise(
     "Exercise 1 (PyTorch weights into Keras)",
-    _check_keras_weights,
+    CheckOnCases(
+        "keras_weights",
+        _torch_cases,
+        convert=_as_keras_weights,
+        problem=_keras_weights_problem,
+        describe=None,
+        otherwise="some numbers are in the wrong place.",
+    ),
     hints=[
         "One array at a time. PyTorch stacks the gates as row blocks in the order r, z, n; "
         "Keras puts them side by side as column blocks in the order z, r, h.",
@@ -177,7 +189,7 @@ q1 = Exercise(
         "The biases are not transposed: reorder bias_ih_l0 and bias_hh_l0 the same way, then "
         "np.stack them into two rows, input side first.",
     ],
-    solution=keras_weights,
+    reference=keras_weights,
 )
 
 
@@ -230,11 +242,13 @@ def _names(value, what):
     return names
 
 
-def _check_hidden(answer):
-    require_function(answer, "hidden_on_a_fresh_layer")
-    names = _names(answer(), "hidden_on_a_fresh_layer")
+def _hidden_cases():
+    """No arguments, and the mistakes that give exactly Keras' answer on a fresh layer."""
     errors = _errors(h0_is_zero=False)
-    hidden = {name for name, e in errors.items() if e.max() < 1e-12}
+    yield {}, {name for name, e in errors.items() if e.max() < 1e-12}
+
+
+def _hidden_differs(case, inputs, names, hidden):
     problems = [
         f"{name!r} does not hide: on a fresh layer its outputs still differ from Keras'."
         for name in sorted(names - hidden)
@@ -244,13 +258,19 @@ def _check_hidden(answer):
             "Your set is not complete: some other mistake in MISTAKES also gives exactly "
             "Keras' answer on a fresh layer."
         )
-    if problems:
-        raise Mistake(" ".join(problems))
+    return " ".join(problems)
 
 
 q2 = Exercise(
     "Exercise 2 (mistakes that hide)",
-    _check_hidden,
+    CheckOnCases(
+        "hidden_on_a_fresh_layer",
+        _hidden_cases,
+        convert=_names,
+        same=operator.eq,
+        describe=None,
+        otherwise=_hidden_differs,
+    ),
     hints=[
         "On a fresh layer every bias is zero. Which mistakes change nothing when all the "
         "biases are zero?",
@@ -260,7 +280,7 @@ q2 = Exercise(
         "A mistake hides when everything it changes is multiplied by zero or adds zero. "
         "Read the table of section 5 again: which rows only move biases around?",
     ],
-    solution=hidden_on_a_fresh_layer,
+    reference=hidden_on_a_fresh_layer,
 )
 
 
@@ -272,33 +292,47 @@ def right_only_at_the_first_step():
     return "reset before the product"
 
 
-def _check_first_step(answer):
-    require_function(answer, "right_only_at_the_first_step")
-    name = answer()
-    if name is None:
-        raise Mistake("right_only_at_the_first_step returned None: did you forget the `return`?")
-    if isinstance(name, (set, list, tuple)):
-        raise Mistake(f"return one name, a string, not a {type(name).__name__}.")
-    if not isinstance(name, str):
+def _one_name(value, what):
+    """The name in ``value``, checked against MISTAKES."""
+    if value is None:
+        raise Mistake(f"{what} returned None: did you forget the `return`?")
+    if isinstance(value, (set, list, tuple)):
+        raise Mistake(f"return one name, a string, not a {type(value).__name__}.")
+    if not isinstance(value, str):
         raise Mistake("return one name from MISTAKES, as a string.")
-    if name not in MISTAKES:
-        raise Mistake(f"{name!r} is not a name from MISTAKES: copy it from the printed list.")
-    error = _errors(h0_is_zero=True)[name]
-    if error[0] > 1e-12:
-        raise Mistake(
+    if value not in MISTAKES:
+        raise Mistake(f"{value!r} is not a name from MISTAKES: copy it from the printed list.")
+    return value
+
+
+def _first_step_cases():
+    """No arguments, and the mistakes that match Keras' at the first step of a fresh layer only."""
+    errors = _errors(h0_is_zero=True)
+    yield {}, {name for name, e in errors.items() if e[0] <= 1e-12 and e[1:].max() >= 1e-12}
+
+
+def _first_step_differs(case, inputs, name, right):
+    if _errors(h0_is_zero=True)[name][0] > 1e-12:
+        return (
             f"{name!r} is already wrong at the first step. What is h_prev at the first "
             "step, and which terms of the equations vanish with it?"
         )
-    if error[1:].max() < 1e-12:
-        raise Mistake(
-            f"{name!r} gives exactly Keras' answer at every step of a fresh layer, "
-            "not only at the first."
-        )
+    return (
+        f"{name!r} gives exactly Keras' answer at every step of a fresh layer, "
+        "not only at the first."
+    )
 
 
 q3 = Exercise(
     "Exercise 3 (right once, then wrong)",
-    _check_first_step,
+    CheckOnCases(
+        "right_only_at_the_first_step",
+        _first_step_cases,
+        convert=_one_name,
+        same=lambda name, right: name in right,
+        describe=None,
+        otherwise=_first_step_differs,
+    ),
     hints=[
         "Without initial_state the first step starts from h_prev = 0. Which terms of the "
         "equations vanish when h_prev is zero and every bias is zero?",
@@ -308,5 +342,5 @@ q3 = Exercise(
         "np.abs(MISTAKES[name](fresh, x_f, h0) - keras_equations(fresh, x_f, h0)) at the "
         "first step ([:, 0]) and at the later ones ([:, 1:]) separately.",
     ],
-    solution=right_only_at_the_first_step,
+    reference=right_only_at_the_first_step,
 )

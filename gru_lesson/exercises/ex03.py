@@ -192,7 +192,7 @@ q1 = Exercise(
         "The sigmoid's derivative can be written with its output: sigma'(a_z) = z * (1 - z). "
         "Multiply everything elementwise.",
     ],
-    solution=update_gate_gradient,
+    reference=update_gate_gradient,
 )
 
 
@@ -298,7 +298,7 @@ q2 = Exercise(
         "da_h = dh * (1 - z) * (1 - h~**2); dq = da_h @ R_h.T; dr = dq * h_prev; and "
         "da_r = dr times the sigmoid's derivative, written with r.",
     ],
-    solution=reset_gate_gradient,
+    reference=reset_gate_gradient,
 )
 
 
@@ -425,7 +425,7 @@ q3 = Exercise(
         "Put the three side by side, ds = np.concatenate([da_z, da_r, dm], axis=1), (B, 3U): "
         "then the three products are one, and their share is ds @ R.T.",
     ],
-    solution=previous_state_gradient,
+    reference=previous_state_gradient,
 )
 
 
@@ -537,5 +537,5 @@ q4 = Exercise(
         "Without a loop: the loss at step t crosses t + 1 steps, each multiplying by z, so "
         "dh0 is the sum over t of G[:, t] * z**(t + 1).",
     ],
-    solution=initial_state_gradient,
+    reference=initial_state_gradient,
 )

@@ -152,7 +152,7 @@ q1 = Exercise(
         "With t_first the (n,) indices of the first A or B: x[np.arange(n), t_first, A] == 1 "
         "is True exactly when that step is an A. Turn it into 0's and 1's with .astype(int).",
     ],
-    solution=which_came_first,
+    reference=which_came_first,
 )
 
 
@@ -288,7 +288,7 @@ q2 = Exercise(
         "z = 1 / (1 + exp(-b)) gives exp(-b) = (1 - z) / z, so b = log(z / (1 - z)): the "
         "logit, the sigmoid's inverse. Use np.log, the natural logarithm.",
     ],
-    solution=bias_for_half_life,
+    reference=bias_for_half_life,
 )
 
 
@@ -426,7 +426,7 @@ q3 = Exercise(
         "np.any(..., axis=-1) gives (batch, time). Do not sum the features instead: real "
         "features can be negative and cancel out.",
     ],
-    solution=padding_mask,
+    reference=padding_mask,
 )
 
 
@@ -570,5 +570,5 @@ q4 = Exercise(
         "The best constant is p = mean(y). Put it back into the mean loss, with np.log "
         "(the natural logarithm).",
     ],
-    solution=chance_loss,
+    reference=chance_loss,
 )

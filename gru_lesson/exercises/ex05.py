@@ -17,11 +17,11 @@ from gru_lesson.exercises import (
     as_parts,
     require_function,
 )
-from gru_lesson.explorer import PUZZLE, first_input_verdict, input_influence
-from gru_lesson.gates import gate_saturation
+from gru_lesson.gates import gate_saturation, memory_task_batch
 from gru_lesson.gates import label_correlation as _label_correlation
 from gru_lesson.gru import GRU
-from gru_lesson.handset import handset_gru
+from gru_lesson.handset import PUZZLE, first_input_verdict, handset_gru, input_influence
+from gru_lesson.trained import load_trained_classifier
 
 __all__ = ["q1", "q2", "q3"]
 
@@ -107,7 +107,7 @@ q1 = Exercise(
         "positive R_z from unit 1 (it keeps once the flag is up): R_z[1, 0]. The playground "
         "has all these sliders.",
     ],
-    solution=first_input_gru,
+    reference=first_input_gru,
 )
 
 
@@ -122,9 +122,6 @@ def label_correlation(h_T, y):
 def _correlation_cases():
     """({"h_T": h_T, "y": y}, the correlations): the trained classifier's last states, and
     random numbers of other sizes."""
-    from gru_lesson.gates import memory_task_batch
-    from gru_lesson.training import load_trained_classifier
-
     classifier, _ = load_trained_classifier()
     x, y, _, _ = memory_task_batch(120, 30, seed=55)
     h_T, y = classifier.gru.trace(x).h[:, -1].astype(float), y.astype(float)
@@ -205,7 +202,7 @@ q2 = Exercise(
         "Divide yc @ hc by the square root of (hc**2).sum(axis=0) * (yc**2).sum(): the "
         "divisors n cancel out.",
     ],
-    solution=label_correlation,
+    reference=label_correlation,
 )
 
 
@@ -219,9 +216,6 @@ def saturation_shares(gate, low, high):
 def _saturation_cases():
     """({"gate": gate, "low": low, "high": high}, the two shares): the trained classifier's
     update and reset gates, and random gates."""
-    from gru_lesson.gates import memory_task_batch
-    from gru_lesson.training import load_trained_classifier
-
     classifier, _ = load_trained_classifier()
     x, _, _, _ = memory_task_batch(40, 25, seed=77)
     trace = classifier.gru.trace(x)
@@ -316,5 +310,5 @@ q3 = Exercise(
         ".mean(axis=(0, 1)), or reshape to (n * T, U) first.",
         "Return a pair: (gate < low).mean(axis=(0, 1)), (gate > high).mean(axis=(0, 1)).",
     ],
-    solution=saturation_shares,
+    reference=saturation_shares,
 )

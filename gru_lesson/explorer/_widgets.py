@@ -1,0 +1,171 @@
+"""What the explorer's three widgets share: figures drawn off screen to PNG, by blitting,
+and a widget base with a message line, an image, and no tracebacks.
+
+Matplotlib and NumPy only at import; ipywidgets comes with the widget that is built.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import statistics
+import time
+
+import numpy as np
+
+from gru_lesson.validation import check_int
+
+MAX_STEPS = 200  # longest sequence a widget accepts (keeps every redraw fast)
+DPI = 80
+ERROR_STYLE = "color:#b00020"
+
+
+def new_figure(figsize, *, pyplot):
+    """A figure of ``figsize``: pyplot's (for ``plt.show()``), or off screen on an Agg canvas."""
+    if pyplot:
+        import matplotlib.pyplot as plt
+
+        return plt.figure(figsize=figsize)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def render_png(fig):
+    """The whole figure as PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi)
+    return buf.getvalue()
+
+
+class BlitCanvas:
+    """Redraw only what changes: Matplotlib's *blitting*, on an off-screen Agg canvas.
+
+    The still parts of the figure (axes, ticks, labels, colour bars) are drawn
+    once and kept as a picture; each :meth:`png` pastes that picture back, draws
+    the changing ``artists`` on top, and encodes the pixels as PNG. Call
+    :meth:`invalidate` when a still part changes (new limits, new ticks).
+    Only for figures that are never shown by pyplot: the changing artists are
+    marked *animated*, which a normal draw skips.
+    """
+
+    def __init__(self, fig, artists):
+        self.fig = fig
+        self.artists = list(artists)
+        for artist in self.artists:
+            artist.set_animated(True)
+        self.background = None
+
+    def invalidate(self):
+        self.background = None
+
+    def png(self):
+        from PIL import Image
+
+        canvas = self.fig.canvas
+        if self.background is None:
+            canvas.draw()
+            self.background = canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            canvas.restore_region(self.background)
+        renderer = canvas.get_renderer()
+        for artist in self.artists:
+            artist.draw(renderer)
+        pixels = np.asarray(canvas.buffer_rgba())[..., :3]
+        buf = io.BytesIO()
+        # zlib's fastest level: most of a redraw's time is spent encoding the PNG
+        Image.fromarray(pixels).save(buf, format="png", compress_level=1)
+        return buf.getvalue()
+
+
+class BlitFigure:
+    """What the widgets' figures share: :meth:`png`, by blitting when made with ``blit=True``.
+
+    A subclass draws its still parts, then calls :meth:`_blit` with the artists
+    that change; :meth:`png` redraws only those (see :class:`BlitCanvas`).
+    """
+
+    blitter = None
+
+    def _blit(self, changing, blit):
+        self.blitter = BlitCanvas(self.fig, changing) if blit else None
+
+    def png(self):
+        """The figure as PNG bytes (only the changing parts redrawn, when made with ``blit=True``)."""
+        return self.blitter.png() if self.blitter else render_png(self.fig)
+
+
+class Widget:
+    """What the three widgets share: a message line, an image, and no tracebacks."""
+
+    title = ""
+    plain = ""
+
+    def _build_common(self, w):
+        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width="800px"))
+        self.message = w.HTML("")
+        self._busy = False
+
+    def _show_error(self, error):
+        self.message.value = f"<span style='{ERROR_STYLE}'>⚠ {html.escape(str(error))}</span>"
+
+    def _safely(self, work):
+        """Run ``work()``; a bad value becomes a message in the widget, never a traceback."""
+        try:
+            work()
+        except (ValueError, TypeError) as error:
+            self._show_error(error)
+        except Exception as error:  # noqa: BLE001 - a widget must never show a traceback
+            self._show_error(f"{type(error).__name__}: {error}")
+
+    @property
+    def message_text(self):
+        """The message line as plain text (empty when all is well)."""
+        return html.unescape(re.sub(r"<[^>]+>", "", self.message.value)).removeprefix("⚠ ")
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/plain"] = self.plain
+        return bundle
+
+    def measure_redraw(self, n=50, warmup=3):
+        """Time ``n`` redraws caused by setting a slider: ``dict(median_ms, p90_ms, ...)``.
+
+        Each time runs from the slider's new value to the new PNG bytes in the image.
+        The slider is put back where it was afterwards.
+        """
+        n = check_int("n (redraws)", n, minimum=1)
+        warmup = check_int("warmup (redraws)", warmup, minimum=0)
+        slider, values = self._benchmark_slider()
+        if slider.value == values[0]:  # every set must change the value
+            values = values[1:] + values[:1]
+        original = slider.value
+        times = []
+        try:
+            for i in range(warmup + n):
+                before = self.image.value
+                start = time.perf_counter()
+                slider.value = values[i % len(values)]
+                seconds = time.perf_counter() - start
+                if self.image.value == before:
+                    raise RuntimeError(
+                        f"setting the slider did not redraw the image ({self.message_text})"
+                    )
+                if i >= warmup:
+                    times.append(seconds * 1e3)
+        finally:
+            slider.value = original  # leave the widget as the reader left it
+        times.sort()
+        return {
+            "median_ms": statistics.median(times),
+            "p90_ms": times[min(len(times) - 1, int(np.ceil(0.9 * len(times))) - 1)],
+            "min_ms": times[0],
+            "max_ms": times[-1],
+            "n": int(n),
+            "png_bytes": len(self.image.value),
+        }

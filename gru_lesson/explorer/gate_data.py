@@ -1,0 +1,230 @@
+"""The numbers the gate explorer draws, and the sequences a student types.
+
+:func:`gate_data` runs the trained classifier on one sequence and keeps what
+the explorer draws (a :class:`GateData`); :func:`parse_sequence`,
+:func:`flip_cue` and :func:`set_symbol` read and edit typed sequences such as
+``"..AB.-A.."``. NumPy only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from gru_lesson.cell_diagram import lit_values
+from gru_lesson.explorer._widgets import MAX_STEPS
+from gru_lesson.gru import GRU, GRUTrace, sigmoid
+from gru_lesson.tasks import to_text
+from gru_lesson.validation import check_array, check_choice, check_int
+
+MAX_FEATURES = 10  # A, B and the eight filler symbols to_text draws
+
+
+# ============================================================ sequences as text
+def _glyphs(n_features):
+    """The symbols of a sequence with ``n_features`` one-hot features: ``"AB.-"`` for 4."""
+    return to_text(np.eye(n_features))
+
+
+def _cleaned(text, glyphs=None):
+    """Typed ``text`` without spaces, ``a``/``b`` read as ``A``/``B``, every symbol one of ``glyphs``."""
+    if not isinstance(text, str):
+        raise TypeError(f"a sequence is text such as 'AB..-.A', got {type(text).__name__}")
+    glyphs = glyphs or _glyphs(MAX_FEATURES)
+    cleaned = re.sub(r"\s+", "", text).replace("a", "A").replace("b", "B")
+    for t, ch in enumerate(cleaned):
+        if ch not in glyphs:
+            allowed = ", ".join(repr(g) for g in glyphs)
+            raise ValueError(f"unknown symbol {ch!r} at step {t}: use only {allowed}")
+    return cleaned
+
+
+def parse_sequence(text, n_features=4):
+    """A typed sequence of the memory task as one-hot inputs ``(T, n_features)``, float64.
+
+    ``text`` uses ``A``, ``B`` and the filler symbols of :func:`gru_lesson.tasks.to_text`
+    (``.`` and ``-`` for two fillers); spaces are ignored and ``a``/``b`` count as
+    ``A``/``B``. Raises ``ValueError`` saying what is wrong and where.
+    """
+    n_features = check_int("n_features", n_features, minimum=3, maximum=MAX_FEATURES)
+    glyphs = _glyphs(n_features)
+    cleaned = _cleaned(text, glyphs)
+    if not cleaned:
+        allowed = ", ".join(repr(g) for g in glyphs)
+        raise ValueError(f"the sequence is empty: type some symbols, each one of {allowed}")
+    if len(cleaned) > MAX_STEPS:
+        raise ValueError(
+            f"the sequence has {len(cleaned)} steps; the explorer takes at most {MAX_STEPS}"
+        )
+    x = np.zeros((len(cleaned), n_features))
+    x[np.arange(len(cleaned)), [glyphs.index(ch) for ch in cleaned]] = 1.0
+    return x
+
+
+def first_symbol(text):
+    """``1`` if the first ``A``/``B`` of ``text`` is ``A``, ``0`` if it is ``B``, ``None`` if neither occurs."""
+    for ch in text.upper():
+        if ch in "AB":
+            return 1 if ch == "A" else 0
+    return None
+
+
+def flip_cue(text):
+    """``text`` with its cue flipped: the first ``A``/``B`` and, if it is the other
+    letter, the step right after it, swap (``..AB..`` becomes ``..BA..``).
+
+    Everything after the cue stays as it is, so the label flips and nothing
+    else changes, as with ``make_memory_task(..., labels=1 - y)``.
+    """
+    cleaned = _cleaned(text)
+    other = {"A": "B", "B": "A"}
+    for p, ch in enumerate(cleaned):
+        if ch in other:
+            end = p + 2 if p + 1 < len(cleaned) and cleaned[p + 1] == other[ch] else p + 1
+            swapped = "".join(other[c] for c in cleaned[p:end])
+            return cleaned[:p] + swapped + cleaned[end:]
+    raise ValueError("the sequence has no A or B, so it has no cue to flip")
+
+
+def set_symbol(text, step, symbol):
+    """``text`` with the symbol at ``step`` (0 = the first) replaced by ``symbol``."""
+    cleaned = _cleaned(text)
+    step = check_int("step", step, minimum=0, maximum=len(cleaned) - 1)
+    if not isinstance(symbol, str):
+        raise TypeError(f"symbol must be one character such as 'A', got {symbol!r}")
+    symbol = symbol.replace("a", "A").replace("b", "B")
+    if len(symbol) != 1 or symbol not in _glyphs(MAX_FEATURES):
+        allowed = ", ".join(repr(g) for g in _glyphs(MAX_FEATURES))
+        raise ValueError(f"symbol must be one of {allowed}, got {symbol!r}")
+    return cleaned[:step] + symbol + cleaned[step + 1 :]
+
+
+# ============================================================= the gate data
+@dataclass
+class GateData:
+    """What the gate explorer draws for one sequence (see :func:`gate_data`).
+
+    ``x`` is ``(T, D)``; ``z``, ``r``, ``h_tilde`` and ``h`` are ``(T, units)``;
+    ``p_steps[t]`` is the classifier's probability that A came first if the
+    sequence ended after step ``t`` (its dense layer read on ``h_t``);
+    ``gru`` and ``trace`` are the GRU and its trace on ``x[None]``, which the lit
+    cell reads.
+    """
+
+    text: str
+    x: np.ndarray
+    z: np.ndarray
+    r: np.ndarray
+    h_tilde: np.ndarray
+    h: np.ndarray
+    p_steps: np.ndarray
+    step: int
+    unit: int
+    truth: int | None
+    gru: GRU | None = None
+    trace: GRUTrace | None = None
+
+    @property
+    def T(self):
+        return self.x.shape[0]
+
+    @property
+    def p_final(self):
+        return float(self.p_steps[-1])
+
+    @property
+    def cue(self):
+        """The steps of the cue (the first ``A``/``B`` and its partner), or ``()``."""
+        p = next((t for t, ch in enumerate(self.text) if ch in "AB"), None)
+        if p is None:
+            return ()
+        if p + 1 < self.T and self.text[p + 1] in "AB" and self.text[p + 1] != self.text[p]:
+            return (p, p + 1)
+        return (p,)
+
+    def shown(self, name):
+        """The heatmap of ``name`` as drawn: ``(rows, T)``, NaN on the steps after ``step``
+        (not read yet). ``"x"`` is the input, always shown whole."""
+        check_choice("name", name, ("x", "z", "r", "h_tilde", "h"))
+        if name == "x":
+            return self.x.T
+        values = np.array(getattr(self, name).T, dtype=float)
+        values[:, self.step + 1 :] = np.nan
+        return values
+
+    def p_shown(self):
+        p = np.array(self.p_steps, dtype=float)
+        p[self.step + 1 :] = np.nan
+        return p
+
+    def kind_of_step(self, t):
+        """``"the cue"``, ``"a distractor"`` or ``"filler"``: what step ``t`` holds."""
+        ch = self.text[check_int("t (step)", t, minimum=0, maximum=self.T - 1)]
+        if ch not in "AB":
+            return "filler"
+        return "the cue" if t in self.cue else "a distractor"
+
+    def cell_values(self):
+        """Every value of the GRU cell at ``step`` for ``unit``: see :func:`gru_lesson.cell_diagram.lit_values`."""
+        if self.trace is None:
+            raise ValueError(
+                "this data keeps no trace: make it with gate_data(classifier, sequence)"
+            )
+        return lit_values(self.gru, self.x[None], self.trace, self.step, unit=self.unit)
+
+    def readout(self):
+        """The numbers at ``step`` for ``unit``, as a dict."""
+        t, u = self.step, self.unit
+        return {
+            "step": t,
+            "symbol": self.text[t],
+            "kind": self.kind_of_step(t),
+            "unit": u,
+            "z": float(self.z[t, u]),
+            "r": float(self.r[t, u]),
+            "h_tilde": float(self.h_tilde[t, u]),
+            "h": float(self.h[t, u]),
+            "p_step": float(self.p_steps[t]),
+            "p_final": self.p_final,
+            "truth": self.truth,
+        }
+
+
+def gate_data(classifier, sequence, *, step=None, unit=0):
+    """Run ``classifier`` on one sequence and keep what the explorer draws: a :class:`GateData`.
+
+    ``sequence`` is text (see :func:`parse_sequence`) or a ``(T, D)`` one-hot array;
+    ``step`` (default: the last) is how far the GRU has read; ``unit`` the unit
+    the readout follows. Pure: same arguments, same numbers.
+    """
+    gru = classifier.gru
+    D = gru.input_dim
+    if isinstance(sequence, str):
+        x = parse_sequence(sequence, D)
+    else:
+        x = check_array("sequence", sequence, shape=(None, D), names="(T, D)", finite=True)
+        if len(x) == 0:
+            raise ValueError(f"the sequence is empty: it has no steps (shape {x.shape})")
+    text = to_text(x, name="sequence")
+    T = x.shape[0]
+    step = T - 1 if step is None else check_int("step", step, minimum=0, maximum=T - 1)
+    unit = check_int("unit", unit, minimum=0, maximum=gru.units - 1)
+    trace = gru.trace(x[None])
+    h = trace.h[0].astype(float)
+    p_steps = sigmoid(h @ classifier.V[:, 0].astype(float) + float(classifier.c[0]))
+    return GateData(
+        text=text,
+        x=x,
+        z=trace.z[0].astype(float),
+        r=trace.r[0].astype(float),
+        h_tilde=trace.h_tilde[0].astype(float),
+        h=h,
+        p_steps=p_steps,
+        step=step,
+        unit=unit,
+        truth=first_symbol(text),
+        gru=gru,
+        trace=trace,
+    )

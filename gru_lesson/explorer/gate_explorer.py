@@ -1,0 +1,382 @@
+"""The gate explorer: the trained classifier reading one sequence, step by step.
+
+:class:`GateFigure` draws heatmaps of ``z``, ``r``, ``h~`` and ``h`` over time and
+units, the input on the same time axis, and the prediction after each step;
+:class:`GateExplorer` puts it under controls (pick a sequence, type or edit it,
+step through time), with the GRU cell of notebook 01 lit by the followed unit's
+values at the current step (:mod:`gru_lesson.cell_diagram`). :func:`plot_gates`,
+:func:`plot_cell` and :func:`plot_unit` are the same pictures as static figures.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from gru_lesson.cell_diagram import CellFigure
+from gru_lesson.explorer._widgets import (
+    MAX_STEPS,
+    BlitCanvas,
+    BlitFigure,
+    Widget,
+    new_figure,
+)
+from gru_lesson.explorer.gate_data import _glyphs, flip_cue, gate_data, parse_sequence, set_symbol
+from gru_lesson.gates import memory_units
+from gru_lesson.tasks import make_memory_task, to_text
+from gru_lesson.trained import load_trained_classifier
+from gru_lesson.validation import check_int
+
+CELL_FIGSIZE = (10, 6.8)  # the lit cell, in the explorer and as a static figure
+_GRAY = "#eeeeee"  # steps the GRU has not read yet
+
+
+def _answer(p):
+    return "A came first" if p > 0.5 else "B came first"
+
+
+def _readout_html(data):
+    d = data.readout()
+    truth = {1: "A came first", 0: "B came first", None: "no A or B: nothing to remember"}
+    verdict = ""
+    if data.truth is not None:
+        right = (data.p_final > 0.5) == (data.truth == 1)
+        verdict = " ✓ right" if right else " ✗ wrong"
+    return (
+        "<div style='font-family:monospace;line-height:1.5'>"
+        f"step t = {d['step']}: input <b>{html.escape(d['symbol'])}</b> ({d['kind']})<br>"
+        f"unit {d['unit']}: z = {d['z']:.3f} &nbsp; r = {d['r']:.3f} &nbsp; "
+        f"h~ = {d['h_tilde']:+.3f} &nbsp; h = {d['h']:+.3f}<br>"
+        f"after step {d['step']}: P(A came first) = {d['p_step']:.3f}<br>"
+        f"after the whole sequence: P(A came first) = {d['p_final']:.3f}, the GRU says "
+        f"<b>{_answer(d['p_final'])}</b>; the truth: {truth[data.truth]}{verdict}"
+        "</div>"
+    )
+
+
+def _cmap(name):
+    import matplotlib
+
+    return matplotlib.colormaps[name].with_extremes(bad=_GRAY)
+
+
+class GateFigure(BlitFigure):
+    """The explorer's figure: input, z, r, h~, h over time, and P(A first) after each step."""
+
+    PANELS = (
+        ("z", "z (update)", "viridis", 0.0, 1.0),
+        ("r", "r (reset)", "viridis", 0.0, 1.0),
+        ("h_tilde", "h~ (candidate)", "RdBu_r", -1.0, 1.0),
+        ("h", "h (state)", "RdBu_r", -1.0, 1.0),
+    )
+
+    def __init__(self, fig, data, *, blit=False, mark=True):
+        self.fig = fig
+        self.mark = mark
+        D, U = data.x.shape[1], data.h.shape[1]
+        grid = fig.add_gridspec(
+            6, 2, width_ratios=[50, 1], height_ratios=[0.9, 2, 2, 2, 2, 1.3],
+            hspace=0.12, wspace=0.05, left=0.1, right=0.93, top=0.93, bottom=0.08,
+        )  # fmt: skip
+        self.axes = {}
+        first = fig.add_subplot(grid[0, 0])
+        self.axes["x"] = first
+        for i, (name, *_rest) in enumerate(self.PANELS):
+            self.axes[name] = fig.add_subplot(grid[i + 1, 0], sharex=first)
+        self.axes["p"] = fig.add_subplot(grid[5, 0], sharex=first)
+        self.images, self.cursors, self.markers = {}, [], {}
+        ax = self.axes["x"]
+        self.images["x"] = ax.imshow(
+            data.shown("x"), aspect="auto", cmap="Greys", vmin=0, vmax=1.3,
+            interpolation="nearest",
+        )  # fmt: skip
+        ax.set_yticks(range(D), list(_glyphs(D)), fontsize=8)
+        ax.set_ylabel("input", fontsize=9)
+        for name, label, cmap, vmin, vmax in self.PANELS:
+            ax = self.axes[name]
+            self.images[name] = ax.imshow(
+                data.shown(name), aspect="auto", cmap=_cmap(cmap), vmin=vmin, vmax=vmax,
+                interpolation="nearest",
+            )  # fmt: skip
+            ax.set_yticks(range(0, U, 5))
+            ax.tick_params(labelsize=8)
+            ax.set_ylabel(f"{label}\nunit", fontsize=9)
+            (marker,) = ax.plot(
+                [1.006], [data.unit], marker="<", color="black", ms=7, clip_on=False,
+                transform=ax.get_yaxis_transform(), visible=mark,
+            )  # fmt: skip
+            self.markers[name] = marker
+        fig.colorbar(self.images["z"], cax=fig.add_subplot(grid[1:3, 1])).ax.tick_params(
+            labelsize=8
+        )
+        fig.colorbar(self.images["h"], cax=fig.add_subplot(grid[3:5, 1])).ax.tick_params(
+            labelsize=8
+        )
+        ax = self.axes["p"]
+        ax.axhline(0.5, color="gray", lw=0.8, ls="--")
+        (self.p_line,) = ax.plot(np.arange(data.T), data.p_shown(), color="C3", lw=1.5)
+        ax.set_ylim(-0.05, 1.05)
+        ax.set_yticks([0, 0.5, 1])
+        ax.tick_params(labelsize=8)
+        ax.set_ylabel("P(A first)\nafter step t", fontsize=9)
+        ax.set_xlabel("step t", fontsize=9)
+        for name, ax in self.axes.items():
+            self.cursors.append(ax.axvline(data.step, color="C1", lw=1.2))
+            if name != "p":
+                ax.tick_params(labelbottom=False)
+        self.title = fig.suptitle("", fontsize=10)
+        dynamic = [*self.images.values(), self.p_line, *self.cursors, *self.markers.values()]
+        self._blit([*dynamic, self.title], blit)
+        self._T = None
+        self.update(data)
+
+    def update(self, data):
+        T = data.T
+        if T != self._T:
+            self.axes["x"].set_xlim(-0.5, T - 0.5)
+            self._T = T
+            if self.blitter:
+                self.blitter.invalidate()
+        for name, im in self.images.items():
+            values = data.shown(name)
+            im.set_data(values)
+            im.set_extent((-0.5, T - 0.5, values.shape[0] - 0.5, -0.5))
+        self.p_line.set_data(np.arange(T), data.p_shown())
+        for line in self.cursors:
+            line.set_xdata([data.step, data.step])
+        for marker in self.markers.values():
+            marker.set_ydata([data.unit])
+        marked = f"◀ unit {data.unit}; " if self.mark else ""
+        self.title.set_text(
+            f"{data.text[:60]}{'…' if T > 60 else ''}   ({marked}"
+            f"after step {data.step}: P(A first) = {data.p_steps[data.step]:.2f})"
+        )
+
+    def data(self):
+        """The arrays the figure currently draws, by panel (copies)."""
+        out = {name: np.array(im.get_array(), dtype=float) for name, im in self.images.items()}
+        out["p"] = np.array(self.p_line.get_ydata(), dtype=float)
+        out["step"] = float(self.cursors[0].get_xdata()[0])
+        out["unit"] = float(self.markers["z"].get_ydata()[0])
+        return out
+
+
+def plot_gates(classifier, sequence, *, step=None, unit=None, figsize=(10, 7)):
+    """The explorer's figure as a plain Matplotlib figure (for ``plt.show()``).
+
+    ``unit``: the unit to mark with a triangle (``None``: no mark).
+    """
+    data = gate_data(classifier, sequence, step=step, unit=0 if unit is None else unit)
+    fig = new_figure(figsize, pyplot=True)
+    GateFigure(fig, data, mark=unit is not None)
+    return fig
+
+
+def _light(cell, data):
+    """Light ``cell`` with ``data``'s followed unit at its step."""
+    t = data.step
+    where = f"t = {t} (input {data.text[t]}), unit {data.unit}"
+    cell.update(data.cell_values(), where=where)
+
+
+def plot_cell(classifier, sequence, *, step=None, unit=0, figsize=CELL_FIGSIZE):
+    """The GRU cell lit as in the explorer: the values of ``unit`` at ``step``
+    (default: the last) as ``classifier`` reads ``sequence`` (for ``plt.show()``)."""
+    data = gate_data(classifier, sequence, step=step, unit=unit)
+    fig = new_figure(figsize, pyplot=True)
+    _light(CellFigure(fig, classifier.gru.reset_after, lit=True), data)
+    return fig
+
+
+def plot_unit(classifier, sequences, unit, *, figsize=(10, 4)):
+    """One unit's state ``h`` and update gate ``z`` over time, for several sequences.
+
+    ``sequences`` maps a legend label to a typed sequence (the same length or not).
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(sequences, dict):
+        raise TypeError(f"sequences must be a dict {{label: typed sequence}}, got {sequences!r}")
+    if not sequences:
+        raise ValueError("sequences is empty: give at least one {label: typed sequence}")
+    runs = {label: gate_data(classifier, text, unit=unit) for label, text in sequences.items()}
+    fig, (ax_h, ax_z) = plt.subplots(2, 1, figsize=figsize, sharex=True)
+    for i, (label, data) in enumerate(runs.items()):
+        steps = np.arange(data.T)
+        ax_h.plot(steps, data.h[:, data.unit], color=f"C{i}", label=label)
+        ax_z.plot(steps, data.z[:, data.unit], color=f"C{i}")
+        for t in data.cue:
+            ax_h.axvline(t, color=f"C{i}", lw=0.6, ls=":")
+    ax_h.set_ylabel(f"h, unit {unit}")
+    ax_h.set_ylim(-1.05, 1.05)
+    ax_h.axhline(0, color="gray", lw=0.6)
+    ax_h.legend(fontsize=8, loc="center right")
+    ax_z.set_ylabel(f"z, unit {unit}")
+    ax_z.set_ylim(0, 1.02)
+    ax_z.set_xlabel("step t (dotted lines: the cue)")
+    fig.tight_layout()
+    return fig
+
+
+# ============================================================== GateExplorer
+class GateExplorer(Widget):
+    """The trained classifier on one sequence, with controls (see the module doc).
+
+    ``explorer.widget`` is the whole app; displaying ``explorer`` shows it. The
+    controls are attributes, so code (and tests) can drive it:
+    ``explorer.sequence.value = 3``, ``explorer.text.value = "AB..-"``,
+    ``explorer.step.value = 10``, ``explorer.unit.value = 5``,
+    :meth:`flip_cue`, :meth:`put`. ``explorer.data`` is the :class:`GateData`
+    on screen, ``explorer.figure.data()`` the arrays drawn.
+    """
+
+    title = "Gate explorer"
+    plain = (
+        "[Gate explorer: interactive controls. They work when the notebook runs in "
+        "JupyterLab or Voila; the static figures above show the same view.]"
+    )
+
+    def __init__(self, classifier=None, *, n_sequences=20, T=50, seed=2025, unit=None):
+        import ipywidgets as w
+
+        if classifier is None:
+            classifier, _ = load_trained_classifier()
+        self.classifier = classifier
+        D = classifier.gru.input_dim
+        n_sequences = check_int("n_sequences", n_sequences, minimum=1)
+        T = check_int("T (sequence length)", T, minimum=2, maximum=MAX_STEPS)
+        x, _ = make_memory_task(n_sequences, T, seed=seed, n_filler=D - 2)
+        self.bank = [to_text(s) for s in x]
+        self.memory = memory_units(classifier, T=T)
+        unit = self.memory.top if unit is None else unit
+        self._build_common(w)
+        self.data = gate_data(classifier, self.bank[0], unit=unit)
+        self.figure = GateFigure(new_figure((9.6, 7.2), pyplot=False), self.data, blit=True)
+        self.cell = CellFigure(
+            new_figure(CELL_FIGSIZE, pyplot=False), classifier.gru.reset_after, lit=True
+        )
+        self.cell_canvas = BlitCanvas(self.cell.fig, self.cell.lit_artists())
+        self.cell_image = w.Image(format="png", layout=w.Layout(width="100%", max_width="800px"))
+
+        carriers = set(self.memory.carriers)
+        self.sequence = w.IntSlider(
+            value=0, min=0, max=len(self.bank) - 1, description="sequence",
+            continuous_update=False,
+        )  # fmt: skip
+        self.text = w.Text(
+            value=self.bank[0], description="inputs", continuous_update=False,
+            layout=w.Layout(width="98%"),
+        )  # fmt: skip
+        self.step = w.IntSlider(
+            value=self.data.T - 1, min=0, max=self.data.T - 1, description="step t",
+            continuous_update=False,
+        )  # fmt: skip
+        self.play = w.Play(
+            value=self.data.T - 1, min=0, max=self.data.T - 1, interval=250, description="play"
+        )
+        w.link((self.play, "value"), (self.step, "value"))
+        w.link((self.play, "max"), (self.step, "max"))
+        self.unit = w.Dropdown(
+            options=[
+                (f"unit {u}" + (" (memory)" if u in carriers else ""), u)
+                for u in range(classifier.gru.units)
+            ],
+            value=unit,
+            description="follow",
+        )
+        self.flip_button = w.Button(description="flip the cue", tooltip="AB <-> BA")
+        self.put_buttons = {
+            s: w.Button(description=f"{s} at step t", layout=w.Layout(width="auto"))
+            for s in _glyphs(D)
+        }
+        self.reset_button = w.Button(description="reset", tooltip="the sequence as drawn")
+        self.readout = w.HTML("")
+        self._show()
+
+        self.sequence.observe(self._on_sequence, names="value")
+        self.text.observe(self._on_text, names="value")
+        self.step.observe(self._on_redraw, names="value")
+        self.unit.observe(self._on_redraw, names="value")
+        self.flip_button.on_click(lambda _b: self._safely(self.flip_cue))
+        for s, button in self.put_buttons.items():
+            button.on_click(lambda _b, s=s: self._safely(lambda: self.put(s)))
+        self.reset_button.on_click(lambda _b: self._safely(self.reset))
+
+        help_text = w.HTML(
+            "<b>Gate explorer.</b> Edit the inputs (A, B, fillers "
+            f"{', '.join(repr(g) for g in _glyphs(D)[2:])}) and press Enter, "
+            "or use the buttons; move <i>step t</i> to watch the GRU read."
+        )
+        self.widget = w.VBox(
+            [
+                help_text,
+                w.HBox([self.sequence, self.unit]),
+                self.text,
+                w.HBox([self.step, self.play]),
+                w.HBox([self.flip_button, *self.put_buttons.values(), self.reset_button]),
+                self.message,
+                self.image,
+                self.readout,
+                self.cell_image,
+            ]
+        )
+
+    # ----------------------------------------------------------- callbacks
+    def _on_sequence(self, change):
+        self._safely(lambda: setattr(self.text, "value", self.bank[change["new"]]))
+
+    def _on_text(self, change):
+        self._safely(self._redraw)
+
+    def _on_redraw(self, change):
+        if not self._busy:
+            self._safely(self._redraw)
+
+    def _redraw(self):
+        text = self.text.value
+        x = parse_sequence(text, self.classifier.gru.input_dim)  # raises on bad text
+        T = x.shape[0]
+        self._busy = True
+        try:  # fit the step slider to the new length without a redraw per change
+            if self.step.max != T - 1:
+                if self.step.value > T - 1:
+                    self.step.value = T - 1
+                self.step.max = T - 1
+        finally:
+            self._busy = False
+        self.data = gate_data(self.classifier, x, step=self.step.value, unit=self.unit.value)
+        self.figure.update(self.data)
+        self._show()
+        self.message.value = ""
+
+    def _show(self):
+        """The drawn figure, the cell lit at the current step, and the readout, on screen."""
+        self.image.value = self.figure.png()
+        _light(self.cell, self.data)
+        self.cell_image.value = self.cell_canvas.png()
+        self.readout.value = _readout_html(self.data)
+
+    # ------------------------------------------------------------- actions
+    def flip_cue(self):
+        """Flip the current sequence's cue (``AB`` becomes ``BA``, or back)."""
+        self.text.value = flip_cue(self.text.value)
+
+    def put(self, symbol, step=None):
+        """Put ``symbol`` at ``step`` (default: the step slider's value)."""
+        step = self.step.value if step is None else step
+        glyphs = _glyphs(self.classifier.gru.input_dim)
+        if symbol not in glyphs:
+            raise ValueError(
+                f"symbol must be one of {', '.join(map(repr, glyphs))}, got {symbol!r}"
+            )
+        self.text.value = set_symbol(self.text.value, step, symbol)
+
+    def reset(self):
+        """Back to the chosen sequence as drawn."""
+        self.text.value = self.bank[self.sequence.value]
+        self._redraw()
+
+    def _benchmark_slider(self):
+        T = self.data.T
+        return self.step, [T - 1 - (i % 2) * (T // 2) for i in range(2)]

@@ -1,0 +1,329 @@
+"""The hand-set playground: a two-unit GRU whose weights are sliders, on numbers you type.
+
+:data:`PLAYGROUND_SLIDERS` names the sliders and the ``handset_gru`` pieces they
+set; :func:`handset_data` runs a one-input GRU on typed inputs (a
+:class:`HandsetData`), :class:`HandsetFigure` draws its gates and states over
+time, :class:`HandsetPlayground` puts the figure under the sliders, with the
+puzzle "make the output depend on the first input only" judged by
+:func:`gru_lesson.handset.first_input_verdict`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from gru_lesson.explorer._widgets import MAX_STEPS, BlitFigure, Widget, new_figure
+from gru_lesson.gru import GRU
+from gru_lesson.handset import first_input_verdict, handset_gru
+from gru_lesson.validation import check_array, check_number
+
+# ======================================================= the hand-set GRU
+#: The playground's sliders: (key, handset_gru piece, index, label, starting value).
+#: A two-unit GRU on one input feature; every other weight is zero.
+PLAYGROUND_SLIDERS = (
+    ("W_h_0", "W_h", (0, 0), "unit 0, h~: input W_h", 1.0),
+    ("R_h_00", "R_h", (0, 0), "unit 0, h~: own state R_h", 0.0),
+    ("W_z_0", "W_z", (0, 0), "unit 0, z: input W_z", 0.0),
+    ("bx_z_0", "bx_z", (0,), "unit 0, z: bias bx_z", 0.0),
+    ("R_z_10", "R_z", (1, 0), "unit 0, z: from unit 1 R_z", 0.0),
+    ("bx_h_1", "bx_h", (1,), "unit 1, h~: bias bx_h", 0.0),
+    ("bx_z_1", "bx_z", (1,), "unit 1, z: bias bx_z", 0.0),
+)
+_PIECE_SHAPES = {"W": (1, 2), "R": (2, 2), "b": (2,)}
+SLIDER_RANGE = (-20.0, 20.0, 0.5)  # min, max, step
+
+
+def playground_pieces(values):
+    """The ``handset_gru`` keyword arguments for slider ``values`` (a dict by key)."""
+    if not isinstance(values, dict):
+        raise TypeError(f"values must be a dict of slider values by key, got {values!r}")
+    known = {key for key, *_ in PLAYGROUND_SLIDERS}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"unknown slider(s) {sorted(unknown)}; the sliders are {sorted(known)}")
+    pieces = {}
+    for key, piece, index, _label, start in PLAYGROUND_SLIDERS:
+        value = check_number(f"slider {key}", values.get(key, start))
+        arr = pieces.setdefault(piece, np.zeros(_PIECE_SHAPES[piece[0]]))
+        arr[index] = value
+    return pieces
+
+
+def playground_gru(values):
+    """The playground's two-unit GRU for slider ``values`` (missing keys: starting values)."""
+    return handset_gru(**playground_pieces(values), input_dim=1, units=2, return_sequences=True)
+
+
+def parse_numbers(text):
+    """Typed inputs such as ``"1, -0.5  2"`` as a ``(T,)`` float array; ``ValueError`` if not."""
+    if not isinstance(text, str):
+        raise TypeError(f"inputs are text such as '1, -0.5, 2', got {type(text).__name__}")
+    items = [s for s in re.split(r"[,;\s]+", text.strip()) if s]
+    if not items:
+        raise ValueError("no inputs: type numbers separated by commas, such as 1, -0.5, 2")
+    if len(items) > MAX_STEPS:
+        raise ValueError(f"{len(items)} inputs; the playground takes at most {MAX_STEPS}")
+    out = []
+    for i, item in enumerate(items):
+        try:
+            value = float(item)
+        except ValueError:
+            raise ValueError(f"could not read {item!r} (input {i}) as a number") from None
+        if not np.isfinite(value):
+            raise ValueError(f"input {i} is {item!r}: inputs must be finite numbers")
+        out.append(value)
+    return np.array(out)
+
+
+@dataclass
+class HandsetData:
+    """What the playground draws: inputs ``(T,)``, gates and states ``(T, units)``."""
+
+    x: np.ndarray
+    z: np.ndarray
+    r: np.ndarray
+    h_tilde: np.ndarray
+    h: np.ndarray
+
+    @property
+    def output(self):
+        """The output the puzzle is about: unit 0's last state."""
+        return float(self.h[-1, 0])
+
+
+def handset_data(gru, x):
+    """Run a one-input GRU on the inputs ``x`` ``(T,)``: a :class:`HandsetData`."""
+    if not isinstance(gru, GRU):
+        raise TypeError(f"expected a gru_lesson.GRU, got {type(gru).__name__}")
+    if gru.input_dim != 1:
+        raise ValueError(
+            f"handset_data runs a GRU of one input feature, this one reads {gru.input_dim}"
+        )
+    x = check_array("x (inputs)", x, ndim=1, names="(T,)", finite=True)
+    if len(x) == 0:
+        raise ValueError("x (inputs) must have at least one step, got none")
+    trace = gru.trace(x[None, :, None])
+    return HandsetData(x, trace.z[0], trace.r[0], trace.h_tilde[0], trace.h[0])
+
+
+def _handset_code(values):
+    pieces = playground_pieces(values)
+    args = []
+    for name, arr in pieces.items():
+        if np.any(arr):
+            args.append(f"{name}={np.round(arr, 3).tolist()}")
+    return "handset_gru(" + ", ".join(args) + ")"
+
+
+_GATE_STYLES = (  # per unit: (z's style, r's style)
+    (
+        dict(ls="-", lw=3.0, alpha=0.5),
+        dict(ls="--", lw=1.2, marker="s", ms=8, mfc="none", mew=1.2),
+    ),
+    (
+        dict(ls="-", lw=1.2, marker="o", ms=5, mfc="none", mew=1.2),
+        dict(ls=":", lw=1.5, marker="x", ms=6, mew=1.2),
+    ),
+)
+
+
+class HandsetFigure(BlitFigure):
+    """Inputs, gates and states of a one-input GRU (the playground's has two units) over time."""
+
+    def __init__(self, fig, data, *, blit=False):
+        self.fig = fig
+        axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3, 1.3]})
+        self.ax_x, self.ax_g, self.ax_h = axes
+        (self.x_line,) = self.ax_x.plot([], [], "o-", color="gray", ms=4)
+        self.ax_x.axhline(0, color="gray", lw=0.6)
+        self.ax_x.set_ylabel("input x_t", fontsize=9)
+        self.lines = {}
+        for u in range(data.h.shape[1]):
+            color = ("C0", "C2", "C1", "C4", "C5", "C6")[u % 6]
+            # Gates often sit on top of one another (all four at 0.5 with the starting
+            # sliders): each curve gets its own line width, dash and marker, so that every
+            # one stays visible when they coincide.
+            z_style, r_style = _GATE_STYLES[u % len(_GATE_STYLES)]
+            self.lines[("z", u)] = self.ax_g.plot(
+                [], [], color=color, label=f"z, unit {u}", **z_style
+            )[0]
+            self.lines[("r", u)] = self.ax_g.plot(
+                [], [], color=color, label=f"r, unit {u}", **r_style
+            )[0]
+            self.lines[("h", u)] = self.ax_h.plot(
+                [], [], "o-", color=color, ms=3, label=f"h, unit {u}"
+            )[0]
+        self.ax_g.set_ylim(-0.03, 1.03)
+        self.ax_g.set_ylabel("gates", fontsize=9)
+        self.ax_g.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+        self.ax_h.set_ylim(-1.05, 1.05)
+        self.ax_h.axhline(0, color="gray", lw=0.6)
+        self.ax_h.set_ylabel("state h", fontsize=9)
+        self.ax_h.set_xlabel("step t", fontsize=9)
+        self.ax_h.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+        for ax in axes:
+            ax.tick_params(labelsize=8)
+        self.title = self.ax_x.set_title("", fontsize=10)
+        fig.subplots_adjust(left=0.09, right=0.83, top=0.9, bottom=0.1, hspace=0.15)
+        dynamic = [self.x_line, *self.lines.values(), self.title]
+        self._blit(dynamic, blit)
+        self._limits = None
+        self.update(data)
+
+    def update(self, data):
+        T = len(data.x)
+        steps = np.arange(T)
+        self.x_line.set_data(steps, data.x)
+        top = max(2.0, float(np.abs(data.x).max()) * 1.1)
+        if (T, top) != self._limits:
+            self.ax_x.set_ylim(-top, top)
+            self.ax_x.set_xlim(-0.5, T - 0.5)
+            self._limits = (T, top)
+            if self.blitter:
+                self.blitter.invalidate()
+        for (name, u), line in self.lines.items():
+            line.set_data(steps, getattr(data, name)[:, u])
+        self.title.set_text(f"output (unit 0's last state): h = {data.output:+.4f}")
+
+    def data(self):
+        return {
+            "x": np.array(self.x_line.get_ydata(), dtype=float),
+            **{
+                f"{n}{u}": np.array(line.get_ydata(), dtype=float)
+                for (n, u), line in self.lines.items()
+            },
+        }
+
+
+def plot_handset(gru, x, *, figsize=(9, 5)):
+    """The playground's figure as a plain Matplotlib figure (for ``plt.show()``)."""
+    fig = new_figure(figsize, pyplot=True)
+    HandsetFigure(fig, handset_data(gru, x))
+    return fig
+
+
+class HandsetPlayground(Widget):
+    """A two-unit GRU whose weights are sliders, on inputs you type (see :data:`PLAYGROUND_SLIDERS`).
+
+    ``playground.sliders[key]`` are the sliders, ``playground.text`` the inputs;
+    :meth:`gru` is the GRU they make, :meth:`code` the ``handset_gru`` call that
+    builds it, :meth:`check` the puzzle's verdict.
+    """
+
+    title = "Hand-set GRU"
+    plain = (
+        "[Hand-set GRU playground: interactive sliders. They work when the notebook runs "
+        "in JupyterLab or Voila.]"
+    )
+
+    def __init__(self, inputs="0.8, -1.5, 0.3, 1.2, -0.7, 0.5, -1.1, 0.9, 0.2, -0.4"):
+        import ipywidgets as w
+
+        self._build_common(w)
+        lo, hi, step = SLIDER_RANGE
+        style = {"description_width": "190px"}
+        self.sliders = {
+            key: w.FloatSlider(
+                value=start,
+                min=lo,
+                max=hi,
+                step=step,
+                description=label,
+                continuous_update=False,
+                readout_format=".1f",
+                style=style,
+                layout=w.Layout(width="460px"),
+            )  # fmt: skip
+            for key, _piece, _index, label, start in PLAYGROUND_SLIDERS
+        }
+        self.text = w.Text(
+            value=inputs, description="inputs x_t", continuous_update=False,
+            layout=w.Layout(width="98%"),
+        )  # fmt: skip
+        self.check_button = w.Button(description="check the puzzle", button_style="info")
+        self.reset_button = w.Button(description="reset the sliders")
+        self.verdict = w.HTML("")
+        self.code_box = w.HTML("")
+        self.data = handset_data(self.gru(), parse_numbers(inputs))
+        self.figure = HandsetFigure(new_figure((9, 5), pyplot=False), self.data, blit=True)
+        self.image.value = self.figure.png()
+        self.code_box.value = self._code_html()
+        for slider in self.sliders.values():
+            slider.observe(self._on_change, names="value")
+        self.text.observe(self._on_change, names="value")
+        self.check_button.on_click(lambda _b: self._safely(self.check))
+        self.reset_button.on_click(lambda _b: self._safely(self.reset))
+        self.widget = w.VBox(
+            [
+                w.HTML(
+                    "<b>Hand-set GRU.</b> Two units, one input. The output is unit 0's last "
+                    "state. Type inputs and press Enter; move the sliders."
+                ),
+                self.text,
+                w.HBox(
+                    [
+                        w.VBox(list(self.sliders.values())[:5]),
+                        w.VBox(
+                            [*list(self.sliders.values())[5:], self.check_button, self.reset_button]
+                        ),
+                    ]
+                ),
+                self.message,
+                self.image,
+                self.verdict,
+                self.code_box,
+            ]
+        )
+
+    def values(self):
+        return {key: slider.value for key, slider in self.sliders.items()}
+
+    def gru(self):
+        """The GRU the sliders make."""
+        return playground_gru(self.values())
+
+    def code(self):
+        """The ``handset_gru(...)`` call that builds :meth:`gru` (only the non-zero pieces)."""
+        return _handset_code(self.values())
+
+    def _code_html(self):
+        return (
+            f"<span style='font-size:90%'>in code: <code>{html.escape(self.code())}</code></span>"
+        )
+
+    def _on_change(self, change):
+        if not self._busy:
+            self._safely(self._redraw)
+
+    def _redraw(self):
+        x = parse_numbers(self.text.value)
+        self.data = handset_data(self.gru(), x)
+        self.figure.update(self.data)
+        self.image.value = self.figure.png()
+        self.code_box.value = self._code_html()
+        self.verdict.value = ""
+        self.message.value = ""
+
+    def check(self):
+        """Judge the sliders' GRU on the puzzle; shows and returns ``(solved, message)``."""
+        solved, message = first_input_verdict(self.gru())
+        color = "#1b7f3b" if solved else "#8a5a00"
+        self.verdict.value = f"<span style='color:{color}'>{html.escape(message)}</span>"
+        return solved, message
+
+    def reset(self):
+        """Every slider back to its starting value (one redraw)."""
+        self._busy = True
+        try:
+            for key, _piece, _index, _label, start in PLAYGROUND_SLIDERS:
+                self.sliders[key].value = start
+        finally:
+            self._busy = False
+        self._redraw()
+
+    def _benchmark_slider(self):
+        return self.sliders["W_h_0"], [1.5, 0.5]
