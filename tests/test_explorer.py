@@ -20,6 +20,7 @@ from gru_lesson import explorer  # noqa: E402
 from gru_lesson.explorer.saturation import _label_offsets, _saturation_summary  # noqa: E402
 from gru_lesson.gates import gate_saturation  # noqa: E402
 from gru_lesson.handset import first_input_verdict, handset_gru  # noqa: E402
+from gru_lesson.saved_outputs import MARK, WIDGET_VIEW  # noqa: E402
 from gru_lesson.tasks import make_memory_task, to_text  # noqa: E402
 from gru_lesson.trained import load_trained_classifier  # noqa: E402
 
@@ -260,10 +261,14 @@ def test_an_unexpected_error_is_shown_not_raised(gate_explorer, monkeypatch):
     assert gate_explorer.message_text == "RuntimeError: the figure broke"
 
 
-def test_the_explorer_shows_as_a_widget_with_a_plain_text_fallback(gate_explorer):
-    bundle = gate_explorer._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["text/plain"].startswith("[Gate explorer")
+def test_each_view_shows_as_a_widget_marked_to_be_saved_as_words(
+    gate_explorer, playground, saturation
+):
+    for view in (gate_explorer, playground, saturation):
+        bundle, metadata = view._repr_mimebundle_()
+        assert WIDGET_VIEW in bundle and metadata == {MARK: True}
+        assert bundle["text/plain"].startswith(f"[{view.title}: ")
+        assert "Run All Cells" in bundle["text/plain"]  # what to do, in a reopened notebook
 
 
 # ------------------------------------------------------------------ the playground

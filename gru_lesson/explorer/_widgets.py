@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 
+from gru_lesson.saved_outputs import MARK
 from gru_lesson.validation import check_int
 
 MAX_STEPS = 200  # longest sequence a widget accepts (keeps every redraw fast)
@@ -99,6 +100,12 @@ class BlitFigure:
         return self.blitter.png() if self.blitter else render_png(self.fig)
 
 
+RUN_TO_GET_CONTROLS = (
+    "Its controls appear when this cell runs: run the notebook's cells in order "
+    "(Run > Run All Cells) in JupyterLab, or open it with Voila."
+)
+
+
 class Widget:
     """What the three widgets share: a message line, an image, and no tracebacks."""
 
@@ -128,10 +135,13 @@ class Widget:
         return html.unescape(re.sub(r"<[^>]+>", "", self.message.value)).removeprefix("⚠ ")
 
     def _repr_mimebundle_(self, **kwargs):
+        """The live widget, and words that say how to get it back: a saved notebook keeps only the
+        words (``gru_lesson.saved_outputs``), since the widget lives in the kernel that ran it."""
         bundle = self.widget._repr_mimebundle_(**kwargs)
-        if bundle is not None:
-            bundle["text/plain"] = self.plain
-        return bundle
+        if bundle is None:
+            return None
+        bundle["text/plain"] = f"[{self.title}: {self.plain} {RUN_TO_GET_CONTROLS}]"
+        return bundle, {MARK: True}
 
     def measure_redraw(self, n=50, warmup=3):
         """Time ``n`` redraws caused by setting a slider: ``dict(median_ms, p90_ms, ...)``.

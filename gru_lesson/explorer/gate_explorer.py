@@ -232,10 +232,7 @@ class GateExplorer(Widget):
     """
 
     title = "Gate explorer"
-    plain = (
-        "[Gate explorer: interactive controls. They work when the notebook runs in "
-        "JupyterLab or Voila; the static figures above show the same view.]"
-    )
+    plain = "sliders and text boxes to pick, type and edit the sequence, the step and the unit (the static figures above show the same view)."
 
     def __init__(self, classifier=None, *, n_sequences=20, T=50, seed=2025, unit=None):
         import ipywidgets as w

@@ -215,10 +215,7 @@ class HandsetPlayground(Widget):
     """
 
     title = "Hand-set GRU"
-    plain = (
-        "[Hand-set GRU playground: interactive sliders. They work when the notebook runs "
-        "in JupyterLab or Voila.]"
-    )
+    plain = "sliders for every weight of a two-unit GRU."
 
     def __init__(self, inputs="0.8, -1.5, 0.3, 1.2, -0.7, 0.5, -1.1, 0.9, 0.2, -0.4"):
         import ipywidgets as w

@@ -181,10 +181,7 @@ class SaturationExplorer(Widget):
     """The saturation plot with its thresholds and the number of sequences as sliders."""
 
     title = "Gate saturation"
-    plain = (
-        "[Gate saturation: interactive thresholds. They work when the notebook runs in "
-        "JupyterLab or Voila; the static figure above shows the same plot.]"
-    )
+    plain = "sliders for the two thresholds (the static figure above shows the same plot)."
 
     def __init__(self, classifier=None, *, T=50, seed=0):
         import ipywidgets as w
