@@ -220,3 +220,59 @@ def test_without_the_setting_the_voila_route_asks_a_cdn_for_mathjax(lab, chromiu
     base_url, token, _ = lab
     rendered, asked = math_on_the_voila_route(chromium, base_url, token)
     assert rendered == 0 and asked
+
+
+# ------------------------------------- notebook 05 saved, then opened again another day
+OUTPUT_TEXTS_JS = """() => window.jupyterapp.shell.currentWidget.content.widgets
+    .filter(c => c.model.type === 'code').map(c => c.outputArea.node.textContent)"""
+
+
+def saved_and_reopened(tmp_path, chromium, env):
+    """Run notebook 05 in JupyterLab, save it, stop the server; start a new one (no kernel, no
+    widget left) and open the saved notebook. Returns the text of each code cell's outputs."""
+    root = browser.copy_notebooks(tmp_path / "course")
+    saved = root / "notebooks" / EXPLORER
+    with browser.jupyterlab(root, env=env) as (base_url, token):
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            browser.open_notebook(page, base_url, token, EXPLORER)
+            browser.run_all_cells(page)
+            page.wait_for_selector(".widget-slider .noUi-handle", timeout=120_000)
+            before = saved.stat().st_mtime_ns
+            page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+            page.wait_for_function(
+                "() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=60_000
+            )
+            assert saved.stat().st_mtime_ns != before, "the notebook was saved"
+        finally:
+            page.close()
+    with browser.jupyterlab(root, env=env) as (base_url, token):
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            browser.open_notebook(page, base_url, token, EXPLORER)
+            page.wait_for_timeout(3000)  # let every output render
+            return page.evaluate(OUTPUT_TEXTS_JS)
+        finally:
+            page.close()
+
+
+def test_a_reopened_explorer_says_how_to_get_its_controls_back(tmp_path, chromium):
+    """With the course's server settings (binder/server_config.py), a saved and reopened
+    notebook 05 shows each view's words; without them, JupyterLab's error boxes (the control)."""
+    prefix = tmp_path / "environment"
+    subprocess.run([sys.executable, str(SERVER_CONFIG), str(prefix)], check=True)
+    env = {"JUPYTER_CONFIG_PATH": str(prefix / "etc" / "jupyter")}
+    texts = saved_and_reopened(tmp_path / "with", chromium, env)
+    assert sum("Its controls appear when this cell runs" in t for t in texts) == 3
+    assert not any("Error displaying widget" in t for t in texts)
+    # The control: the same, with a hook that changes nothing (dict(**kwargs) only returns a
+    # dict), in a config folder that comes before the environment's own.
+    plain = tmp_path / "plain-settings"
+    plain.mkdir()
+    (plain / "jupyter_server_config.json").write_text(
+        '{"ContentsManager": {"pre_save_hook": "builtins.dict"}}'
+    )
+    control = saved_and_reopened(
+        tmp_path / "without", chromium, {"JUPYTER_CONFIG_PATH": str(plain)}
+    )
+    assert sum("Error displaying widget" in t for t in control) == 3
