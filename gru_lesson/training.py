@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from gru_lesson.gru import sigmoid
+from gru_lesson.initializers import check_update_gate_bias, set_update_gate_bias
 from gru_lesson.tasks import make_memory_task
 from gru_lesson.validation import (
     check_array,
@@ -65,6 +66,7 @@ __all__ = [
     "LONG_MEMORY",
     "accuracy",
     "build_classifier",
+    "keras_classifier",
     "chrono_bias",
     "load_results",
     "load_trained_classifier",
@@ -260,47 +262,6 @@ def chrono_bias(units, T_max, *, seed):
     return np.log(rng.uniform(1.0, T_max - 1.0, size=units))
 
 
-def set_update_gate_bias(layer, bias):
-    """Write ``bias`` (a number or one value per unit) into a built Keras GRU's update gate.
-
-    The input-side bias row gets it (``bx_z``, Keras ``bias[0][:units]``); the
-    recurrent-side row of the update gate is set to zero, so the gate's total bias
-    is exactly ``bias``.
-    """
-    import keras
-
-    if not isinstance(layer, keras.layers.GRU):
-        raise TypeError(f"expected a keras.layers.GRU, got {type(layer).__name__}")
-    if not layer.built:
-        raise ValueError("the GRU layer is not built yet: build it (or its model) first")
-    if not layer.use_bias:
-        raise ValueError("the GRU layer has no bias (use_bias=False)")
-    U = layer.units
-    b = _check_update_gate_bias("bias", bias, U)
-    kernel, recurrent_kernel, full = layer.get_weights()
-    if layer.reset_after:
-        full[0, :U] = b
-        full[1, :U] = 0.0
-    else:
-        full[:U] = b
-    layer.set_weights([kernel, recurrent_kernel, full])
-    return layer
-
-
-def _check_update_gate_bias(name, bias, units):
-    """``bias``, a number or one per unit, as a finite ``(units,)`` array."""
-    b = check_array(name, bias, finite=True)
-    if np.asarray(bias).dtype == bool:
-        raise TypeError(f"{name} must be a number or one number per unit, got {bias!r}")
-    if b.ndim == 0:
-        return np.full(units, float(b))
-    if b.shape != (units,):
-        raise ValueError(
-            f"{name} must be a number or have shape (units,) = ({units},), got {b.shape}"
-        )
-    return b.astype(float)
-
-
 # ----------------------------------------------------------------- the models
 def _resolve_update_gate_bias(update_gate_bias, units, T, seed):
     if update_gate_bias is None:
@@ -315,7 +276,7 @@ def _resolve_update_gate_bias(update_gate_bias, units, T, seed):
                 f"update_gate_bias='chrono' needs the sequence length T, above 2, got T={T}"
             )
         return chrono_bias(units, T, seed=seed)
-    return _check_update_gate_bias("update_gate_bias", update_gate_bias, units)
+    return check_update_gate_bias(update_gate_bias, units, name="update_gate_bias")
 
 
 def build_classifier(
@@ -354,25 +315,40 @@ def build_classifier(
     import keras
 
     keras.utils.set_random_seed(seed)
-    layer = {
-        "gru": keras.layers.GRU,
-        "lstm": keras.layers.LSTM,
-        "simple_rnn": keras.layers.SimpleRNN,
-    }
-    rnn = layer[kind](units, name=kind)
-    layers = [keras.Input((T, D))]
-    if mask:
-        layers.append(keras.layers.Masking(0.0, name="masking"))
-    layers += [rnn, keras.layers.Dense(1, activation="sigmoid", name="output")]
-    model = keras.Sequential(layers, name=f"{kind}_classifier")
+    model = keras_classifier(kind, units, T=T, D=D, mask=mask, name=f"{kind}_classifier")
     if bias is not None:
-        set_update_gate_bias(rnn, bias)
+        set_update_gate_bias(model.get_layer(kind), bias)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )
     return model
+
+
+def keras_classifier(kind, units, *, T, D, mask=False, dtype=None, name=None, **layer_options):
+    """The layers of the course's Keras classifier, not compiled: ``Input((T, D))``, then
+    ``Masking(0.0)`` if ``mask``, then the recurrent layer ``kind`` (``"gru"``, ``"lstm"`` or
+    ``"simple_rnn"``, named so) of ``units`` units with ``layer_options``, then
+    ``Dense(1, "sigmoid")`` named ``"output"``; every layer in ``dtype`` (Keras' default: None).
+    """
+    import keras
+
+    layer = {
+        "gru": keras.layers.GRU,
+        "lstm": keras.layers.LSTM,
+        "simple_rnn": keras.layers.SimpleRNN,
+    }
+    masking = [keras.layers.Masking(0.0, dtype=dtype, name="masking")] if mask else []
+    return keras.Sequential(
+        [
+            keras.Input((T, D), dtype=dtype),
+            *masking,
+            layer[kind](units, **layer_options, dtype=dtype, name=kind),
+            keras.layers.Dense(1, activation="sigmoid", dtype=dtype, name="output"),
+        ],
+        name=name,
+    )
 
 
 def _check_sequences(name, x, model):

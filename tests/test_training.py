@@ -296,8 +296,9 @@ def test_numpy_classifier_learns_the_task_and_its_keras_twin_agrees(keras):
     in a Keras layer give the same predictions."""
     T = SHOWCASE_T
     x, y, x_val, y_val = memory_task_data(T, 0)
-    model = GRUClassifier.initialize(CONFIG.D, CONFIG.units, seed=0)
-    model.gru.bx[: CONFIG.units] = chrono_bias(CONFIG.units, T, seed=0)
+    model = GRUClassifier.initialize(
+        CONFIG.D, CONFIG.units, seed=0, update_gate_bias=chrono_bias(CONFIG.units, T, seed=0)
+    )
     history = model.fit(
         x, y, epochs=12, batch_size=64, seed=0, validation_data=(x_val, y_val), progress="off"
     )
