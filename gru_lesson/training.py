@@ -70,7 +70,7 @@ __all__ = [
     "chrono_bias",
     "load_results",
     "load_trained_classifier",
-    "memory_task_data",
+    "train_val_sets",
     "run_experiment",
     "run_masking_experiment",
     "run_sweep",
@@ -143,6 +143,13 @@ class TrainingConfig:
     def D(self):
         """The number of input features, ``2 + n_filler``."""
         return 2 + self.n_filler
+
+    @property
+    def task_options(self):
+        """The memory task's options, as :func:`~gru_lesson.tasks.make_memory_task` takes them."""
+        return dict(
+            n_filler=self.n_filler, distractor_rate=self.distractor_rate, cue_window=self.cue_window
+        )
 
     @property
     def staged(self):
@@ -430,7 +437,7 @@ def train(model, x, y, x_val, y_val, *, epochs, batch_size=CONFIG.batch_size, se
 
 
 # ------------------------------------------------------------- experiments
-def memory_task_data(T, seed, config=CONFIG, **task_options):
+def train_val_sets(T, seed, config=CONFIG, **task_options):
     """Training and validation sets of the memory task for one run: ``(x, y, x_val, y_val)``.
 
     The data depend only on ``(seed, T)`` (and the config), never on the model,
@@ -439,12 +446,7 @@ def memory_task_data(T, seed, config=CONFIG, **task_options):
     _check_config(config)
     T = check_int("T (sequence length)", T, minimum=2)
     seed = check_int("seed", seed, minimum=0)
-    options = dict(
-        n_filler=config.n_filler,
-        distractor_rate=config.distractor_rate,
-        cue_window=config.cue_window,
-    )
-    options.update(task_options)
+    options = {**config.task_options, **task_options}
     x, y = make_memory_task(config.n_train, T, seed=np.random.default_rng([seed, T, 0]), **options)
     x_val, y_val = make_memory_task(
         config.n_val, T, seed=np.random.default_rng([seed, T, 1]), **options
@@ -481,7 +483,7 @@ def run_experiment(
     if is_chrono and (config.staged or config.chrono_T_max is not None):
         # a model that reads any length has no T of its own: chrono's T_max is given here
         options["update_gate_bias"] = chrono_bias(config.units, config.chrono_T_max or T, seed=seed)
-    x, y, x_val, y_val = memory_task_data(T, seed, config)
+    x, y, x_val, y_val = train_val_sets(T, seed, config)
     keras_model, history = _build_and_train(T, seed, config, (x, y, x_val, y_val), **options)
     bias = named_bias if isinstance(named_bias, str) else options.get("update_gate_bias")
     row = {
@@ -555,11 +557,7 @@ def _train_in_stages(model, T, seed, config, x_val, y_val):
     once the latter reaches ``config.target``.
     """
     stages = config.stages(T)
-    task = dict(
-        n_filler=config.n_filler,
-        distractor_rate=config.distractor_rate,
-        cue_window=config.cue_window,
-    )
+    task = config.task_options
     history = {"val_accuracy": [], "stage_T": [], "stage_accuracy": []}
     start = time.perf_counter()
     k, x, held_out = 0, None, {}
@@ -610,7 +608,7 @@ def run_masking_experiment(
     """
     check_choice("model", model, tuple(MODELS))
     masks = [check_flag("each of masks", mask) for mask in _sequence("masks", masks)]
-    x, y, x_val, y_val = memory_task_data(T, seed, config, min_length=min_length, padding=padding)
+    x, y, x_val, y_val = train_val_sets(T, seed, config, min_length=min_length, padding=padding)
     results = {"data": (x, y, x_val, y_val, x_val.any(axis=-1))}
     for mask in masks:
         keras_model, history = _build_and_train(

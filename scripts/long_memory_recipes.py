@@ -89,10 +89,8 @@ def cue_gradient(model, T, seed, config, n=256):
         n,
         T,
         seed=np.random.default_rng([seed, T, 5]),
-        n_filler=config.n_filler,
-        distractor_rate=config.distractor_rate,
-        cue_window=config.cue_window,
         return_info=True,
+        **config.task_options,
     )
     x = tf.constant(x)
     rnn, dense = model.layers[-2], model.layers[-1]
@@ -152,11 +150,11 @@ def epoch_seconds(lengths=(100, 200), models=("gru_chrono", "lstm"), repeats=3):
     """Seconds per training epoch (2000 sequences, batches of 64) of each model at each length:
     the median of ``repeats`` epochs after one to warm up, models interleaved so that a busy
     machine slows both alike."""
-    from gru_lesson.training import MODELS, memory_task_data, train
+    from gru_lesson.training import MODELS, train, train_val_sets
 
     times = {m: {} for m in models}
     for T in lengths:
-        x, y, x_val, y_val = memory_task_data(T, 0, CONFIG)
+        x, y, x_val, y_val = train_val_sets(T, 0, CONFIG)
         built = {
             m: build_classifier(
                 T=T, D=CONFIG.D, **{k: v for k, v in MODELS[m].items() if k != "update_gate_bias"}

@@ -187,7 +187,7 @@ class Lesson:
     @cached_property
     def batch(self):
         """``(x, y, x_flipped, cue_start)``: 40 sequences of 20 steps."""
-        return gates.memory_task_batch(40, 20, seed=1)
+        return gates.cue_flip_batch(40, 20, seed=1)
 
     @cached_property
     def trace(self):
@@ -476,7 +476,7 @@ def _cases():
         ("no units", np.zeros((4, 0)), y4, works(is_shape(0))),
     ]:
         add(c("gates.label_correlation", lambda L, h=h, y=y: lc(h, y), expect, label))
-    mtb = gates.memory_task_batch
+    mtb = gates.cue_flip_batch
     for label, kwargs, expect in [
         ("n=0", dict(n=0), works(lambda r: r[0].shape == (0, 20, 4) == r[2].shape)),
         ("n=-3", dict(n=-3), raises(ValueError, r"n ")),
@@ -493,7 +493,7 @@ def _cases():
     ]:
         args = dict(n=6, T=20, seed=0)
         args.update(kwargs)
-        add(c("gates.memory_task_batch", lambda L, a=args: mtb(**a), expect, label))
+        add(c("gates.cue_flip_batch", lambda L, a=args: mtb(**a), expect, label))
     mu = gates.memory_units
     for label, call, expect in [
         ("None", lambda L: mu(None), raises(TypeError, r"GRUClassifier")),
@@ -1022,7 +1022,7 @@ def _cases():
     ]:
         add(c("training.train", untrained(lambda L, kw=kw: _train(L, **kw)), expect, label))
     add(c("training.train", lambda L: _train(L, x=lambda x: x.astype(np.float64).tolist(), epochs=np.int64(1)), works(lambda h: len(h["val_accuracy"]) == 1 and h["seconds"] > 0), "lists, one epoch"))  # fmt: skip
-    mtd = training.memory_task_data
+    mtd = training.train_val_sets
     for label, call, expect in [
         ("config=None", lambda L: mtd(20, 0, None), raises(TypeError, r"config")),
         ("seed=-1", lambda L: mtd(20, -1), raises(ValueError, r"seed")),
@@ -1039,7 +1039,7 @@ def _cases():
             works(lambda r: r[0].shape == (16, 12, 4) and r[2].shape == (8, 12, 4)),
         ),
     ]:
-        add(c("training.memory_task_data", call, expect, label))
+        add(c("training.train_val_sets", call, expect, label))
     TC = training.TrainingConfig
     for label, kwargs, expect in [
         ("units=0", dict(units=0), raises(ValueError, r"units")),

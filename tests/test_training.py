@@ -20,12 +20,12 @@ from gru_lesson.training import (
     chrono_bias,
     load_results,
     load_trained_classifier,
-    memory_task_data,
     run_experiment,
     run_masking_experiment,
     run_sweep,
     set_update_gate_bias,
     summarize,
+    train_val_sets,
     update_gate_memory,
 )
 
@@ -58,9 +58,9 @@ def test_chrono_bias_spreads_memory_spans_between_2_and_T_max():
 
 
 def test_data_depend_on_seed_and_length_only():
-    a = memory_task_data(20, 3)
-    b = memory_task_data(20, 3)
-    c = memory_task_data(20, 4)
+    a = train_val_sets(20, 3)
+    b = train_val_sets(20, 3)
+    c = train_val_sets(20, 4)
     assert all(np.array_equal(u, v) for u, v in zip(a, b, strict=True))
     assert not np.array_equal(a[0], c[0])
     assert a[0].shape == (CONFIG.n_train, 20, CONFIG.D)
@@ -295,7 +295,7 @@ def test_numpy_classifier_learns_the_task_and_its_keras_twin_agrees(keras):
     """Notebook 04's NumPy section: same task, same budget, and the trained weights
     in a Keras layer give the same predictions."""
     T = SHOWCASE_T
-    x, y, x_val, y_val = memory_task_data(T, 0)
+    x, y, x_val, y_val = train_val_sets(T, 0)
     model = GRUClassifier.initialize(
         CONFIG.D, CONFIG.units, seed=0, update_gate_bias=chrono_bias(CONFIG.units, T, seed=0)
     )
@@ -316,7 +316,7 @@ def test_shipped_model_reproduces_its_recorded_accuracy():
     assert meta["T"] == 50 and meta["units"] == classifier.gru.units == 16
     assert classifier.gru.input_dim == meta["input_dim"] == CONFIG.D
     config = load_results("length_sweep")["config"].__class__(**meta["config"])
-    _, _, x_val, y_val = memory_task_data(meta["T"], meta["seed"], config)
+    _, _, x_val, y_val = train_val_sets(meta["T"], meta["seed"], config)
     acc = classifier.evaluate(x_val, y_val)["accuracy"]
     assert acc == meta["val_accuracy_numpy"]
     assert acc >= GRU_CLAIM
