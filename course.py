@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -24,11 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
-SUPPORTED = ((3, 10), (3, 13))  # the Python versions TensorFlow 2.21 publishes wheels for
-
-# TensorFlow prints C++ log lines into notebook outputs unless both are set
-# before it is imported (binder/start sets the same two).
-QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+# The supported Pythons and TensorFlow's quiet logs, read without importing the package.
+RUNTIME = runpy.run_path(str(ROOT / "gru_lesson" / "runtime.py"))
 
 
 def venv_python() -> Path:
@@ -45,11 +43,11 @@ def run(*cmd, **kwargs):
 def ensure_venv() -> Path:
     python = venv_python()
     if not python.exists():
-        if not (SUPPORTED[0] <= sys.version_info[:2] <= SUPPORTED[1]):
+        oldest, newest = RUNTIME["SUPPORTED_PYTHON"]
+        if not (oldest <= sys.version_info[:2] <= newest):
             sys.exit(
-                f"This course needs Python {SUPPORTED[0][0]}.{SUPPORTED[0][1]} to "
-                f"{SUPPORTED[1][0]}.{SUPPORTED[1][1]} (TensorFlow's range); this is Python "
-                f"{sys.version.split()[0]}. Run this script with a supported python."
+                f"This course needs Python {RUNTIME['supported_range']()} (TensorFlow's range); "
+                f"this is Python {sys.version.split()[0]}. Run this script with a supported python."
             )
         print(f"Creating the course environment in {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -78,10 +76,7 @@ def ensure_installed(python: Path, requirements: str) -> None:
 
 
 def environment() -> dict:
-    env = dict(os.environ)
-    for key, value in QUIET_TENSORFLOW.items():
-        env.setdefault(key, value)
-    return env
+    return RUNTIME["quiet_tensorflow"](dict(os.environ))
 
 
 def has_browser() -> bool:

@@ -126,9 +126,7 @@ class GRUClassifier:
         bias = check_update_gate_bias(update_gate_bias, gru.units, name="update_gate_bias")
         if np.any(bias != 0):
             set_update_gate_bias(gru, bias)
-        V = glorot_uniform(
-            (gru.units, 1), np.random.default_rng(None if seed is None else seed + 1)
-        )
+        V = glorot_uniform((gru.units, 1), seed=None if seed is None else seed + 1)
         return cls(gru, V, np.zeros(1))
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gru_lesson.validation import check_array, check_int
+from gru_lesson.validation import check_array, check_int, check_seed
 
 __all__ = [
     "check_update_gate_bias",
@@ -21,20 +21,21 @@ __all__ = [
 ]
 
 
-def glorot_uniform(shape, rng):
+def glorot_uniform(shape, seed=None):
     """A ``(fan_in, fan_out)`` array drawn uniformly in ``[-limit, limit]``,
-    ``limit = sqrt(6 / (fan_in + fan_out))``."""
-    limit = np.sqrt(6.0 / (shape[0] + shape[1]))
-    return rng.uniform(-limit, limit, size=shape)
+    ``limit = sqrt(6 / (fan_in + fan_out))``. ``seed``: an int, ``None`` or a Generator."""
+    fan_in, fan_out = _check_shape(shape)
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return _rng(seed).uniform(-limit, limit, size=(fan_in, fan_out))
 
 
-def orthogonal(shape, rng):
+def orthogonal(shape, seed=None):
     """A ``(rows, cols)`` array with orthonormal rows (or columns, whichever are fewer).
 
     The QR decomposition of a Gaussian matrix, signs fixed so that the law is uniform.
     """
-    rows, cols = shape
-    q, r = np.linalg.qr(rng.normal(size=(max(rows, cols), min(rows, cols))))
+    rows, cols = _check_shape(shape)
+    q, r = np.linalg.qr(_rng(seed).normal(size=(max(rows, cols), min(rows, cols))))
     q *= np.sign(np.diag(r))
     return q.T if rows < cols else q
 
@@ -47,10 +48,21 @@ def recurrent_weights(input_dim, units, *, blocks=1, seed=None):
     """
     input_dim = check_int("input_dim", input_dim, minimum=1)
     units = check_int("units", units, minimum=1)
-    rng = np.random.default_rng(seed)
+    blocks = check_int("blocks", blocks, minimum=1)
+    rng = _rng(seed)
     W = glorot_uniform((input_dim, blocks * units), rng)
     R = orthogonal((units, blocks * units), rng)
     return W, R
+
+
+def _rng(seed):
+    return np.random.default_rng(None if seed is None else check_seed(seed))
+
+
+def _check_shape(shape):
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 2:
+        raise TypeError(f"shape must be a pair (rows, cols), got {shape!r}")
+    return tuple(check_int(f"shape[{i}]", n, minimum=1) for i, n in enumerate(shape))
 
 
 def set_update_gate_bias(gru, bias):

@@ -307,13 +307,9 @@ def build_classifier(
     with ``T_max = T``). ``mask=True`` puts ``Masking(0.0)`` first so all-zero
     steps (padding) are skipped. ``seed`` fixes the starting weights.
     """
-    check_choice("kind", kind, ("gru", "lstm", "simple_rnn"))
+    kind, units, T, D, mask = _check_layers(kind, units, T, D, mask)
     if kind != "gru" and update_gate_bias is not None:
         raise ValueError(f"a {kind} layer has no update gate: update_gate_bias must be None")
-    T = None if T is None else check_int("T (sequence length)", T, minimum=1)
-    D = check_int("D (input features)", D, minimum=1)
-    units = check_int("units", units, minimum=1)
-    mask = check_flag("mask", mask)
     seed = _check_keras_seed(seed)
     learning_rate = _check_rate("learning_rate", learning_rate)
     clipnorm = _check_clipnorm(clipnorm)
@@ -339,6 +335,7 @@ def keras_classifier(kind, units, *, T, D, mask=False, dtype=None, name=None, **
     ``"simple_rnn"``, named so) of ``units`` units with ``layer_options``, then
     ``Dense(1, "sigmoid")`` named ``"output"``; every layer in ``dtype`` (Keras' default: None).
     """
+    kind, units, T, D, mask = _check_layers(kind, units, T, D, mask)
     import keras
 
     layer = {
@@ -355,6 +352,16 @@ def keras_classifier(kind, units, *, T, D, mask=False, dtype=None, name=None, **
             keras.layers.Dense(1, activation="sigmoid", dtype=dtype, name="output"),
         ],
         name=name,
+    )
+
+
+def _check_layers(kind, units, T, D, mask):
+    return (
+        check_choice("kind", kind, ("gru", "lstm", "simple_rnn")),
+        check_int("units", units, minimum=1),
+        None if T is None else check_int("T (sequence length)", T, minimum=1),
+        check_int("D (input features)", D, minimum=1),
+        check_flag("mask", mask),
     )
 
 

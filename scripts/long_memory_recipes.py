@@ -26,17 +26,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from gru_lesson.training import (  # noqa: E402
+from gru_lesson.runtime import quiet_tensorflow
+from gru_lesson.training import (
     CONFIG,
     DATA_DIR,
     LONG_MEMORY,
@@ -46,6 +43,8 @@ from gru_lesson.training import (  # noqa: E402
     run_experiment,
     save_results,
 )
+
+quiet_tensorflow()  # before Keras imports TensorFlow (in the functions below)
 
 PLAIN = replace(
     CONFIG, epochs=LONG_MEMORY.epochs

@@ -18,15 +18,12 @@ rewrites the same numbers.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
-from gru_lesson.training import (  # noqa: E402
+from gru_lesson.runtime import quiet_tensorflow
+from gru_lesson.training import (
     DATA_DIR,
     FULL_SWEEP,
     MODELS,
@@ -38,6 +35,8 @@ from gru_lesson.training import (  # noqa: E402
     save_results,
     summarize,
 )
+
+quiet_tensorflow()  # before Keras imports TensorFlow (in the functions below)
 
 
 def length_sweep(spec, out, resume):

@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from gru_lesson.classifier import GRUClassifier  # noqa: E402
-from gru_lesson.training import (  # noqa: E402
+from gru_lesson.classifier import GRUClassifier
+from gru_lesson.runtime import quiet_tensorflow
+from gru_lesson.training import (
     CONFIG,
     DATA_DIR,
     MODELS,
@@ -34,6 +31,8 @@ from gru_lesson.training import (  # noqa: E402
     run_experiment,
     train_val_sets,
 )
+
+quiet_tensorflow()  # before Keras imports TensorFlow (in the functions below)
 
 # The reference model trains for the whole budget (no early stop), so its gates are crisp.
 REFERENCE_CONFIG = replace(CONFIG, target=None)

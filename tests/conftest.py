@@ -6,11 +6,12 @@ notebook kernels nbval starts, which inherit this environment).
 
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+import numpy as np
+import pytest
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+from gru_lesson.runtime import quiet_tensorflow
+
+quiet_tensorflow()
 
 
 @pytest.fixture(scope="session")

@@ -45,6 +45,7 @@ from gru_lesson import (  # noqa: E402
     gates,
     handset,
     progress,
+    runtime,
     tasks,
     training,
 )
@@ -58,11 +59,14 @@ MODULES = {
     "handset": handset,
     "progress": progress,
     "env_check": env_check,
+    "runtime": runtime,
     "cell_diagram": cell_diagram,
 }
 
 #: Public names that are data, not calls.
 CONSTANTS = {
+    "runtime.QUIET_TENSORFLOW",
+    "runtime.SUPPORTED_PYTHON",
     "tasks.A",
     "tasks.B",
     "training.DATA_DIR",
@@ -733,6 +737,15 @@ def _cases():
     add(c("progress.ProgressLine.close", lambda L: _progress_text(lambda p: (p.update(1, 0.5, "a"), p.close())), works(lambda r: r.endswith("\n")), "terminal"))  # fmt: skip
     add(c("progress.detect_mode", lambda L: progress.detect_mode(), works(lambda m: m in progress.MODES)))  # fmt: skip
 
+    # ----------------------------------------------------------------- runtime
+    for label, call, expect in [
+        ("an empty dict", lambda L: runtime.quiet_tensorflow({}), works(lambda e: e == runtime.QUIET_TENSORFLOW)),
+        ("a value set before is kept", lambda L: runtime.quiet_tensorflow({"TF_CPP_MIN_LOG_LEVEL": "0"}), works(lambda e: e["TF_CPP_MIN_LOG_LEVEL"] == "0" and len(e) == 2)),
+        ("text", lambda L: runtime.quiet_tensorflow("env"), raises(TypeError, r"env")),
+    ]:  # fmt: skip
+        add(c("runtime.quiet_tensorflow", call, expect, label))
+    add(c("runtime.supported_range", lambda L: runtime.supported_range("-"), works(lambda t: t == "3.10-3.13")))  # fmt: skip
+
     # --------------------------------------------------------------- env_check
     def pins(text):
         def run(L):
@@ -947,6 +960,28 @@ def _cases():
         )
     )
     add(c("training.build_classifier", lambda L: bc("lstm", T=None, D=4, units=2), works(lambda m: m.get_layer("lstm").unit_forget_bias and m.count_params() == 4 * (4 + 2 + 1) * 2 + 3), "an LSTM, any length"))  # fmt: skip
+    kc = training.keras_classifier
+    for label, call, expect in [
+        ("kind='rnn'", lambda L: kc("rnn", 2, T=None, D=4), raises(ValueError, r"kind")),
+        ("units=0", lambda L: kc("gru", 0, T=None, D=4), raises(ValueError, r"units")),
+        ("D=2.5", lambda L: kc("gru", 2, T=None, D=2.5), raises(TypeError, r"D ")),
+        ("mask='yes'", lambda L: kc("gru", 2, T=5, D=4, mask="yes"), raises(TypeError, r"mask")),
+        (
+            "float64, masked, a GRU option, not compiled",
+            lambda L: kc(
+                "gru", np.int64(2), T=None, D=4, mask=True, dtype="float64", reset_after=False
+            ),
+            works(
+                lambda m: (
+                    [layer.name for layer in m.layers] == ["masking", "gru", "output"]
+                    and m.get_layer("gru").dtype == "float64"
+                    and not m.get_layer("gru").reset_after
+                    and not m.compiled
+                )
+            ),
+        ),
+    ]:
+        add(c("training.keras_classifier", call, expect, label))
     acc = training.accuracy
     for label, call, expect in [
         (
@@ -1078,6 +1113,7 @@ def _cases():
     ]:
         add(c("training.TrainingConfig", lambda L, k=kwargs: TC(**k), expect, label))
     add(c("training.TrainingConfig.D", lambda L: TC(n_filler=np.int64(5)).D, works(lambda D: D == 7 and type(D) is int)))  # fmt: skip
+    add(c("training.TrainingConfig.task_options", lambda L: TC(n_filler=np.int64(3)).task_options, works(lambda o: o == {"n_filler": 3, "distractor_rate": 0.2, "cue_window": 5} and type(o["n_filler"]) is int)))  # fmt: skip
     add(c("training.TrainingConfig.staged", lambda L: (TC().staged, TC(fresh_data=True).staged, TC(curriculum=(20,)).staged), works(lambda r: r == (False, True, True))))  # fmt: skip
     add(c("training.TrainingConfig.stages", lambda L: TC(curriculum=(20, 40, 80)).stages(50), works(lambda r: r == [20, 40, 50]), "lengths beyond T dropped"))  # fmt: skip
     add(c("training.TrainingConfig.stages", lambda L: TC(curriculum=(20, 40)).stages(0), raises(ValueError, r"T "), "T=0"))  # fmt: skip
