@@ -66,12 +66,14 @@ __all__ = [
     "LONG_MEMORY",
     "accuracy",
     "build_classifier",
+    "build_model",
     "keras_classifier",
     "chrono_bias",
     "load_results",
     "load_trained_classifier",
     "train_val_sets",
     "run_experiment",
+    "run_line",
     "run_masking_experiment",
     "run_sweep",
     "save_results",
@@ -477,22 +479,11 @@ def run_experiment(
     that length reaches ``config.advance_at``; its row adds ``"stage_curve"`` (the length
     trained on at each epoch) and ``"stage_accuracy"`` (the accuracy at that length).
     """
-    check_choice("model", model, tuple(MODELS))
-    T = check_int("T (sequence length)", T, minimum=2)
-    _check_config(config)
-    options = dict(MODELS[model])
-    if not (isinstance(update_gate_bias, str) and update_gate_bias == "default"):
-        if options["kind"] != "gru":
-            raise ValueError(f"{model} has no update gate")
-        options["update_gate_bias"] = update_gate_bias
-    named_bias = options.get("update_gate_bias")
-    is_chrono = isinstance(named_bias, str) and named_bias == "chrono"
-    if is_chrono and (config.staged or config.chrono_T_max is not None):
-        # a model that reads any length has no T of its own: chrono's T_max is given here
-        options["update_gate_bias"] = chrono_bias(config.units, config.chrono_T_max or T, seed=seed)
+    T = _check_run(model, T, config)
     x, y, x_val, y_val = train_val_sets(T, seed, config)
-    keras_model, history = _build_and_train(T, seed, config, (x, y, x_val, y_val), **options)
-    bias = named_bias if isinstance(named_bias, str) else options.get("update_gate_bias")
+    keras_model, history, bias = _build_and_train(
+        model, T, seed, config, (x, y, x_val, y_val), update_gate_bias=update_gate_bias
+    )
     row = {
         "model": model,
         "T": int(T),
@@ -505,13 +496,33 @@ def run_experiment(
     return (row, keras_model) if return_model else row
 
 
-def _build_and_train(T, seed, config, data, *, mask=False, **options):
-    """Build the classifier ``options`` name (arguments of :func:`build_classifier`) and train
-    it on ``data = (x, y, x_val, y_val)`` as ``config`` says: ``(keras_model, history)``.
+def build_model(model, T, seed, *, config=CONFIG, update_gate_bias="default", mask=False):
+    """The compiled, untrained Keras classifier :func:`run_experiment` trains: ``model`` (a name
+    of :data:`MODELS`) for length ``T`` (any length with a staged config), as big and compiled
+    as ``config`` says, its starting weights fixed by ``seed``. ``update_gate_bias`` overrides
+    the model's; ``mask=True`` puts ``Masking(0.0)`` first."""
+    T = _check_run(model, T, config)
+    return _build(model, T, seed, config, update_gate_bias, mask)[0]
 
-    A staged config (a curriculum or fresh data) makes its own training sequences, stage by
-    stage, and validates on ``x_val``; the model then reads sequences of any length."""
-    x, y, x_val, y_val = data
+
+def _check_run(model, T, config):
+    check_choice("model", model, tuple(MODELS))
+    _check_config(config)
+    return check_int("T (sequence length)", T, minimum=2)
+
+
+def _build(model, T, seed, config, update_gate_bias="default", mask=False):
+    """:func:`build_model` and the update gate's bias as a row shows it (a name, or numbers)."""
+    options = dict(MODELS[model])
+    if not (isinstance(update_gate_bias, str) and update_gate_bias == "default"):
+        if options["kind"] != "gru":
+            raise ValueError(f"{model} has no update gate")
+        options["update_gate_bias"] = update_gate_bias
+    named_bias = options.get("update_gate_bias")
+    is_chrono = isinstance(named_bias, str) and named_bias == "chrono"
+    if is_chrono and (config.staged or config.chrono_T_max is not None):
+        # a model that reads any length has no T of its own: chrono's T_max is given here
+        options["update_gate_bias"] = chrono_bias(config.units, config.chrono_T_max or T, seed=seed)
     keras_model = build_classifier(
         T=None if config.staged else T,
         D=config.D,
@@ -522,20 +533,34 @@ def _build_and_train(T, seed, config, data, *, mask=False, **options):
         clipnorm=config.clipnorm,
         **options,
     )
-    if config.staged:
-        return keras_model, _train_in_stages(keras_model, T, seed, config, x_val, y_val)
-    history = train(
-        keras_model,
-        x,
-        y,
-        x_val,
-        y_val,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        seed=seed,
-        target=config.target,
+    return keras_model, named_bias if isinstance(named_bias, str) else options.get(
+        "update_gate_bias"
     )
-    return keras_model, history
+
+
+def _build_and_train(model, T, seed, config, data, *, update_gate_bias="default", mask=False):
+    """Build ``model`` (see :func:`build_model`) and train it on ``data = (x, y, x_val, y_val)``
+    as ``config`` says: ``(keras_model, history, update_gate_bias as a row shows it)``.
+
+    A staged config (a curriculum or fresh data) makes its own training sequences, stage by
+    stage, and validates on ``x_val``; the model then reads sequences of any length."""
+    keras_model, bias = _build(model, T, seed, config, update_gate_bias, mask)
+    x, y, x_val, y_val = data
+    if config.staged:
+        history = _train_in_stages(keras_model, T, seed, config, x_val, y_val)
+    else:
+        history = train(
+            keras_model,
+            x,
+            y,
+            x_val,
+            y_val,
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            seed=seed,
+            target=config.target,
+        )
+    return keras_model, history, bias
 
 
 def _curves(history):
@@ -618,8 +643,8 @@ def run_masking_experiment(
     x, y, x_val, y_val = train_val_sets(T, seed, config, min_length=min_length, padding=padding)
     results = {"data": (x, y, x_val, y_val, x_val.any(axis=-1))}
     for mask in masks:
-        keras_model, history = _build_and_train(
-            T, seed, config, (x, y, x_val, y_val), mask=mask, **MODELS[model]
+        keras_model, history, _ = _build_and_train(
+            model, T, seed, config, (x, y, x_val, y_val), mask=mask
         )
         row = {
             "model": model,
@@ -666,13 +691,17 @@ def run_sweep(lengths, seeds, models=tuple(MODELS), *, config=CONFIG, log=print,
         rows.append(row)
         n += 1
         if log:
-            elapsed = time.perf_counter() - start
-            log(
-                f"[{n}/{to_do}] {model:<11s} T={T:<4d} seed={seed}"
-                f"  val_accuracy={row['val_accuracy']:.3f}  epochs={row['epochs']:<3d}"
-                f" {row['seconds']:5.1f} s  (elapsed {elapsed / 60:.1f} min)"
-            )
+            log(run_line(f"[{n}/{to_do}] {model:<11s} T={T:<4d} seed={seed}", row, start))
     return rows
+
+
+def run_line(what, row, start):
+    """The line a finished run prints: ``what`` (which run), then the row's validation accuracy,
+    epochs and seconds, and the minutes elapsed since ``start`` (a ``time.perf_counter()``)."""
+    return (
+        f"{what}  val_accuracy={row['val_accuracy']:.3f}  epochs={row['epochs']:<3d}"
+        f" {row['seconds']:5.1f} s  (elapsed {(time.perf_counter() - start) / 60:.1f} min)"
+    )
 
 
 def summarize(rows, key="model"):

@@ -31,6 +31,7 @@ from gru_lesson.training import (
     UPDATE_BIAS_EXPERIMENT,
     load_results,
     run_experiment,
+    run_line,
     run_sweep,
     save_results,
     summarize,
@@ -85,13 +86,8 @@ def update_gate_bias(spec, out):
             for seed in spec["seeds"]:
                 row = run_experiment("gru", T, seed, update_gate_bias=bias)
                 rows.append(row)
-                print(
-                    f"T={T:<4d} update_gate_bias={bias!s:<7s} seed={seed}"
-                    f"  val_accuracy={row['val_accuracy']:.3f}"
-                    f"  epochs={row['epochs']:<3d} {row['seconds']:.1f} s"
-                    f"  (elapsed {(time.perf_counter() - start) / 60:.1f} min)",
-                    flush=True,
-                )
+                what = f"T={T:<4d} update_gate_bias={bias!s:<7s} seed={seed}"
+                print(run_line(what, row, start), flush=True)
     path = save_results(
         "update_gate_bias",
         rows,
