@@ -3,6 +3,7 @@
 
     python3 course.py lab     # set up .venv/ and open the course in JupyterLab
     python3 course.py test    # set up .venv/ and run every test (notebooks included)
+    python3 course.py test --quick   # the unit tests only: no training, notebooks, browser, hub
 
 Both commands create .venv/ at the repository root when it is missing, and
 (re)install the pinned requirements when they changed since the last install.
@@ -129,10 +130,18 @@ def ensure_hub_proxy() -> None:
     stamp.write_text(digest)
 
 
+# What `test --quick` leaves out: the tests marked slow (Keras training, the notebooks, the
+# browser, the hub, nbgrader's round trip, the benchmarks) and the notebooks nbval would collect.
+QUICK = ["-m", "not slow", "--ignore=notebooks"]
+
+
 def test(args) -> int:
     python = ensure_venv()
     ensure_installed(python, "requirements-dev.txt")
-    ensure_hub_proxy()
+    if "--quick" in args:
+        args = [*QUICK, *(a for a in args if a != "--quick")]
+    else:
+        ensure_hub_proxy()
     return hand_over([python, "-m", "pytest", *args])
 
 

@@ -738,9 +738,10 @@ def _cases():
     add(c("progress.detect_mode", lambda L: progress.detect_mode(), works(lambda m: m in progress.MODES)))  # fmt: skip
 
     # ----------------------------------------------------------------- runtime
+    KEY = next(iter(runtime.QUIET_TENSORFLOW))
     for label, call, expect in [
         ("an empty dict", lambda L: runtime.quiet_tensorflow({}), works(lambda e: e == runtime.QUIET_TENSORFLOW)),
-        ("a value set before is kept", lambda L: runtime.quiet_tensorflow({"TF_CPP_MIN_LOG_LEVEL": "0"}), works(lambda e: e["TF_CPP_MIN_LOG_LEVEL"] == "0" and len(e) == 2)),
+        ("a value set before is kept", lambda L: runtime.quiet_tensorflow({KEY: "0"}), works(lambda e: e[KEY] == "0" and len(e) == 2)),
         ("text", lambda L: runtime.quiet_tensorflow("env"), raises(TypeError, r"env")),
     ]:  # fmt: skip
         add(c("runtime.quiet_tensorflow", call, expect, label))
@@ -960,6 +961,25 @@ def _cases():
         )
     )
     add(c("training.build_classifier", lambda L: bc("lstm", T=None, D=4, units=2), works(lambda m: m.get_layer("lstm").unit_forget_bias and m.count_params() == 4 * (4 + 2 + 1) * 2 + 3), "an LSTM, any length"))  # fmt: skip
+    bm = training.build_model
+    for label, call, expect in [
+        ("model='rnn'", lambda L: bm("rnn", 20, 0), raises(ValueError, r"model")),
+        ("T=1", lambda L: bm("gru", 1, 0), raises(ValueError, r"T ")),
+        ("config=dict", lambda L: bm("gru", 20, 0, config={}), raises(TypeError, r"config")),
+        ("a bias for an LSTM", lambda L: bm("lstm", 20, 0, update_gate_bias=1.0), raises(ValueError, r"update gate")),
+        (
+            "chrono, staged: T_max is T",
+            lambda L: bm("gru_chrono", np.int64(30), 2, config=training.LONG_MEMORY, mask=True),
+            works(
+                lambda m: m.input_shape == (None, None, 4)
+                and m.layers[0].name == "masking"
+                and np.allclose(m.get_layer("gru").get_weights()[2][0, :16], training.chrono_bias(16, 30, seed=2))
+            ),
+        ),
+    ]:  # fmt: skip
+        add(c("training.build_model", call, expect, label))
+    finished = {"val_accuracy": 0.5, "epochs": 3, "seconds": 1.25}
+    add(c("training.run_line", lambda L: training.run_line("gru T=20", finished, 0.0), works(lambda t: t.startswith("gru T=20  val_accuracy=0.500  epochs=3     1.2 s  (elapsed "))))  # fmt: skip
     kc = training.keras_classifier
     for label, call, expect in [
         ("kind='rnn'", lambda L: kc("rnn", 2, T=None, D=4), raises(ValueError, r"kind")),
@@ -1954,9 +1974,23 @@ def test_the_table_can_tell_what_went_wrong(lesson):
     assert outcome(lesson, lambda L: math.pi, works(lambda r: r > 3))[0] == "right"
 
 
+# The calls that train Keras models when they work: slow tests (`course.py test --quick` skips them).
+TRAINS = {
+    "training.run_experiment",
+    "training.run_masking_experiment",
+    "training.run_sweep",
+    "training.train",
+}
+
+
 @pytest.mark.parametrize(
     "where, label, call, expect",
-    CASES,
+    [
+        pytest.param(*case, marks=pytest.mark.slow)
+        if case[0] in TRAINS and case[3].error is None
+        else case
+        for case in CASES
+    ],
     ids=[f"{where}: {label or expect}" for where, label, call, expect in CASES],
 )
 def test_bad_or_unusual_call(lesson, where, label, call, expect):

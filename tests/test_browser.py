@@ -13,6 +13,8 @@ import browser
 import pytest
 from conftest import require
 
+pytestmark = pytest.mark.slow  # JupyterLab and Voila in Chromium
+
 # nbval already runs every notebook; in the browser we run the ones a reader meets first and the
 # ones with widgets (the training notebooks would only repeat nbval's minutes).
 IN_BROWSER = ("00_", "01_", "02_", "05_")

@@ -2,6 +2,7 @@
 
 import json
 import re
+import runpy
 import socket
 import subprocess
 import sys
@@ -215,6 +216,7 @@ REPO2DOCKER_BASE_LEAVES = {
 REPO2DOCKER_BASE_SPECS = ["jupyter-server==2.*", "jupyterlab==4.*", "ipywidgets==8.*"]
 
 
+@pytest.mark.slow  # pip resolves every requirement
 def test_binder_requirements_resolve_to_the_pins_without_conflict_with_binders_base(tmp_path):
     """pip resolves binder/requirements.txt (from the repo root, as Binder does) to our pins,
     together with repo2docker's base environment: no package there is left broken."""
@@ -302,6 +304,7 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # starts JupyterLab
 def test_lab_command_serves_the_first_notebook():
     """`python3 course.py lab` starts JupyterLab at notebook 00 and prints its URL."""
     port = free_port()
@@ -334,3 +337,29 @@ def test_lab_command_serves_the_first_notebook():
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def collected(*args):
+    """The node ids pytest collects from the repository root with ``args``."""
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", *args],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    return {line for line in run.stdout.splitlines() if "::" in line}
+
+
+@pytest.mark.slow  # collects the whole suite three times
+def test_quick_runs_everything_but_the_notebooks_and_the_slow_tests():
+    """`python3 course.py test --quick` is the full suite without the slow tests and notebooks."""
+    quick = runpy.run_path(str(ROOT / "course.py"))["QUICK"]
+    everything, chosen, slow = collected(), collected(*quick), collected("-m", "slow")
+    assert any(".ipynb::" in node for node in everything), "the full suite runs the notebooks"
+    assert not any(".ipynb::" in node for node in chosen)
+    assert chosen == everything - slow
+    assert {
+        "tests/test_training.py::test_quick_sweep_reaches_the_claimed_accuracy",
+        "tests/test_bptt.py::test_gradient_by_distance_claims_of_notebook_03",
+        "tests/test_bad_input_lessons.py::test_bad_or_unusual_call[training.run_sweep: tiny]",
+    } <= slow
+    assert "tests/test_gru.py::test_import_does_not_load_tensorflow" in chosen

@@ -115,6 +115,7 @@ def release_metadata(metadata):
     return {**kept, **({"nbgrader": nbgrader} if nbgrader else {})}
 
 
+@pytest.mark.slow  # nbgrader makes an edition
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_the_edition_has_no_solutions_and_keeps_everything_else(path, student_dir):
     source = nbformat.read(path, as_version=4)
@@ -157,6 +158,7 @@ def test_the_edition_has_no_solutions_and_keeps_everything_else(path, student_di
             assert line not in {x.strip() for x in lines}, f"solution line left: {line}"
 
 
+@pytest.mark.slow  # nbgrader makes an edition
 def test_exercise_3_of_notebook_01_has_no_unreachable_return(student_dir):
     (path,) = student_dir.glob("01_*.ipynb")
     nb = nbformat.read(path, as_version=4)
@@ -210,6 +212,7 @@ def notebook(*cells):
     return nb
 
 
+@pytest.mark.slow  # nbgrader makes an edition
 def test_a_marker_outside_an_exercise_cell_is_refused_and_nothing_is_written(tmp_path):
     source = tmp_path / "source"
     source.mkdir()
@@ -221,6 +224,7 @@ def test_a_marker_outside_an_exercise_cell_is_refused_and_nothing_is_written(tmp
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow  # nbgrader makes an edition
 def test_existing_student_work_is_not_overwritten_without_force(tmp_path):
     source = tmp_path / "source"
     source.mkdir()
@@ -240,6 +244,7 @@ def test_existing_student_work_is_not_overwritten_without_force(tmp_path):
     assert nbformat.read(written, as_version=4).cells[0].source == f"def f():\n{stub}"
 
 
+@pytest.mark.slow  # nbgrader makes an edition
 def test_the_documented_command_works_from_a_python_without_the_course(tmp_path):
     """`python3 scripts/make_student_edition.py` hands over to .venv when its Python lacks nbgrader.
 

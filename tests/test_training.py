@@ -147,6 +147,7 @@ def test_shipped_recipes_support_the_notebooks_claims():
     )
 
 
+@pytest.mark.slow  # trains Keras models
 def test_staged_training_goes_through_the_curriculum(keras):
     """The stages follow the advance rule: every epoch at a rule any accuracy meets, never at
     one no accuracy meets; fresh data or not, the model reads every stage's length."""
@@ -201,6 +202,7 @@ def test_set_update_gate_bias_writes_the_update_gate_only(keras):
         build_classifier("transformer", T=5, D=4)
 
 
+@pytest.mark.slow  # trains Keras models
 def test_blog_post_example_reports_an_accuracy_of_continuous_labels(keras):
     """The blog post's labels are uniform numbers in [0, 1): no two classes, so
     'accuracy' only counts how often round(p) equals y, which is (almost) never."""
@@ -221,6 +223,7 @@ def test_blog_post_example_reports_an_accuracy_of_continuous_labels(keras):
     assert history.history["accuracy"][-1] <= 0.02
 
 
+@pytest.mark.slow  # trains Keras models
 def test_quick_sweep_reaches_the_claimed_accuracy(keras):
     """The live parts of notebook 04: at the showcase length, with section 3's plain budget,
     the GRU (chrono start) remembers and the SimpleRNN does not; at 100 steps the recipe
@@ -239,6 +242,7 @@ def test_quick_sweep_reaches_the_claimed_accuracy(keras):
         assert ref["val_accuracy"] >= GRU_CLAIM
 
 
+@pytest.mark.slow  # trains Keras models
 def test_masking_experiment_and_the_numpy_twin_of_the_masked_layer(keras):
     results = run_masking_experiment(**MASKING_EXPERIMENT)
     x, y, x_val, y_val, mask_val = results["data"]
@@ -291,6 +295,7 @@ def test_weights_round_trip_between_keras_and_numpy(keras):
         assert np.array_equal(a, b)
 
 
+@pytest.mark.slow  # trains for 12 epochs (about 10 s)
 def test_numpy_classifier_learns_the_task_and_its_keras_twin_agrees(keras):
     """Notebook 04's NumPy section: same task, same budget, and the trained weights
     in a Keras layer give the same predictions."""
@@ -333,6 +338,7 @@ def test_shipped_model_file_is_small_and_plain():
         assert all(f[k].dtype != object for k in f.files)
 
 
+@pytest.mark.slow  # trains Keras models
 def test_the_scripts_that_make_the_shipped_results_run(tmp_path):
     """One small sweep through the script, as a teacher would start it, and the recipes
     script's command line (its full run takes more than an hour)."""
