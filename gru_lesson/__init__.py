@@ -21,6 +21,7 @@ Each module follows one idea of the notebooks:
 * :mod:`gru_lesson.exercises`    the self-checking exercises, one module per notebook (ex01, ex02, ...)
 * :mod:`gru_lesson.compare`      ``compare(name, mine, reference)``: readable exact / close / different
 * :mod:`gru_lesson.env_check`    is this environment the course's? (notebook 00)
+* :mod:`gru_lesson.runtime`      the supported Pythons and a quiet TensorFlow (standard library only)
 
 Importing this package never imports TensorFlow; only the functions that
 talk to Keras do, when they are called.

@@ -4,6 +4,7 @@
 * :func:`orthogonal`      orthonormal rows (or columns), Keras' ``Orthogonal`` initializer
 * :func:`recurrent_weights`  a recurrent layer's ``W`` (Glorot-uniform) and ``R`` (orthogonal)
 * :func:`set_update_gate_bias`  the update gate's bias of a NumPy GRU or a Keras ``GRU`` layer
+* :func:`check_update_gate_bias`  such a bias, one number or one per unit, as ``(units,)``
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """A plain tanh RNN in NumPy, forward and backward: the baseline a GRU improves on.
 
-It computes what ``keras.layers.SimpleRNN`` computes (``activation="tanh"``)::
+It computes what ``keras.layers.SimpleRNN`` computes (``activation="tanh"``; the Keras
+models of :mod:`gru_lesson.training` name that layer ``"simple_rnn"``, after its class)::
 
     h = tanh(x_t W + h_prev R + b)
 

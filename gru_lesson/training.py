@@ -533,9 +533,8 @@ def _build(model, T, seed, config, update_gate_bias="default", mask=False):
         clipnorm=config.clipnorm,
         **options,
     )
-    return keras_model, named_bias if isinstance(named_bias, str) else options.get(
-        "update_gate_bias"
-    )
+    shown = named_bias if isinstance(named_bias, str) else options.get("update_gate_bias")
+    return keras_model, shown
 
 
 def _build_and_train(model, T, seed, config, data, *, update_gate_bias="default", mask=False):
