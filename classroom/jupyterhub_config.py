@@ -54,9 +54,8 @@ c.SimpleLocalProcessSpawner.home_dir_template = str(STATE / "home" / "{username}
 # Each user's server: JupyterLab from the course's environment, TensorFlow quiet.
 c.Spawner.cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
-c.Spawner.environment = runpy.run_path(str(HERE.parent / "gru_lesson" / "runtime.py"))[
-    "QUIET_TENSORFLOW"
-]
+runtime = runpy.run_path(str(HERE.parent / "gru_lesson" / "runtime.py"))  # standard library only
+c.Spawner.environment = dict(runtime["QUIET_TENSORFLOW"])
 c.Spawner.args = [
     "--LabApp.news_url=",
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
