@@ -3,6 +3,7 @@
 
     python3 course.py lab     # set up .venv/ and open the course in JupyterLab
     python3 course.py test    # set up .venv/ and run every test (notebooks included)
+    python3 course.py test --quick   # the unit tests only: no training, notebooks, browser, hub
 
 Both commands create .venv/ at the repository root when it is missing, and
 (re)install the pinned requirements when they changed since the last install.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -24,11 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
-SUPPORTED = ((3, 10), (3, 13))  # the Python versions TensorFlow 2.21 publishes wheels for
-
-# TensorFlow prints C++ log lines into notebook outputs unless both are set
-# before it is imported (binder/start sets the same two).
-QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+# The supported Pythons and TensorFlow's quiet logs, read without importing the package.
+RUNTIME = runpy.run_path(str(ROOT / "gru_lesson" / "runtime.py"))
 
 
 def venv_python() -> Path:
@@ -45,11 +44,11 @@ def run(*cmd, **kwargs):
 def ensure_venv() -> Path:
     python = venv_python()
     if not python.exists():
-        if not (SUPPORTED[0] <= sys.version_info[:2] <= SUPPORTED[1]):
+        oldest, newest = RUNTIME["SUPPORTED_PYTHON"]
+        if not (oldest <= sys.version_info[:2] <= newest):
             sys.exit(
-                f"This course needs Python {SUPPORTED[0][0]}.{SUPPORTED[0][1]} to "
-                f"{SUPPORTED[1][0]}.{SUPPORTED[1][1]} (TensorFlow's range); this is Python "
-                f"{sys.version.split()[0]}. Run this script with a supported python."
+                f"This course needs Python {RUNTIME['supported_range']()} (TensorFlow's range); "
+                f"this is Python {sys.version.split()[0]}. Run this script with a supported python."
             )
         print(f"Creating the course environment in {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -84,10 +83,7 @@ def install_server_settings(python: Path) -> None:
 
 
 def environment() -> dict:
-    env = dict(os.environ)
-    for key, value in QUIET_TENSORFLOW.items():
-        env.setdefault(key, value)
-    return env
+    return RUNTIME["quiet_tensorflow"](dict(os.environ))
 
 
 def has_browser() -> bool:
@@ -141,11 +137,19 @@ def ensure_hub_proxy() -> None:
     stamp.write_text(digest)
 
 
+# What `test --quick` leaves out: the tests marked slow (Keras training, the notebooks, the
+# browser, the hub, nbgrader's round trip, the benchmarks) and the notebooks nbval would collect.
+QUICK = ["-m", "not slow", "--ignore=notebooks"]
+
+
 def test(args) -> int:
     python = ensure_venv()
     ensure_installed(python, "requirements-dev.txt")
     install_server_settings(python)
-    ensure_hub_proxy()
+    if "--quick" in args:
+        args = [*QUICK, *(a for a in args if a != "--quick")]
+    else:
+        ensure_hub_proxy()
     return hand_over([python, "-m", "pytest", *args])
 
 

@@ -18,6 +18,7 @@ tests/test_hub.py runs this very file, with its own ports and folder:
 """
 
 import os
+import runpy
 import shutil
 import sys
 from pathlib import Path
@@ -50,10 +51,11 @@ c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = str(STATE / "home" / "{username}")
 
-# Each user's server: JupyterLab from the course's environment, TensorFlow quiet (as binder/start).
+# Each user's server: JupyterLab from the course's environment, TensorFlow quiet.
 c.Spawner.cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
-c.Spawner.environment = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+runtime = runpy.run_path(str(HERE.parent / "gru_lesson" / "runtime.py"))  # standard library only
+c.Spawner.environment = dict(runtime["QUIET_TENSORFLOW"])
 c.Spawner.args = [
     "--LabApp.news_url=",
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",

@@ -4,6 +4,7 @@ Each module follows one idea of the notebooks:
 
 * :mod:`gru_lesson.gru`          the NumPy GRU and its per-step gate trace (notebook 01)
 * :mod:`gru_lesson.cell_diagram` the GRU cell drawn from the step it computes, and lit by a trace (01, 05)
+* :mod:`gru_lesson.initializers` Keras' starting weights (Glorot, orthogonal) and the update gate's bias
 * :mod:`gru_lesson.handset`      GRUs with per-gate weights set by hand (notebooks 01 and 05)
 * :mod:`gru_lesson.keras_twin`   weights between Keras' ``GRU`` layer and the NumPy GRU (notebook 02)
 * :mod:`gru_lesson.conventions`  other conventions (PyTorch's layout) and what classic mistakes cost (notebook 02)
@@ -21,6 +22,7 @@ Each module follows one idea of the notebooks:
 * :mod:`gru_lesson.exercises`    the self-checking exercises, one module per notebook (ex01, ex02, ...)
 * :mod:`gru_lesson.compare`      ``compare(name, mine, reference)``: readable exact / close / different
 * :mod:`gru_lesson.env_check`    is this environment the course's? (notebook 00)
+* :mod:`gru_lesson.runtime`      the supported Pythons and a quiet TensorFlow (standard library only)
 
 Importing this package never imports TensorFlow; only the functions that
 talk to Keras do, when they are called.

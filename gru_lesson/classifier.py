@@ -31,6 +31,7 @@ import numpy as np
 
 from gru_lesson.bptt import dh_seq_from_outputs, gru_backward
 from gru_lesson.gru import GRU, sigmoid
+from gru_lesson.initializers import check_update_gate_bias, glorot_uniform, set_update_gate_bias
 from gru_lesson.optim import Adam
 from gru_lesson.progress import ProgressLine
 from gru_lesson.validation import (
@@ -122,20 +123,10 @@ class GRUClassifier:
             go_backwards=go_backwards,
             zero_output_for_mask=zero_output_for_mask,
         )
-        units = gru.units
-        update_gate_bias = check_array("update_gate_bias", update_gate_bias, finite=True)
-        if update_gate_bias.shape not in ((), (units,)):
-            raise ValueError(
-                f"update_gate_bias must be one number or one per unit, shape ({units},), "
-                f"got shape {update_gate_bias.shape}"
-            )
-        if np.any(update_gate_bias != 0):
-            if not gru.use_bias:
-                raise ValueError("update_gate_bias needs a bias: use_bias is False")
-            gru.bx[:units] = update_gate_bias
-        rng = np.random.default_rng(None if seed is None else seed + 1)
-        limit = np.sqrt(6.0 / (units + 1))
-        V = rng.uniform(-limit, limit, size=(units, 1))
+        bias = check_update_gate_bias(update_gate_bias, gru.units, name="update_gate_bias")
+        if np.any(bias != 0):
+            set_update_gate_bias(gru, bias)
+        V = glorot_uniform((gru.units, 1), seed=None if seed is None else seed + 1)
         return cls(gru, V, np.zeros(1))
 
     @property
@@ -323,21 +314,18 @@ class GRUClassifier:
         With ``mask_zeros=True`` a ``Masking(0.0)`` layer comes first, so that all-zero
         steps (padding) are skipped, as ``mask=np.any(x != 0, axis=-1)`` does here.
         """
-        import keras
-
         from gru_lesson.keras_twin import keras_layer_options, set_keras_weights
+        from gru_lesson.training import keras_classifier
 
-        mask_zeros = check_flag("mask_zeros", mask_zeros)
-        dtype = dtype or self.dtype.name
         gru = self.gru
-        masking = [keras.layers.Masking(0.0, dtype=dtype, name="masking")] if mask_zeros else []
-        model = keras.Sequential(
-            [
-                keras.Input(shape=(None, gru.input_dim), dtype=dtype),
-                *masking,
-                keras.layers.GRU(gru.units, **keras_layer_options(gru), dtype=dtype, name="gru"),
-                keras.layers.Dense(1, activation="sigmoid", dtype=dtype, name="output"),
-            ]
+        model = keras_classifier(
+            "gru",
+            gru.units,
+            T=None,
+            D=gru.input_dim,
+            mask=check_flag("mask_zeros", mask_zeros),
+            dtype=dtype or self.dtype.name,
+            **keras_layer_options(gru),
         )
         set_keras_weights(model.get_layer("gru"), gru)
         model.get_layer("output").set_weights([self.V, self.c])

@@ -228,10 +228,10 @@ def _checked(gru, x, h0):
 def _gates(gru, x_t, h_prev, gate=sigmoid):
     """z, r and h~ of one Keras step (reset_after=True), written out from the equations."""
     xz, xr, xh = split_gates(x_t @ gru.W + gru.bx)
-    hz, hr, hh = split_gates(h_prev @ gru.R + gru.bh)
+    hz, hr, m = split_gates(h_prev @ gru.R + gru.bh)
     z = gate(xz + hz)
     r = gate(xr + hr)
-    h_tilde = np.tanh(xh + r * hh)  # hh = h_prev R_h + bh_h: the reset gate acts after the product
+    h_tilde = np.tanh(xh + r * m)  # m = h_prev R_h + bh_h: the reset gate acts after the product
     return z, r, h_tilde
 
 

@@ -15,10 +15,11 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from gru_lesson.runtime import SUPPORTED_PYTHON, supported_range
+
 __all__ = ["PackageCheck", "check_environment", "read_pins"]
 
 REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.txt"
-SUPPORTED_PYTHON = ((3, 10), (3, 13))
 
 
 @dataclass
@@ -84,7 +85,8 @@ def check_environment(path=REQUIREMENTS, show=True):
         py = sys.version_info[:2]
         ok = SUPPORTED_PYTHON[0] <= py <= SUPPORTED_PYTHON[1]
         print(
-            f"{'OK  ' if ok else 'FAIL'} {'python':<16s} wanted 3.10-3.13  installed {platform.python_version()}"
+            f"{'OK  ' if ok else 'FAIL'} {'python':<16s} wanted {supported_range('-')}  "
+            f"installed {platform.python_version()}"
         )
         for check in checks:
             print(check)

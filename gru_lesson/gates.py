@@ -30,11 +30,11 @@ from gru_lesson.validation import check_array, check_int, check_labels, check_ma
 
 __all__ = [
     "MemoryUnits",
+    "cue_flip_batch",
     "cue_response",
     "gate_saturation",
     "hold_statistics",
     "label_correlation",
-    "memory_task_batch",
     "memory_units",
 ]
 
@@ -62,9 +62,7 @@ def label_correlation(h_T, y):
     return np.divide(num, den, out=np.zeros_like(num, dtype=float), where=den > 0)
 
 
-def memory_task_batch(
-    n=500, T=50, *, seed=0, n_filler=2, distractor_rate=0.2, cue_window=CUE_WINDOW
-):
+def cue_flip_batch(n=500, T=50, *, seed=0, n_filler=2, distractor_rate=0.2, cue_window=CUE_WINDOW):
     """Sequences of the memory task and the same sequences with the cue flipped.
 
     Returns ``(x, y, x_flipped, cue_start)``, with ``x`` and ``x_flipped``
@@ -132,7 +130,7 @@ def memory_units(classifier, *, n=500, T=50, seed=0):
     """
     _check_classifier(classifier)
     n = check_int("n (number of sequences)", n, minimum=2)  # one of each label at least
-    x, y, x_flipped, _ = memory_task_batch(n, T, seed=seed, n_filler=classifier.gru.input_dim - 2)
+    x, y, x_flipped, _ = cue_flip_batch(n, T, seed=seed, n_filler=classifier.gru.input_dim - 2)
     gru = classifier.gru
     h_T = gru.trace(x).h[:, -1]
     h_T_flipped = gru.trace(x_flipped).h[:, -1]
@@ -195,7 +193,7 @@ def cue_response(classifier, unit, *, n=500, T=50, seed=0, settle=0.9, delay=4):
     unit = _check_unit(classifier, unit)
     n, T, delay = _check_hold(n, T, delay)
     settle = check_number("settle", settle, minimum=0, maximum=1, min_open=True, max_open=True)
-    x, y, _, cue_start = memory_task_batch(n, T, seed=seed, n_filler=classifier.gru.input_dim - 2)
+    x, y, _, cue_start = cue_flip_batch(n, T, seed=seed, n_filler=classifier.gru.input_dim - 2)
     trace = classifier.gru.trace(x)
     z, h = trace.z[..., unit], trace.h[..., unit]
     rows = np.arange(n)
@@ -240,7 +238,7 @@ def hold_statistics(classifier, unit, *, n=500, T=50, seed=0, delay=4):
     _check_classifier(classifier)
     unit = _check_unit(classifier, unit)
     n, T, delay = _check_hold(n, T, delay)
-    x, _, _, cue_start = memory_task_batch(n, T, seed=seed, n_filler=classifier.gru.input_dim - 2)
+    x, _, _, cue_start = cue_flip_batch(n, T, seed=seed, n_filler=classifier.gru.input_dim - 2)
     trace = classifier.gru.trace(x)
     z, h_tilde, h = trace.z[..., unit], trace.h_tilde[..., unit], trace.h[..., unit]
     rows = np.arange(n)

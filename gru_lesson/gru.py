@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gru_lesson.initializers import recurrent_weights
 from gru_lesson.validation import (
     check_array,
     check_dtype,
@@ -224,14 +225,7 @@ class GRU:
         use_bias = check_flag("use_bias", use_bias)
         reset_after = check_flag("reset_after", reset_after)
         dtype = check_dtype(dtype)
-        rng = np.random.default_rng(seed)
-        limit = np.sqrt(6.0 / (input_dim + 3 * units))
-        W = rng.uniform(-limit, limit, size=(input_dim, 3 * units))
-        # Orthogonal: QR of a Gaussian matrix, signs fixed so the law is uniform.
-        a = rng.normal(size=(3 * units, units))
-        q, rr = np.linalg.qr(a)
-        q *= np.sign(np.diag(rr))
-        R = q.T
+        W, R = recurrent_weights(input_dim, units, blocks=3, seed=seed)
         bx = np.zeros(3 * units, dtype) if use_bias else None
         bh = np.zeros(3 * units, dtype) if (use_bias and reset_after) else None
         return cls(W.astype(dtype), R.astype(dtype), bx, bh, reset_after=reset_after, **options)

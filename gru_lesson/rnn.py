@@ -1,6 +1,7 @@
 """A plain tanh RNN in NumPy, forward and backward: the baseline a GRU improves on.
 
-It computes what ``keras.layers.SimpleRNN`` computes (``activation="tanh"``)::
+It computes what ``keras.layers.SimpleRNN`` computes (``activation="tanh"``; the Keras
+models of :mod:`gru_lesson.training` name that layer ``"simple_rnn"``, after its class)::
 
     h = tanh(x_t W + h_prev R + b)
 
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gru_lesson.validation import check_array, check_int
+from gru_lesson.initializers import recurrent_weights
+from gru_lesson.validation import check_array
 
 __all__ = ["TanhRNN", "RNNTrace", "rnn_backward"]
 
@@ -67,14 +69,8 @@ class TanhRNN:
     @classmethod
     def initialize(cls, input_dim, units, *, seed=None):
         """Keras' defaults: ``W`` Glorot-uniform, ``R`` orthogonal, ``b`` zeros."""
-        input_dim = check_int("input_dim", input_dim, minimum=1)
-        units = check_int("units", units, minimum=1)
-        rng = np.random.default_rng(seed)
-        limit = np.sqrt(6.0 / (input_dim + units))
-        W = rng.uniform(-limit, limit, size=(input_dim, units))
-        q, rr = np.linalg.qr(rng.normal(size=(units, units)))
-        R = q * np.sign(np.diag(rr))
-        return cls(W, R, np.zeros(units))
+        W, R = recurrent_weights(input_dim, units, seed=seed)
+        return cls(W, R, np.zeros(R.shape[0]))
 
     def trace(self, x, initial_state=None):
         """Run over ``x`` (batch, time, features) and keep every state (an :class:`RNNTrace`)."""

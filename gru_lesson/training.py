@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from gru_lesson.gru import sigmoid
+from gru_lesson.initializers import check_update_gate_bias, set_update_gate_bias
 from gru_lesson.tasks import make_memory_task
 from gru_lesson.validation import (
     check_array,
@@ -65,10 +66,13 @@ __all__ = [
     "LONG_MEMORY",
     "accuracy",
     "build_classifier",
+    "build_model",
+    "keras_classifier",
     "chrono_bias",
     "load_results",
-    "memory_task_data",
+    "train_val_sets",
     "run_experiment",
+    "run_line",
     "run_masking_experiment",
     "run_sweep",
     "save_results",
@@ -140,6 +144,13 @@ class TrainingConfig:
     def D(self):
         """The number of input features, ``2 + n_filler``."""
         return 2 + self.n_filler
+
+    @property
+    def task_options(self):
+        """The memory task's options, as :func:`~gru_lesson.tasks.make_memory_task` takes them."""
+        return dict(
+            n_filler=self.n_filler, distractor_rate=self.distractor_rate, cue_window=self.cue_window
+        )
 
     @property
     def staged(self):
@@ -259,47 +270,6 @@ def chrono_bias(units, T_max, *, seed):
     return np.log(rng.uniform(1.0, T_max - 1.0, size=units))
 
 
-def set_update_gate_bias(layer, bias):
-    """Write ``bias`` (a number or one value per unit) into a built Keras GRU's update gate.
-
-    The input-side bias row gets it (``bx_z``, Keras ``bias[0][:units]``); the
-    recurrent-side row of the update gate is set to zero, so the gate's total bias
-    is exactly ``bias``.
-    """
-    import keras
-
-    if not isinstance(layer, keras.layers.GRU):
-        raise TypeError(f"expected a keras.layers.GRU, got {type(layer).__name__}")
-    if not layer.built:
-        raise ValueError("the GRU layer is not built yet: build it (or its model) first")
-    if not layer.use_bias:
-        raise ValueError("the GRU layer has no bias (use_bias=False)")
-    U = layer.units
-    b = _check_update_gate_bias("bias", bias, U)
-    kernel, recurrent_kernel, full = layer.get_weights()
-    if layer.reset_after:
-        full[0, :U] = b
-        full[1, :U] = 0.0
-    else:
-        full[:U] = b
-    layer.set_weights([kernel, recurrent_kernel, full])
-    return layer
-
-
-def _check_update_gate_bias(name, bias, units):
-    """``bias``, a number or one per unit, as a finite ``(units,)`` array."""
-    b = check_array(name, bias, finite=True)
-    if np.asarray(bias).dtype == bool:
-        raise TypeError(f"{name} must be a number or one number per unit, got {bias!r}")
-    if b.ndim == 0:
-        return np.full(units, float(b))
-    if b.shape != (units,):
-        raise ValueError(
-            f"{name} must be a number or have shape (units,) = ({units},), got {b.shape}"
-        )
-    return b.astype(float)
-
-
 # ----------------------------------------------------------------- the models
 def _resolve_update_gate_bias(update_gate_bias, units, T, seed):
     if update_gate_bias is None:
@@ -314,7 +284,7 @@ def _resolve_update_gate_bias(update_gate_bias, units, T, seed):
                 f"update_gate_bias='chrono' needs the sequence length T, above 2, got T={T}"
             )
         return chrono_bias(units, T, seed=seed)
-    return _check_update_gate_bias("update_gate_bias", update_gate_bias, units)
+    return check_update_gate_bias(update_gate_bias, units, name="update_gate_bias")
 
 
 def build_classifier(
@@ -338,13 +308,9 @@ def build_classifier(
     with ``T_max = T``). ``mask=True`` puts ``Masking(0.0)`` first so all-zero
     steps (padding) are skipped. ``seed`` fixes the starting weights.
     """
-    check_choice("kind", kind, ("gru", "lstm", "simple_rnn"))
+    kind, units, T, D, mask = _check_layers(kind, units, T, D, mask)
     if kind != "gru" and update_gate_bias is not None:
         raise ValueError(f"a {kind} layer has no update gate: update_gate_bias must be None")
-    T = None if T is None else check_int("T (sequence length)", T, minimum=1)
-    D = check_int("D (input features)", D, minimum=1)
-    units = check_int("units", units, minimum=1)
-    mask = check_flag("mask", mask)
     seed = _check_keras_seed(seed)
     learning_rate = _check_rate("learning_rate", learning_rate)
     clipnorm = _check_clipnorm(clipnorm)
@@ -353,25 +319,51 @@ def build_classifier(
     import keras
 
     keras.utils.set_random_seed(seed)
-    layer = {
-        "gru": keras.layers.GRU,
-        "lstm": keras.layers.LSTM,
-        "simple_rnn": keras.layers.SimpleRNN,
-    }
-    rnn = layer[kind](units, name=kind)
-    layers = [keras.Input((T, D))]
-    if mask:
-        layers.append(keras.layers.Masking(0.0, name="masking"))
-    layers += [rnn, keras.layers.Dense(1, activation="sigmoid", name="output")]
-    model = keras.Sequential(layers, name=f"{kind}_classifier")
+    model = keras_classifier(kind, units, T=T, D=D, mask=mask, name=f"{kind}_classifier")
     if bias is not None:
-        set_update_gate_bias(rnn, bias)
+        set_update_gate_bias(model.get_layer(kind), bias)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )
     return model
+
+
+def keras_classifier(kind, units, *, T, D, mask=False, dtype=None, name=None, **layer_options):
+    """The layers of the course's Keras classifier, not compiled: ``Input((T, D))``, then
+    ``Masking(0.0)`` if ``mask``, then the recurrent layer ``kind`` (``"gru"``, ``"lstm"`` or
+    ``"simple_rnn"``, named so) of ``units`` units with ``layer_options``, then
+    ``Dense(1, "sigmoid")`` named ``"output"``; every layer in ``dtype`` (Keras' default: None).
+    """
+    kind, units, T, D, mask = _check_layers(kind, units, T, D, mask)
+    import keras
+
+    layer = {
+        "gru": keras.layers.GRU,
+        "lstm": keras.layers.LSTM,
+        "simple_rnn": keras.layers.SimpleRNN,
+    }
+    masking = [keras.layers.Masking(0.0, dtype=dtype, name="masking")] if mask else []
+    return keras.Sequential(
+        [
+            keras.Input((T, D), dtype=dtype),
+            *masking,
+            layer[kind](units, **layer_options, dtype=dtype, name=kind),
+            keras.layers.Dense(1, activation="sigmoid", dtype=dtype, name="output"),
+        ],
+        name=name,
+    )
+
+
+def _check_layers(kind, units, T, D, mask):
+    return (
+        check_choice("kind", kind, ("gru", "lstm", "simple_rnn")),
+        check_int("units", units, minimum=1),
+        None if T is None else check_int("T (sequence length)", T, minimum=1),
+        check_int("D (input features)", D, minimum=1),
+        check_flag("mask", mask),
+    )
 
 
 def _check_sequences(name, x, model):
@@ -453,7 +445,7 @@ def train(model, x, y, x_val, y_val, *, epochs, batch_size=CONFIG.batch_size, se
 
 
 # ------------------------------------------------------------- experiments
-def memory_task_data(T, seed, config=CONFIG, **task_options):
+def train_val_sets(T, seed, config=CONFIG, **task_options):
     """Training and validation sets of the memory task for one run: ``(x, y, x_val, y_val)``.
 
     The data depend only on ``(seed, T)`` (and the config), never on the model,
@@ -462,12 +454,7 @@ def memory_task_data(T, seed, config=CONFIG, **task_options):
     _check_config(config)
     T = check_int("T (sequence length)", T, minimum=2)
     seed = check_int("seed", seed, minimum=0)
-    options = dict(
-        n_filler=config.n_filler,
-        distractor_rate=config.distractor_rate,
-        cue_window=config.cue_window,
-    )
-    options.update(task_options)
+    options = {**config.task_options, **task_options}
     x, y = make_memory_task(config.n_train, T, seed=np.random.default_rng([seed, T, 0]), **options)
     x_val, y_val = make_memory_task(
         config.n_val, T, seed=np.random.default_rng([seed, T, 1]), **options
@@ -491,22 +478,11 @@ def run_experiment(
     that length reaches ``config.advance_at``; its row adds ``"stage_curve"`` (the length
     trained on at each epoch) and ``"stage_accuracy"`` (the accuracy at that length).
     """
-    check_choice("model", model, tuple(MODELS))
-    T = check_int("T (sequence length)", T, minimum=2)
-    _check_config(config)
-    options = dict(MODELS[model])
-    if not (isinstance(update_gate_bias, str) and update_gate_bias == "default"):
-        if options["kind"] != "gru":
-            raise ValueError(f"{model} has no update gate")
-        options["update_gate_bias"] = update_gate_bias
-    named_bias = options.get("update_gate_bias")
-    is_chrono = isinstance(named_bias, str) and named_bias == "chrono"
-    if is_chrono and (config.staged or config.chrono_T_max is not None):
-        # a model that reads any length has no T of its own: chrono's T_max is given here
-        options["update_gate_bias"] = chrono_bias(config.units, config.chrono_T_max or T, seed=seed)
-    x, y, x_val, y_val = memory_task_data(T, seed, config)
-    keras_model, history = _build_and_train(T, seed, config, (x, y, x_val, y_val), **options)
-    bias = named_bias if isinstance(named_bias, str) else options.get("update_gate_bias")
+    T = _check_run(model, T, config)
+    x, y, x_val, y_val = train_val_sets(T, seed, config)
+    keras_model, history, bias = _build_and_train(
+        model, T, seed, config, (x, y, x_val, y_val), update_gate_bias=update_gate_bias
+    )
     row = {
         "model": model,
         "T": int(T),
@@ -519,13 +495,33 @@ def run_experiment(
     return (row, keras_model) if return_model else row
 
 
-def _build_and_train(T, seed, config, data, *, mask=False, **options):
-    """Build the classifier ``options`` name (arguments of :func:`build_classifier`) and train
-    it on ``data = (x, y, x_val, y_val)`` as ``config`` says: ``(keras_model, history)``.
+def build_model(model, T, seed, *, config=CONFIG, update_gate_bias="default", mask=False):
+    """The compiled, untrained Keras classifier :func:`run_experiment` trains: ``model`` (a name
+    of :data:`MODELS`) for length ``T`` (any length with a staged config), as big and compiled
+    as ``config`` says, its starting weights fixed by ``seed``. ``update_gate_bias`` overrides
+    the model's; ``mask=True`` puts ``Masking(0.0)`` first."""
+    T = _check_run(model, T, config)
+    return _build(model, T, seed, config, update_gate_bias, mask)[0]
 
-    A staged config (a curriculum or fresh data) makes its own training sequences, stage by
-    stage, and validates on ``x_val``; the model then reads sequences of any length."""
-    x, y, x_val, y_val = data
+
+def _check_run(model, T, config):
+    check_choice("model", model, tuple(MODELS))
+    _check_config(config)
+    return check_int("T (sequence length)", T, minimum=2)
+
+
+def _build(model, T, seed, config, update_gate_bias="default", mask=False):
+    """:func:`build_model` and the update gate's bias as a row shows it (a name, or numbers)."""
+    options = dict(MODELS[model])
+    if not (isinstance(update_gate_bias, str) and update_gate_bias == "default"):
+        if options["kind"] != "gru":
+            raise ValueError(f"{model} has no update gate")
+        options["update_gate_bias"] = update_gate_bias
+    named_bias = options.get("update_gate_bias")
+    is_chrono = isinstance(named_bias, str) and named_bias == "chrono"
+    if is_chrono and (config.staged or config.chrono_T_max is not None):
+        # a model that reads any length has no T of its own: chrono's T_max is given here
+        options["update_gate_bias"] = chrono_bias(config.units, config.chrono_T_max or T, seed=seed)
     keras_model = build_classifier(
         T=None if config.staged else T,
         D=config.D,
@@ -536,20 +532,33 @@ def _build_and_train(T, seed, config, data, *, mask=False, **options):
         clipnorm=config.clipnorm,
         **options,
     )
+    shown = named_bias if isinstance(named_bias, str) else options.get("update_gate_bias")
+    return keras_model, shown
+
+
+def _build_and_train(model, T, seed, config, data, *, update_gate_bias="default", mask=False):
+    """Build ``model`` (see :func:`build_model`) and train it on ``data = (x, y, x_val, y_val)``
+    as ``config`` says: ``(keras_model, history, update_gate_bias as a row shows it)``.
+
+    A staged config (a curriculum or fresh data) makes its own training sequences, stage by
+    stage, and validates on ``x_val``; the model then reads sequences of any length."""
+    keras_model, bias = _build(model, T, seed, config, update_gate_bias, mask)
+    x, y, x_val, y_val = data
     if config.staged:
-        return keras_model, _train_in_stages(keras_model, T, seed, config, x_val, y_val)
-    history = train(
-        keras_model,
-        x,
-        y,
-        x_val,
-        y_val,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        seed=seed,
-        target=config.target,
-    )
-    return keras_model, history
+        history = _train_in_stages(keras_model, T, seed, config, x_val, y_val)
+    else:
+        history = train(
+            keras_model,
+            x,
+            y,
+            x_val,
+            y_val,
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            seed=seed,
+            target=config.target,
+        )
+    return keras_model, history, bias
 
 
 def _curves(history):
@@ -578,11 +587,7 @@ def _train_in_stages(model, T, seed, config, x_val, y_val):
     once the latter reaches ``config.target``.
     """
     stages = config.stages(T)
-    task = dict(
-        n_filler=config.n_filler,
-        distractor_rate=config.distractor_rate,
-        cue_window=config.cue_window,
-    )
+    task = config.task_options
     history = {"val_accuracy": [], "stage_T": [], "stage_accuracy": []}
     start = time.perf_counter()
     k, x, held_out = 0, None, {}
@@ -633,11 +638,11 @@ def run_masking_experiment(
     """
     check_choice("model", model, tuple(MODELS))
     masks = [check_flag("each of masks", mask) for mask in _sequence("masks", masks)]
-    x, y, x_val, y_val = memory_task_data(T, seed, config, min_length=min_length, padding=padding)
+    x, y, x_val, y_val = train_val_sets(T, seed, config, min_length=min_length, padding=padding)
     results = {"data": (x, y, x_val, y_val, x_val.any(axis=-1))}
     for mask in masks:
-        keras_model, history = _build_and_train(
-            T, seed, config, (x, y, x_val, y_val), mask=mask, **MODELS[model]
+        keras_model, history, _ = _build_and_train(
+            model, T, seed, config, (x, y, x_val, y_val), mask=mask
         )
         row = {
             "model": model,
@@ -684,13 +689,17 @@ def run_sweep(lengths, seeds, models=tuple(MODELS), *, config=CONFIG, log=print,
         rows.append(row)
         n += 1
         if log:
-            elapsed = time.perf_counter() - start
-            log(
-                f"[{n}/{to_do}] {model:<11s} T={T:<4d} seed={seed}"
-                f"  val_accuracy={row['val_accuracy']:.3f}  epochs={row['epochs']:<3d}"
-                f" {row['seconds']:5.1f} s  (elapsed {elapsed / 60:.1f} min)"
-            )
+            log(run_line(f"[{n}/{to_do}] {model:<11s} T={T:<4d} seed={seed}", row, start))
     return rows
+
+
+def run_line(what, row, start):
+    """The line a finished run prints: ``what`` (which run), then the row's validation accuracy,
+    epochs and seconds, and the minutes elapsed since ``start`` (a ``time.perf_counter()``)."""
+    return (
+        f"{what}  val_accuracy={row['val_accuracy']:.3f}  epochs={row['epochs']:<3d}"
+        f" {row['seconds']:5.1f} s  (elapsed {(time.perf_counter() - start) / 60:.1f} min)"
+    )
 
 
 def summarize(rows, key="model"):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -34,8 +35,8 @@ CLASSROOM = ROOT / "classroom"
 CONFIG = CLASSROOM / "nbgrader_config.py"
 ASSIGNMENT = "gru-lesson"
 VENV_PYTHON = ROOT / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-# TensorFlow prints C++ log lines into notebook outputs unless both are set (as binder/start does).
-QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+# Keeps TensorFlow's C++ log lines out of notebook outputs (read without importing the package).
+quiet_tensorflow = runpy.run_path(str(ROOT / "gru_lesson" / "runtime.py"))["quiet_tensorflow"]
 HANDED_OVER = "GRU_LESSON_CLASSROOM_IN_VENV"  # set once this script has handed over to .venv
 
 
@@ -61,7 +62,7 @@ def use_course_python():
 
 def nbgrader(course, *args):
     """Run one nbgrader command in the course directory; fail with its output if it fails."""
-    env = {**os.environ, **QUIET_TENSORFLOW}
+    env = quiet_tensorflow(dict(os.environ))
     # nbgrader runs `alembic` (its database migrations) from PATH: the one beside this Python.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     cmd = [sys.executable, "-m", "nbgrader", *args]

@@ -12,7 +12,6 @@ It prints the wall time of each notebook.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -20,14 +19,13 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from gru_lesson.runtime import quiet_tensorflow
 from gru_lesson.saved_outputs import drop_widget_views
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
-# Quiet TensorFlow's C++ start-up lines, the same way binder/start does.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+quiet_tensorflow()  # the kernels inherit it: no TensorFlow C++ start-up lines in the outputs
 
 
 def select(prefixes):

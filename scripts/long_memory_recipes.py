@@ -26,26 +26,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from gru_lesson.training import (  # noqa: E402
+from gru_lesson.runtime import quiet_tensorflow
+from gru_lesson.training import (
     CONFIG,
     DATA_DIR,
     LONG_MEMORY,
-    build_classifier,
-    chrono_bias,
+    build_model,
     load_results,
     run_experiment,
+    run_line,
     save_results,
 )
+
+quiet_tensorflow()  # before Keras imports TensorFlow (in the functions below)
 
 PLAIN = replace(
     CONFIG, epochs=LONG_MEMORY.epochs
@@ -89,10 +88,8 @@ def cue_gradient(model, T, seed, config, n=256):
         n,
         T,
         seed=np.random.default_rng([seed, T, 5]),
-        n_filler=config.n_filler,
-        distractor_rate=config.distractor_rate,
-        cue_window=config.cue_window,
         return_info=True,
+        **config.task_options,
     )
     x = tf.constant(x)
     rnn, dense = model.layers[-2], model.layers[-1]
@@ -128,14 +125,7 @@ def memory_unit(model, seed):
 def mechanism(row, model, seed, config):
     """The cue gradient at every stage's length, before training and after, and what the
     memory unit does at 20 and 200 steps after training."""
-    start = build_classifier(
-        "gru",
-        T=None,
-        D=config.D,
-        units=config.units,
-        seed=seed,
-        update_gate_bias=chrono_bias(config.units, row["T"], seed=seed),
-    )
+    start = build_model(MODEL, row["T"], seed, config=config)  # as run_experiment starts it
     before = [cue_gradient(start, T, seed, config, n=1000) for T in MECHANISM_LENGTHS]
     after = [cue_gradient(model, T, seed, config, n=1000) for T in MECHANISM_LENGTHS]
     return {
@@ -152,17 +142,12 @@ def epoch_seconds(lengths=(100, 200), models=("gru_chrono", "lstm"), repeats=3):
     """Seconds per training epoch (2000 sequences, batches of 64) of each model at each length:
     the median of ``repeats`` epochs after one to warm up, models interleaved so that a busy
     machine slows both alike."""
-    from gru_lesson.training import MODELS, memory_task_data, train
+    from gru_lesson.training import train, train_val_sets
 
     times = {m: {} for m in models}
     for T in lengths:
-        x, y, x_val, y_val = memory_task_data(T, 0, CONFIG)
-        built = {
-            m: build_classifier(
-                T=T, D=CONFIG.D, **{k: v for k, v in MODELS[m].items() if k != "update_gate_bias"}
-            )
-            for m in models
-        }
+        x, y, x_val, y_val = train_val_sets(T, 0, CONFIG)
+        built = {m: build_model(m, T, 0, config=CONFIG) for m in models}
         laps = {m: [] for m in models}
         for _ in range(repeats + 1):
             for m in models:
@@ -228,23 +213,9 @@ def main():
             row["mechanism"] = mechanism(row, model, seed, config)
         rows.append(row)
         print(
-            f"[{i}/{len(plan)}] {name:<13s} T={T:<4d} seed={seed}"
-            f"  val_accuracy={row['val_accuracy']:.3f}  epochs={row['epochs']:<3d}"
-            f" {row['seconds']:5.1f} s  (elapsed {(time.perf_counter() - start) / 60:.1f} min)",
-            flush=True,
+            run_line(f"[{i}/{len(plan)}] {name:<13s} T={T:<4d} seed={seed}", row, start), flush=True
         )
-        save_results(
-            "long_memory_recipes",
-            rows,
-            experiment="The chrono GRU at T = 100 and 200 under one training recipe after another",
-            config=LONG_MEMORY,
-            directory=args.out,
-            model=MODEL,
-            target=TARGET,
-            settings={
-                k: {"what": what, "config": _differs(c)} for k, (what, c) in SETTINGS.items()
-            },
-        )
+        save(rows, args.out, timing)
     summary = {}
     for r in rows:
         summary.setdefault((r["setting"], r["T"]), []).append(r)

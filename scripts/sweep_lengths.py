@@ -18,15 +18,12 @@ rewrites the same numbers.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
-from gru_lesson.training import (  # noqa: E402
+from gru_lesson.runtime import quiet_tensorflow
+from gru_lesson.training import (
     DATA_DIR,
     FULL_SWEEP,
     MODELS,
@@ -34,10 +31,13 @@ from gru_lesson.training import (  # noqa: E402
     UPDATE_BIAS_EXPERIMENT,
     load_results,
     run_experiment,
+    run_line,
     run_sweep,
     save_results,
     summarize,
 )
+
+quiet_tensorflow()  # before Keras imports TensorFlow (in the functions below)
 
 
 def length_sweep(spec, out, resume):
@@ -86,13 +86,8 @@ def update_gate_bias(spec, out):
             for seed in spec["seeds"]:
                 row = run_experiment("gru", T, seed, update_gate_bias=bias)
                 rows.append(row)
-                print(
-                    f"T={T:<4d} update_gate_bias={bias!s:<7s} seed={seed}"
-                    f"  val_accuracy={row['val_accuracy']:.3f}"
-                    f"  epochs={row['epochs']:<3d} {row['seconds']:.1f} s"
-                    f"  (elapsed {(time.perf_counter() - start) / 60:.1f} min)",
-                    flush=True,
-                )
+                what = f"T={T:<4d} update_gate_bias={bias!s:<7s} seed={seed}"
+                print(run_line(what, row, start), flush=True)
     path = save_results(
         "update_gate_bias",
         rows,

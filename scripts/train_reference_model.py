@@ -14,26 +14,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from gru_lesson.classifier import GRUClassifier  # noqa: E402
-from gru_lesson.training import (  # noqa: E402
+from gru_lesson.classifier import GRUClassifier
+from gru_lesson.runtime import quiet_tensorflow
+from gru_lesson.training import (
     CONFIG,
     DATA_DIR,
     MODELS,
     REFERENCE_MODEL,
     accuracy,
-    memory_task_data,
     run_experiment,
+    train_val_sets,
 )
+
+quiet_tensorflow()  # before Keras imports TensorFlow (in the functions below)
 
 # The reference model trains for the whole budget (no early stop), so its gates are crisp.
 REFERENCE_CONFIG = replace(CONFIG, target=None)
@@ -51,7 +50,7 @@ def main():
     T, seed, model = REFERENCE_MODEL["T"], REFERENCE_MODEL["seed"], REFERENCE_MODEL["model"]
     row, keras_model = run_experiment(model, T, seed, config=REFERENCE_CONFIG, return_model=True)
     classifier = GRUClassifier.from_keras(keras_model)
-    _, _, x_val, y_val = memory_task_data(T, seed, REFERENCE_CONFIG)
+    _, _, x_val, y_val = train_val_sets(T, seed, REFERENCE_CONFIG)
     keras_accuracy = accuracy(keras_model, x_val, y_val)
     numpy_accuracy = classifier.evaluate(x_val, y_val)["accuracy"]
     metadata = {
@@ -62,12 +61,8 @@ def main():
         "seed": seed,
         "units": REFERENCE_CONFIG.units,
         "input_dim": REFERENCE_CONFIG.D,
-        "task": {
-            "n_filler": REFERENCE_CONFIG.n_filler,
-            "distractor_rate": REFERENCE_CONFIG.distractor_rate,
-            "cue_window": REFERENCE_CONFIG.cue_window,
-        },
-        "data": f"gru_lesson.training.memory_task_data(T={T}, seed={seed}, config)",
+        "task": REFERENCE_CONFIG.task_options,
+        "data": f"gru_lesson.training.train_val_sets(T={T}, seed={seed}, config)",
         "config": asdict(REFERENCE_CONFIG),
         "epochs": row["epochs"],
         "val_accuracy_keras": keras_accuracy,

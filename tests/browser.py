@@ -19,6 +19,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from gru_lesson.runtime import quiet_tensorflow
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -74,10 +76,7 @@ def copy_notebooks(dest: Path) -> Path:
 
 
 def server_env():
-    env = dict(os.environ)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    return env
+    return quiet_tensorflow(dict(os.environ))
 
 
 @contextlib.contextmanager

@@ -6,11 +6,27 @@ notebook kernels nbval starts, which inherit this environment).
 
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+import numpy as np
+import pytest
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+from gru_lesson.runtime import quiet_tensorflow
+
+quiet_tensorflow()
+
+
+# Slow tests marked here rather than in their own files (the rest carry @pytest.mark.slow).
+SLOW = (
+    "tests/test_benchmarks.py",  # the benchmark command, on small sizes
+    "tests/test_bptt.py::test_gradient_by_distance_claims_of_notebook_03",
+    "tests/test_explorer.py::test_measure_redraw_and_the_benchmark_hook",
+)
+
+
+def pytest_collection_modifyitems(items):
+    """Every notebook nbval runs, and the tests of SLOW, are slow tests."""
+    for item in items:
+        if item.path.suffix == ".ipynb" or item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -22,11 +22,21 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gru_lesson import bptt, classifier, conventions, fast, gru, keras_twin, optim, rnn
+from gru_lesson import (
+    bptt,
+    classifier,
+    conventions,
+    fast,
+    gru,
+    initializers,
+    keras_twin,
+    optim,
+    rnn,
+)
 
 compare = importlib.import_module("gru_lesson.compare")
 
-MODULES = [gru, keras_twin, bptt, fast, rnn, optim, classifier, compare, conventions]
+MODULES = [gru, initializers, keras_twin, bptt, fast, rnn, optim, classifier, compare, conventions]
 B, T, D, U = 2, 4, 3, 5
 
 
@@ -301,6 +311,26 @@ CASES = [
     bad("fast.blas_threads", "threads=1.5", lambda: _enter(fast.blas_threads(1.5)), TypeError, "threads"),
     bad("fast.blas_threads", "threads=-1", lambda: _enter(fast.blas_threads(-1)), ValueError, "threads"),
     good("fast.blas_threads", "threads=np.int64(1)", lambda: _enter(fast.blas_threads(np.int64(1))), lambda r: r == "entered"),
+    # ------------------------------------------------------------- initializers
+    good("initializers.glorot_uniform", "np.int64 shape, a Generator", lambda: initializers.glorot_uniform((np.int64(D), U), np.random.default_rng(0)), lambda w: w.shape == (D, U) and np.abs(w).max() <= np.sqrt(6 / (D + U))),
+    bad("initializers.glorot_uniform", "one number", lambda: initializers.glorot_uniform(3), TypeError, "shape"),
+    bad("initializers.glorot_uniform", "0 columns", lambda: initializers.glorot_uniform((3, 0)), ValueError, "shape"),
+    bad("initializers.glorot_uniform", "seed=-1", lambda: initializers.glorot_uniform((3, 2), seed=-1), ValueError, "seed"),
+    good("initializers.orthogonal", "(U, 3U): orthonormal rows", lambda: initializers.orthogonal((U, 3 * U), seed=0), lambda q: np.allclose(q @ q.T, np.eye(U))),
+    good("initializers.orthogonal", "(3U, U): orthonormal columns", lambda: initializers.orthogonal((3 * U, U), seed=0), lambda q: np.allclose(q.T @ q, np.eye(U))),
+    bad("initializers.orthogonal", "text", lambda: initializers.orthogonal("UU"), TypeError, "shape"),
+    bad("initializers.orthogonal", "2.5 rows", lambda: initializers.orthogonal((2.5, 3)), TypeError, "shape"),
+    good("initializers.recurrent_weights", "3 blocks, as GRU.initialize", lambda: initializers.recurrent_weights(D, U, blocks=3, seed=0), lambda r: np.array_equal(r[0], gru.GRU.initialize(D, U, seed=0).W) and np.array_equal(r[1], gru.GRU.initialize(D, U, seed=0).R)),
+    bad("initializers.recurrent_weights", "units=0", lambda: initializers.recurrent_weights(D, 0), ValueError, "units"),
+    bad("initializers.recurrent_weights", "blocks=True", lambda: initializers.recurrent_weights(D, U, blocks=True), TypeError, "blocks"),
+    good("initializers.set_update_gate_bias", "one per unit, bh_z zeroed", lambda: initializers.set_update_gate_bias(a_gru(), np.arange(U)), lambda g: np.array_equal(g.bx[:U], np.arange(U)) and np.all(g.bh[:U] == 0) and np.array_equal(g.bx[U:], a_gru().bx[U:])),
+    good("initializers.set_update_gate_bias", "reset_after=False", lambda: initializers.set_update_gate_bias(gru.GRU.initialize(D, U, reset_after=False), 2.0), lambda g: np.all(g.bx[:U] == 2.0) and g.bh is None),
+    bad("initializers.set_update_gate_bias", "no bias", lambda: initializers.set_update_gate_bias(gru.GRU.initialize(D, U, use_bias=False), 1.0), ValueError, "use_bias"),
+    bad("initializers.set_update_gate_bias", "bias NaN", lambda: initializers.set_update_gate_bias(a_gru(), np.nan), ValueError, "bias"),
+    bad("initializers.set_update_gate_bias", "not a GRU", lambda: initializers.set_update_gate_bias("gru", 1.0), TypeError, "GRU", keras=True),
+    good("initializers.check_update_gate_bias", "a 0-d array", lambda: initializers.check_update_gate_bias(np.array(1.5), U), lambda b: b.shape == (U,) and np.all(b == 1.5)),
+    bad("initializers.check_update_gate_bias", "True", lambda: initializers.check_update_gate_bias(True, U), TypeError, "bias"),
+    bad("initializers.check_update_gate_bias", "wrong size", lambda: initializers.check_update_gate_bias(np.ones(U + 1), U, name="b_z"), ValueError, "b_z"),
     # ---------------------------------------------------------------------- rnn
     bad("rnn.TanhRNN", "W NaN", lambda: rnn.TanhRNN(with_nan(np.ones((D, U))), np.eye(U), np.zeros(U)), ValueError, "W"),
     bad("rnn.TanhRNN", "R inf", lambda: rnn.TanhRNN(np.ones((D, U)), with_inf(np.eye(U)), np.zeros(U)), ValueError, "R"),

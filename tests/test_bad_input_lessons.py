@@ -45,6 +45,7 @@ from gru_lesson import (  # noqa: E402
     gates,
     handset,
     progress,
+    runtime,
     tasks,
     trained,
     training,
@@ -61,11 +62,14 @@ MODULES = {
     "handset": handset,
     "progress": progress,
     "env_check": env_check,
+    "runtime": runtime,
     "cell_diagram": cell_diagram,
 }
 
 #: Public names that are data, not calls.
 CONSTANTS = {
+    "runtime.QUIET_TENSORFLOW",
+    "runtime.SUPPORTED_PYTHON",
     "tasks.A",
     "tasks.B",
     "training.DATA_DIR",
@@ -190,7 +194,7 @@ class Lesson:
     @cached_property
     def batch(self):
         """``(x, y, x_flipped, cue_start)``: 40 sequences of 20 steps."""
-        return gates.memory_task_batch(40, 20, seed=1)
+        return gates.cue_flip_batch(40, 20, seed=1)
 
     @cached_property
     def trace(self):
@@ -479,7 +483,7 @@ def _cases():
         ("no units", np.zeros((4, 0)), y4, works(is_shape(0))),
     ]:
         add(c("gates.label_correlation", lambda L, h=h, y=y: lc(h, y), expect, label))
-    mtb = gates.memory_task_batch
+    mtb = gates.cue_flip_batch
     for label, kwargs, expect in [
         ("n=0", dict(n=0), works(lambda r: r[0].shape == (0, 20, 4) == r[2].shape)),
         ("n=-3", dict(n=-3), raises(ValueError, r"n ")),
@@ -496,7 +500,7 @@ def _cases():
     ]:
         args = dict(n=6, T=20, seed=0)
         args.update(kwargs)
-        add(c("gates.memory_task_batch", lambda L, a=args: mtb(**a), expect, label))
+        add(c("gates.cue_flip_batch", lambda L, a=args: mtb(**a), expect, label))
     mu = gates.memory_units
     for label, call, expect in [
         ("None", lambda L: mu(None), raises(TypeError, r"GRUClassifier")),
@@ -736,6 +740,16 @@ def _cases():
     add(c("progress.ProgressLine.close", lambda L: _progress_text(lambda p: (p.update(1, 0.5, "a"), p.close())), works(lambda r: r.endswith("\n")), "terminal"))  # fmt: skip
     add(c("progress.detect_mode", lambda L: progress.detect_mode(), works(lambda m: m in progress.MODES)))  # fmt: skip
 
+    # ----------------------------------------------------------------- runtime
+    KEY = next(iter(runtime.QUIET_TENSORFLOW))
+    for label, call, expect in [
+        ("an empty dict", lambda L: runtime.quiet_tensorflow({}), works(lambda e: e == runtime.QUIET_TENSORFLOW)),
+        ("a value set before is kept", lambda L: runtime.quiet_tensorflow({KEY: "0"}), works(lambda e: e[KEY] == "0" and len(e) == 2)),
+        ("text", lambda L: runtime.quiet_tensorflow("env"), raises(TypeError, r"env")),
+    ]:  # fmt: skip
+        add(c("runtime.quiet_tensorflow", call, expect, label))
+    add(c("runtime.supported_range", lambda L: runtime.supported_range("-"), works(lambda t: t == "3.10-3.13")))  # fmt: skip
+
     # --------------------------------------------------------------- env_check
     def pins(text):
         def run(L):
@@ -950,6 +964,47 @@ def _cases():
         )
     )
     add(c("training.build_classifier", lambda L: bc("lstm", T=None, D=4, units=2), works(lambda m: m.get_layer("lstm").unit_forget_bias and m.count_params() == 4 * (4 + 2 + 1) * 2 + 3), "an LSTM, any length"))  # fmt: skip
+    bm = training.build_model
+    for label, call, expect in [
+        ("model='rnn'", lambda L: bm("rnn", 20, 0), raises(ValueError, r"model")),
+        ("T=1", lambda L: bm("gru", 1, 0), raises(ValueError, r"T ")),
+        ("config=dict", lambda L: bm("gru", 20, 0, config={}), raises(TypeError, r"config")),
+        ("a bias for an LSTM", lambda L: bm("lstm", 20, 0, update_gate_bias=1.0), raises(ValueError, r"update gate")),
+        (
+            "chrono, staged: T_max is T",
+            lambda L: bm("gru_chrono", np.int64(30), 2, config=training.LONG_MEMORY, mask=True),
+            works(
+                lambda m: m.input_shape == (None, None, 4)
+                and m.layers[0].name == "masking"
+                and np.allclose(m.get_layer("gru").get_weights()[2][0, :16], training.chrono_bias(16, 30, seed=2))
+            ),
+        ),
+    ]:  # fmt: skip
+        add(c("training.build_model", call, expect, label))
+    finished = {"val_accuracy": 0.5, "epochs": 3, "seconds": 1.25}
+    add(c("training.run_line", lambda L: training.run_line("gru T=20", finished, 0.0), works(lambda t: t.startswith("gru T=20  val_accuracy=0.500  epochs=3     1.2 s  (elapsed "))))  # fmt: skip
+    kc = training.keras_classifier
+    for label, call, expect in [
+        ("kind='rnn'", lambda L: kc("rnn", 2, T=None, D=4), raises(ValueError, r"kind")),
+        ("units=0", lambda L: kc("gru", 0, T=None, D=4), raises(ValueError, r"units")),
+        ("D=2.5", lambda L: kc("gru", 2, T=None, D=2.5), raises(TypeError, r"D ")),
+        ("mask='yes'", lambda L: kc("gru", 2, T=5, D=4, mask="yes"), raises(TypeError, r"mask")),
+        (
+            "float64, masked, a GRU option, not compiled",
+            lambda L: kc(
+                "gru", np.int64(2), T=None, D=4, mask=True, dtype="float64", reset_after=False
+            ),
+            works(
+                lambda m: (
+                    [layer.name for layer in m.layers] == ["masking", "gru", "output"]
+                    and m.get_layer("gru").dtype == "float64"
+                    and not m.get_layer("gru").reset_after
+                    and not m.compiled
+                )
+            ),
+        ),
+    ]:
+        add(c("training.keras_classifier", call, expect, label))
     acc = training.accuracy
     for label, call, expect in [
         (
@@ -1025,7 +1080,7 @@ def _cases():
     ]:
         add(c("training.train", untrained(lambda L, kw=kw: _train(L, **kw)), expect, label))
     add(c("training.train", lambda L: _train(L, x=lambda x: x.astype(np.float64).tolist(), epochs=np.int64(1)), works(lambda h: len(h["val_accuracy"]) == 1 and h["seconds"] > 0), "lists, one epoch"))  # fmt: skip
-    mtd = training.memory_task_data
+    mtd = training.train_val_sets
     for label, call, expect in [
         ("config=None", lambda L: mtd(20, 0, None), raises(TypeError, r"config")),
         ("seed=-1", lambda L: mtd(20, -1), raises(ValueError, r"seed")),
@@ -1042,7 +1097,7 @@ def _cases():
             works(lambda r: r[0].shape == (16, 12, 4) and r[2].shape == (8, 12, 4)),
         ),
     ]:
-        add(c("training.memory_task_data", call, expect, label))
+        add(c("training.train_val_sets", call, expect, label))
     TC = training.TrainingConfig
     for label, kwargs, expect in [
         ("units=0", dict(units=0), raises(ValueError, r"units")),
@@ -1081,6 +1136,7 @@ def _cases():
     ]:
         add(c("training.TrainingConfig", lambda L, k=kwargs: TC(**k), expect, label))
     add(c("training.TrainingConfig.D", lambda L: TC(n_filler=np.int64(5)).D, works(lambda D: D == 7 and type(D) is int)))  # fmt: skip
+    add(c("training.TrainingConfig.task_options", lambda L: TC(n_filler=np.int64(3)).task_options, works(lambda o: o == {"n_filler": 3, "distractor_rate": 0.2, "cue_window": 5} and type(o["n_filler"]) is int)))  # fmt: skip
     add(c("training.TrainingConfig.staged", lambda L: (TC().staged, TC(fresh_data=True).staged, TC(curriculum=(20,)).staged), works(lambda r: r == (False, True, True))))  # fmt: skip
     add(c("training.TrainingConfig.stages", lambda L: TC(curriculum=(20, 40, 80)).stages(50), works(lambda r: r == [20, 40, 50]), "lengths beyond T dropped"))  # fmt: skip
     add(c("training.TrainingConfig.stages", lambda L: TC(curriculum=(20, 40)).stages(0), raises(ValueError, r"T "), "T=0"))  # fmt: skip
@@ -1925,9 +1981,23 @@ def test_the_table_can_tell_what_went_wrong(lesson):
     assert outcome(lesson, lambda L: math.pi, works(lambda r: r > 3))[0] == "right"
 
 
+# The calls that train Keras models when they work: slow tests (`course.py test --quick` skips them).
+TRAINS = {
+    "training.run_experiment",
+    "training.run_masking_experiment",
+    "training.run_sweep",
+    "training.train",
+}
+
+
 @pytest.mark.parametrize(
     "where, label, call, expect",
-    CASES,
+    [
+        pytest.param(*case, marks=pytest.mark.slow)
+        if case[0] in TRAINS and case[3].error is None
+        else case
+        for case in CASES
+    ],
     ids=[f"{where}: {label or expect}" for where, label, call, expect in CASES],
 )
 def test_bad_or_unusual_call(lesson, where, label, call, expect):

@@ -13,6 +13,8 @@ import browser
 import pytest
 from conftest import require
 
+pytestmark = pytest.mark.slow  # JupyterLab and Voila in Chromium
+
 # nbval already runs every notebook; in the browser we run the ones a reader meets first and the
 # ones with widgets (the training notebooks would only repeat nbval's minutes).
 IN_BROWSER = ("00_", "01_", "02_", "05_")
@@ -118,7 +120,6 @@ def page_problems(page):
     return problems
 
 
-@pytest.mark.skipif(EXPLORER not in NOTEBOOKS, reason="notebook 05 is not written yet")
 def test_a_slider_redraws_the_explorer_in_jupyterlab(lab, chromium):
     base_url, token, _ = lab
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
@@ -156,7 +157,6 @@ def needs_voila():
     )
 
 
-@pytest.mark.skipif(EXPLORER not in NOTEBOOKS, reason="notebook 05 is not written yet")
 def test_the_explorer_as_a_voila_app(tmp_path, chromium):
     """Standalone Voila, offline: the app works, and renders its math with the MathJax it ships."""
     needs_voila()
@@ -199,7 +199,6 @@ def math_on_the_voila_route(chromium, base_url, token, shot=None):
         page.close()
 
 
-@pytest.mark.skipif(EXPLORER not in NOTEBOOKS, reason="notebook 05 is not written yet")
 def test_jupyterlabs_voila_route_shows_the_equations_offline(tmp_path, chromium):
     """JupyterLab's Voila route, with the settings binder/server_config.py writes (Binder's postBuild
     runs it), renders notebook 05's math with the MathJax Voila ships: no internet needed."""
@@ -213,7 +212,6 @@ def test_jupyterlabs_voila_route_shows_the_equations_offline(tmp_path, chromium)
     assert rendered > 5 and asked == []
 
 
-@pytest.mark.skipif(EXPLORER not in NOTEBOOKS, reason="notebook 05 is not written yet")
 def test_without_the_setting_the_voila_route_asks_a_cdn_for_mathjax(lab, chromium):
     """The check above can fail: JupyterLab's Voila route, as installed, wants MathJax online."""
     needs_voila()

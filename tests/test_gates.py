@@ -10,11 +10,11 @@ import pytest
 
 from gru_lesson.classifier import GRUClassifier
 from gru_lesson.gates import (
+    cue_flip_batch,
     cue_response,
     gate_saturation,
     hold_statistics,
     label_correlation,
-    memory_task_batch,
     memory_units,
 )
 from gru_lesson.tasks import to_text
@@ -33,7 +33,7 @@ def memory(classifier):
 
 @pytest.fixture(scope="module")
 def trace(classifier):
-    x, _, _, _ = memory_task_batch(500, 50, seed=0)
+    x, _, _, _ = cue_flip_batch(500, 50, seed=0)
     return classifier.gru.trace(x)
 
 
@@ -80,7 +80,7 @@ def test_gate_saturation_leaves_out_masked_steps():
 
 # ------------------------------------------------------------ the memory task
 def test_flipped_batch_differs_only_at_the_cue():
-    x, y, x_flipped, cue_start = memory_task_batch(50, 30, seed=3)
+    x, y, x_flipped, cue_start = cue_flip_batch(50, 30, seed=3)
     for i in range(50):
         a, b = to_text(x[i]), to_text(x_flipped[i])
         p = cue_start[i]

@@ -15,7 +15,10 @@ import subprocess
 import sys
 
 import browser
+import pytest
 from conftest import require
+
+pytestmark = pytest.mark.slow  # a JupyterHub with two users
 
 ROOT = browser.ROOT
 PROXY = ROOT / "classroom" / "node_modules" / ".bin" / "configurable-http-proxy"

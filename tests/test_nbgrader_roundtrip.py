@@ -23,6 +23,8 @@ import numpy as np
 import pytest
 from conftest import require
 
+pytestmark = pytest.mark.slow  # nbgrader's whole round trip
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "classroom.py"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

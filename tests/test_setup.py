@@ -2,6 +2,7 @@
 
 import json
 import re
+import runpy
 import socket
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from gru_lesson.env_check import check_environment, read_pins
+from gru_lesson.runtime import QUIET_TENSORFLOW, SUPPORTED_PYTHON, supported_range
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,10 +90,91 @@ def test_binder_uses_python_311_and_the_course_requirements():
 
 
 def test_binder_start_quiets_tensorflow_and_hands_over():
-    start = (ROOT / "binder" / "start").read_text().splitlines()
-    assert "export TF_CPP_MIN_LOG_LEVEL=2" in start
-    assert "export TF_ENABLE_ONEDNN_OPTS=0" in start
-    assert start[-1] == 'exec "$@"'
+    """binder/start exports gru_lesson/runtime.py's settings (a value already set is kept),
+    then runs the command it was given."""
+    show = f"import os; print({{k: os.environ.get(k) for k in {list(QUIET_TENSORFLOW)!r}}})"
+    path = f"{Path(sys.executable).parent}:/usr/bin:/bin"  # Binder's `python` is the course's
+    key = next(iter(QUIET_TENSORFLOW))
+    for env, wanted in [
+        ({"PATH": path}, QUIET_TENSORFLOW),
+        ({"PATH": path, key: "0"}, {**QUIET_TENSORFLOW, key: "0"}),
+    ]:
+        run = subprocess.run(
+            ["bash", str(ROOT / "binder" / "start"), sys.executable, "-c", show],
+            capture_output=True, text=True, env=env, cwd="/",
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == str(wanted)
+    assert (ROOT / "binder" / "start").read_text().splitlines()[-1] == 'exec "$@"'
+
+
+def tracked_files():
+    """The repository's files, as git lists them (paths relative to the root)."""
+    run = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.splitlines()
+
+
+# benchmarks/run.py still sets the two variables itself.
+SETS_TENSORFLOW_LOGS_ITSELF = {"benchmarks/run.py"}
+
+
+def test_tensorflow_logs_are_quieted_in_one_place():
+    """Only gru_lesson/runtime.py names TensorFlow's log variables: course.py, binder/start,
+    the hub, the scripts, the tests and the notebooks all use its quiet_tensorflow."""
+    naming = {
+        name
+        for name in tracked_files()
+        if (ROOT / name).is_file()
+        and any(key in (ROOT / name).read_text(errors="replace") for key in QUIET_TENSORFLOW)
+    }
+    assert naming == {"gru_lesson/runtime.py"} | SETS_TENSORFLOW_LOGS_ITSELF
+
+
+def test_the_tensorflow_notebooks_quiet_it_before_importing_it():
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        code = "\n".join(
+            "".join(cell["source"])
+            for cell in json.loads(path.read_text())["cells"]
+            if cell["cell_type"] == "code"
+        )
+        if "import keras" in code or "import tensorflow" in code:
+            assert "quiet_tensorflow()" in code, path.name
+            assert code.index("quiet_tensorflow()") < code.index("import keras"), path.name
+
+
+def test_runtime_reads_without_the_package():
+    """course.py and the classroom's scripts load gru_lesson/runtime.py by its path on any
+    Python: it imports the standard library only."""
+    code = (
+        "import runpy, sys; r = runpy.run_path('gru_lesson/runtime.py'); "
+        "assert not {'numpy', 'gru_lesson'} & set(sys.modules); print(r['supported_range']())"
+    )
+    run = subprocess.run(
+        [sys.executable, "-I", "-c", code], cwd=ROOT, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == supported_range()
+
+
+def test_the_supported_pythons_are_defined_once():
+    """pyproject's requires-python and every "Python 3.x to 3.y" of the docs, the notebooks and
+    course.py say what gru_lesson/runtime.py's SUPPORTED_PYTHON says."""
+    (a, b), (c, d) = SUPPORTED_PYTHON
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert re.search(r'^requires-python = "(.*)"$', pyproject, re.M)[1] == f">={a}.{b},<{c}.{d + 1}"
+    said = {
+        (name, found.group(1))
+        for name in tracked_files()
+        if name.endswith((".md", ".ipynb", ".py"))
+        for found in re.finditer(r"Python (3\.\d+ to 3\.\d+)", (ROOT / name).read_text())
+    }
+    assert {"README.md", "course.py", "notebooks/00_start_here.ipynb"} <= {n for n, _ in said}
+    assert {text for _, text in said} == {supported_range()}, said
+    binder = tuple(
+        int(n) for n in (ROOT / "binder" / "runtime.txt").read_text().split("-")[1].split(".")
+    )
+    assert SUPPORTED_PYTHON[0] <= binder[:2] <= SUPPORTED_PYTHON[1]
 
 
 def test_binder_postbuild_writes_the_server_settings_and_keeps_the_rest(tmp_path):
@@ -144,6 +227,7 @@ REPO2DOCKER_BASE_LEAVES = {
 REPO2DOCKER_BASE_SPECS = ["jupyter-server==2.*", "jupyterlab==4.*", "ipywidgets==8.*"]
 
 
+@pytest.mark.slow  # pip resolves every requirement
 def test_binder_requirements_resolve_to_the_pins_without_conflict_with_binders_base(tmp_path):
     """pip resolves binder/requirements.txt (from the repo root, as Binder does) to our pins,
     together with repo2docker's base environment: no package there is left broken."""
@@ -231,6 +315,7 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # starts JupyterLab
 def test_lab_command_serves_the_first_notebook():
     """`python3 course.py lab` starts JupyterLab at notebook 00 and prints its URL."""
     port = free_port()
@@ -263,3 +348,29 @@ def test_lab_command_serves_the_first_notebook():
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def collected(*args):
+    """The node ids pytest collects from the repository root with ``args``."""
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", *args],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    return {line for line in run.stdout.splitlines() if "::" in line}
+
+
+@pytest.mark.slow  # collects the whole suite three times
+def test_quick_runs_everything_but_the_notebooks_and_the_slow_tests():
+    """`python3 course.py test --quick` is the full suite without the slow tests and notebooks."""
+    quick = runpy.run_path(str(ROOT / "course.py"))["QUICK"]
+    everything, chosen, slow = collected(), collected(*quick), collected("-m", "slow")
+    assert any(".ipynb::" in node for node in everything), "the full suite runs the notebooks"
+    assert not any(".ipynb::" in node for node in chosen)
+    assert chosen == everything - slow
+    assert {
+        "tests/test_training.py::test_quick_sweep_reaches_the_claimed_accuracy",
+        "tests/test_bptt.py::test_gradient_by_distance_claims_of_notebook_03",
+        "tests/test_bad_input_lessons.py::test_bad_or_unusual_call[training.run_sweep: tiny]",
+    } <= slow
+    assert "tests/test_gru.py::test_import_does_not_load_tensorflow" in chosen

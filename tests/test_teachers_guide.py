@@ -18,15 +18,12 @@ _spec = importlib.util.spec_from_file_location("links", ROOT / "scripts" / "link
 links = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(links)
 BINDER = links.binder_url(urlpath="lab/tree/notebooks/{}")
-COVERED = {"00", "01", "02", "03", "04", "05", "06"}  # notebooks the guide is written for so far
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_each_notebook_has_its_section_row_and_binder_link(path):
     text = GUIDE.read_text(encoding="utf-8")
     number = path.name[:2]
-    if number not in COVERED and f"### {number} · " not in text:
-        pytest.xfail(f"the teacher's guide has no section for {path.name} yet")
     section = text.split(f"### {number} · ", 1)[1].split("\n### ", 1)[0]
     for heading in ("**Learning objectives.**", "**Prerequisites.**", "**Where students get stuck"):
         assert heading in section, f"{path.name}: {heading} missing"

@@ -20,12 +20,12 @@ from gru_lesson.training import (
     build_classifier,
     chrono_bias,
     load_results,
-    memory_task_data,
     run_experiment,
     run_masking_experiment,
     run_sweep,
     set_update_gate_bias,
     summarize,
+    train_val_sets,
     update_gate_memory,
 )
 
@@ -58,9 +58,9 @@ def test_chrono_bias_spreads_memory_spans_between_2_and_T_max():
 
 
 def test_data_depend_on_seed_and_length_only():
-    a = memory_task_data(20, 3)
-    b = memory_task_data(20, 3)
-    c = memory_task_data(20, 4)
+    a = train_val_sets(20, 3)
+    b = train_val_sets(20, 3)
+    c = train_val_sets(20, 4)
     assert all(np.array_equal(u, v) for u, v in zip(a, b, strict=True))
     assert not np.array_equal(a[0], c[0])
     assert a[0].shape == (CONFIG.n_train, 20, CONFIG.D)
@@ -147,6 +147,7 @@ def test_shipped_recipes_support_the_notebooks_claims():
     )
 
 
+@pytest.mark.slow  # trains Keras models
 def test_staged_training_goes_through_the_curriculum(keras):
     """The stages follow the advance rule: every epoch at a rule any accuracy meets, never at
     one no accuracy meets; fresh data or not, the model reads every stage's length."""
@@ -201,6 +202,7 @@ def test_set_update_gate_bias_writes_the_update_gate_only(keras):
         build_classifier("transformer", T=5, D=4)
 
 
+@pytest.mark.slow  # trains Keras models
 def test_blog_post_example_reports_an_accuracy_of_continuous_labels(keras):
     """The blog post's labels are uniform numbers in [0, 1): no two classes, so
     'accuracy' only counts how often round(p) equals y, which is (almost) never."""
@@ -221,6 +223,7 @@ def test_blog_post_example_reports_an_accuracy_of_continuous_labels(keras):
     assert history.history["accuracy"][-1] <= 0.02
 
 
+@pytest.mark.slow  # trains Keras models
 def test_quick_sweep_reaches_the_claimed_accuracy(keras):
     """The live parts of notebook 04: at the showcase length, with section 3's plain budget,
     the GRU (chrono start) remembers and the SimpleRNN does not; at 100 steps the recipe
@@ -239,6 +242,7 @@ def test_quick_sweep_reaches_the_claimed_accuracy(keras):
         assert ref["val_accuracy"] >= GRU_CLAIM
 
 
+@pytest.mark.slow  # trains Keras models
 def test_masking_experiment_and_the_numpy_twin_of_the_masked_layer(keras):
     results = run_masking_experiment(**MASKING_EXPERIMENT)
     x, y, x_val, y_val, mask_val = results["data"]
@@ -291,13 +295,15 @@ def test_weights_round_trip_between_keras_and_numpy(keras):
         assert np.array_equal(a, b)
 
 
+@pytest.mark.slow  # trains for 12 epochs (about 10 s)
 def test_numpy_classifier_learns_the_task_and_its_keras_twin_agrees(keras):
     """Notebook 04's NumPy section: same task, same budget, and the trained weights
     in a Keras layer give the same predictions."""
     T = SHOWCASE_T
-    x, y, x_val, y_val = memory_task_data(T, 0)
-    model = GRUClassifier.initialize(CONFIG.D, CONFIG.units, seed=0)
-    model.gru.bx[: CONFIG.units] = chrono_bias(CONFIG.units, T, seed=0)
+    x, y, x_val, y_val = train_val_sets(T, 0)
+    model = GRUClassifier.initialize(
+        CONFIG.D, CONFIG.units, seed=0, update_gate_bias=chrono_bias(CONFIG.units, T, seed=0)
+    )
     history = model.fit(
         x, y, epochs=12, batch_size=64, seed=0, validation_data=(x_val, y_val), progress="off"
     )
@@ -315,7 +321,7 @@ def test_shipped_model_reproduces_its_recorded_accuracy():
     assert meta["T"] == 50 and meta["units"] == classifier.gru.units == 16
     assert classifier.gru.input_dim == meta["input_dim"] == CONFIG.D
     config = load_results("length_sweep")["config"].__class__(**meta["config"])
-    _, _, x_val, y_val = memory_task_data(meta["T"], meta["seed"], config)
+    _, _, x_val, y_val = train_val_sets(meta["T"], meta["seed"], config)
     acc = classifier.evaluate(x_val, y_val)["accuracy"]
     assert acc == meta["val_accuracy_numpy"]
     assert acc >= GRU_CLAIM
@@ -332,6 +338,7 @@ def test_shipped_model_file_is_small_and_plain():
         assert all(f[k].dtype != object for k in f.files)
 
 
+@pytest.mark.slow  # trains Keras models
 def test_the_scripts_that_make_the_shipped_results_run(tmp_path):
     """One small sweep through the script, as a teacher would start it, and the recipes
     script's command line (its full run takes more than an hour)."""

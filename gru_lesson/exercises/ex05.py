@@ -17,7 +17,7 @@ from gru_lesson.exercises import (
     as_parts,
     require_function,
 )
-from gru_lesson.gates import gate_saturation, memory_task_batch
+from gru_lesson.gates import cue_flip_batch, gate_saturation
 from gru_lesson.gates import label_correlation as _label_correlation
 from gru_lesson.gru import GRU
 from gru_lesson.handset import PUZZLE, first_input_verdict, handset_gru, input_influence
@@ -123,7 +123,7 @@ def _correlation_cases():
     """({"h_T": h_T, "y": y}, the correlations): the trained classifier's last states, and
     random numbers of other sizes."""
     classifier, _ = load_trained_classifier()
-    x, y, _, _ = memory_task_batch(120, 30, seed=55)
+    x, y, _, _ = cue_flip_batch(120, 30, seed=55)
     h_T, y = classifier.gru.trace(x).h[:, -1].astype(float), y.astype(float)
     yield {"h_T": h_T, "y": y}, _label_correlation(h_T, y)
     rng = np.random.default_rng(505)
@@ -217,7 +217,7 @@ def _saturation_cases():
     """({"gate": gate, "low": low, "high": high}, the two shares): the trained classifier's
     update and reset gates, and random gates."""
     classifier, _ = load_trained_classifier()
-    x, _, _, _ = memory_task_batch(40, 25, seed=77)
+    x, _, _, _ = cue_flip_batch(40, 25, seed=77)
     trace = classifier.gru.trace(x)
     rng = np.random.default_rng(77)
     for gate, low, high in [
