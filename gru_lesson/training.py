@@ -41,6 +41,7 @@ import numpy as np
 
 from gru_lesson.gru import sigmoid
 from gru_lesson.initializers import check_update_gate_bias, set_update_gate_bias
+from gru_lesson.progress import MODES, ProgressLine
 from gru_lesson.tasks import make_memory_task
 from gru_lesson.validation import (
     check_array,
@@ -393,10 +394,26 @@ def accuracy(model, x, y, batch_size=1000):
     return float(np.mean((p > 0.5) == (y == 1)))
 
 
-def train(model, x, y, x_val, y_val, *, epochs, batch_size=CONFIG.batch_size, seed=0, target=None):
+def train(
+    model,
+    x,
+    y,
+    x_val,
+    y_val,
+    *,
+    epochs,
+    batch_size=CONFIG.batch_size,
+    seed=0,
+    target=None,
+    progress="auto",
+    label="",
+):
     """Fit ``model`` with seeded shuffling; returns the history (a dict of per-epoch lists).
 
-    Stops early once the validation accuracy reaches ``target`` (if given).
+    Stops early once the validation accuracy reaches ``target`` (if given). ``progress``
+    shows the epoch, the loss and the accuracies as training goes, on one line updated in
+    place (:class:`~gru_lesson.progress.ProgressLine`: ``"auto"``, ``"notebook"``,
+    ``"terminal"``, ``"lines"``, or ``None`` / ``"off"``), after ``label`` (which run).
     ``history["seconds"]`` is the wall time of the whole fit. TensorFlow's op
     determinism is turned on, so the same call gives the same numbers.
 
@@ -412,6 +429,8 @@ def train(model, x, y, x_val, y_val, *, epochs, batch_size=CONFIG.batch_size, se
     batch_size = check_int("batch_size", batch_size, minimum=1)
     seed = _check_keras_seed(seed)
     target = _check_target(target)
+    line = ProgressLine(epochs, mode=progress)
+    label = _check_label(label)
 
     import keras
     import tensorflow as tf
@@ -425,8 +444,17 @@ def train(model, x, y, x_val, y_val, *, epochs, batch_size=CONFIG.batch_size, se
     )
     val = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(1000)
 
-    class StopAtTarget(keras.callbacks.Callback):
+    n_batches = -(-len(x) // batch_size)
+
+    class ShowProgressAndStopAtTarget(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch + 1
+
+        def on_train_batch_end(self, batch, logs=None):
+            line.update(self.epoch, (batch + 1) / n_batches, label + _scores(logs))
+
         def on_epoch_end(self, epoch, logs=None):
+            line.end_epoch(epoch + 1, label + _scores(logs))
             if target is not None and logs and logs.get("val_accuracy", 0.0) >= target:
                 self.model.stop_training = True
 
@@ -437,8 +465,9 @@ def train(model, x, y, x_val, y_val, *, epochs, batch_size=CONFIG.batch_size, se
         epochs=epochs,
         verbose=0,
         shuffle=False,
-        callbacks=[StopAtTarget()],
+        callbacks=[ShowProgressAndStopAtTarget()],
     )
+    line.close()
     history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
     history["seconds"] = time.perf_counter() - start
     return history
@@ -463,14 +492,22 @@ def train_val_sets(T, seed, config=CONFIG, **task_options):
 
 
 def run_experiment(
-    model, T, seed, *, config=CONFIG, update_gate_bias="default", return_model=False
+    model,
+    T,
+    seed,
+    *,
+    config=CONFIG,
+    update_gate_bias="default",
+    return_model=False,
+    progress="auto",
 ):
     """Train one model (a name of :data:`MODELS`) at length ``T`` with ``seed``.
 
     ``update_gate_bias`` overrides the model's (for the update-gate bias experiment).
     Returns a row: ``{"model", "T", "seed", "update_gate_bias", "val_accuracy"`` (after
     the last epoch run), ``"epochs"`` (run), ``"seconds", "val_curve"}``; with
-    ``return_model=True`` the pair ``(row, keras_model)``.
+    ``return_model=True`` the pair ``(row, keras_model)``. ``progress`` shows the training as it
+    goes (see :func:`train`).
 
     A config with a curriculum or fresh data (:attr:`TrainingConfig.staged`, such as
     :data:`LONG_MEMORY`) trains epoch by epoch, each epoch on sequences of the current
@@ -479,9 +516,16 @@ def run_experiment(
     trained on at each epoch) and ``"stage_accuracy"`` (the accuracy at that length).
     """
     T = _check_run(model, T, config)
+    check_choice("progress", progress, (*MODES, None))
     x, y, x_val, y_val = train_val_sets(T, seed, config)
     keras_model, history, bias = _build_and_train(
-        model, T, seed, config, (x, y, x_val, y_val), update_gate_bias=update_gate_bias
+        model,
+        T,
+        seed,
+        config,
+        (x, y, x_val, y_val),
+        update_gate_bias=update_gate_bias,
+        progress=progress,
     )
     row = {
         "model": model,
@@ -536,7 +580,25 @@ def _build(model, T, seed, config, update_gate_bias="default", mask=False):
     return keras_model, shown
 
 
-def _build_and_train(model, T, seed, config, data, *, update_gate_bias="default", mask=False):
+def _scores(logs):
+    """``loss 0.6931  acc 0.512  val_acc 0.498``: what Keras' logs hold of these, written as the
+    NumPy classifier's progress line writes them."""
+    names = (("loss", "loss", 4), ("accuracy", "acc", 3), ("val_accuracy", "val_acc", 3))
+    logs = logs or {}
+    return "  ".join(
+        f"{short} {logs[key]:.{digits}f}" for key, short, digits in names if key in logs
+    )
+
+
+def _check_label(label):
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a string (which run), got {type(label).__name__} {label!r}")
+    return f"{label}: " if label else ""
+
+
+def _build_and_train(
+    model, T, seed, config, data, *, update_gate_bias="default", mask=False, progress="auto"
+):
     """Build ``model`` (see :func:`build_model`) and train it on ``data = (x, y, x_val, y_val)``
     as ``config`` says: ``(keras_model, history, update_gate_bias as a row shows it)``.
 
@@ -544,8 +606,9 @@ def _build_and_train(model, T, seed, config, data, *, update_gate_bias="default"
     stage, and validates on ``x_val``; the model then reads sequences of any length."""
     keras_model, bias = _build(model, T, seed, config, update_gate_bias, mask)
     x, y, x_val, y_val = data
+    label = f"{model} T={T} seed {seed}" + (" with mask" if mask else "")
     if config.staged:
-        history = _train_in_stages(keras_model, T, seed, config, x_val, y_val)
+        history = _train_in_stages(keras_model, T, seed, config, x_val, y_val, progress, label)
     else:
         history = train(
             keras_model,
@@ -557,6 +620,8 @@ def _build_and_train(model, T, seed, config, data, *, update_gate_bias="default"
             batch_size=config.batch_size,
             seed=seed,
             target=config.target,
+            progress=progress,
+            label=label,
         )
     return keras_model, history, bias
 
@@ -576,7 +641,7 @@ def _curves(history):
     return row
 
 
-def _train_in_stages(model, T, seed, config, x_val, y_val):
+def _train_in_stages(model, T, seed, config, x_val, y_val, progress="auto", label=""):
     """Train epoch by epoch through ``config.stages(T)``; the history of :func:`train`
     with ``"stage_T"`` and ``"stage_accuracy"`` per epoch, ``"val_accuracy"`` at length ``T``.
 
@@ -589,6 +654,7 @@ def _train_in_stages(model, T, seed, config, x_val, y_val):
     stages = config.stages(T)
     task = config.task_options
     history = {"val_accuracy": [], "stage_T": [], "stage_accuracy": []}
+    line = ProgressLine(config.epochs, mode=progress)
     start = time.perf_counter()
     k, x, held_out = 0, None, {}
     for epoch in range(config.epochs):
@@ -612,37 +678,54 @@ def _train_in_stages(model, T, seed, config, x_val, y_val):
             epochs=1,
             batch_size=config.batch_size,
             seed=seed * 1000 + epoch,
+            progress=None,
         )
         stage_accuracy = fit["val_accuracy"][-1]
         val_accuracy = stage_accuracy if T_k == T else accuracy(model, x_val, y_val)
         history["stage_T"].append(int(T_k))
         history["stage_accuracy"].append(stage_accuracy)
         history["val_accuracy"].append(val_accuracy)
+        line.end_epoch(
+            epoch + 1,
+            f"{label}: training at T={T_k} (acc {stage_accuracy:.3f} there), "
+            f"val_acc {val_accuracy:.3f} at T={T}",
+        )
         if config.target is not None and val_accuracy >= config.target:
             break
         if stage_accuracy >= config.advance_at and k < len(stages) - 1:
             k += 1
     history["seconds"] = time.perf_counter() - start
+    line.close()
     return history
 
 
 def run_masking_experiment(
-    *, T, min_length, padding="post", seed=0, model="gru", config=CONFIG, masks=(True, False)
+    *,
+    T,
+    min_length,
+    padding="post",
+    seed=0,
+    model="gru",
+    config=CONFIG,
+    masks=(True, False),
+    progress="auto",
 ):
     """Train the same classifier on padded sequences (lengths ``min_length .. T``),
     with a ``Masking`` layer and without one.
 
     Returns ``{True: (row, keras_model), False: (row, keras_model)}`` keyed by
     ``mask`` (rows as in :func:`run_experiment`, plus ``"mask"``), and the data
-    under ``"data"``: ``(x, y, x_val, y_val, mask_val)``.
+    under ``"data"``: ``(x, y, x_val, y_val, mask_val)``. ``progress`` shows each training as
+    it goes (see :func:`train`).
     """
     check_choice("model", model, tuple(MODELS))
     masks = [check_flag("each of masks", mask) for mask in _sequence("masks", masks)]
+    check_choice("progress", progress, (*MODES, None))
     x, y, x_val, y_val = train_val_sets(T, seed, config, min_length=min_length, padding=padding)
     results = {"data": (x, y, x_val, y_val, x_val.any(axis=-1))}
     for mask in masks:
         keras_model, history, _ = _build_and_train(
-            model, T, seed, config, (x, y, x_val, y_val), mask=mask
+            model, T, seed, config, (x, y, x_val, y_val), mask=mask, progress=progress
         )
         row = {
             "model": model,
@@ -685,7 +768,7 @@ def run_sweep(lengths, seeds, models=tuple(MODELS), *, config=CONFIG, log=print,
         if (model, T, seed) in known:
             rows.append(known[(model, T, seed)])
             continue
-        row = run_experiment(model, T, seed, config=config)
+        row = run_experiment(model, T, seed, config=config, progress=None)  # a line per run
         rows.append(row)
         n += 1
         if log:

@@ -1077,6 +1077,8 @@ def _cases():
         ("seed='a'", dict(seed="a"), raises(TypeError, r"seed")),
         ("target=1.5", dict(target=1.5), raises(ValueError, r"target")),
         ("target=nan", dict(target=NAN), raises(ValueError, r"target")),
+        ("progress='loud'", dict(progress="loud"), raises(ValueError, r"progress")),
+        ("label=3", dict(label=3), raises(TypeError, r"label")),
     ]:
         add(c("training.train", untrained(lambda L, kw=kw: _train(L, **kw)), expect, label))
     add(c("training.train", lambda L: _train(L, x=lambda x: x.astype(np.float64).tolist(), epochs=np.int64(1)), works(lambda h: len(h["val_accuracy"]) == 1 and h["seconds"] > 0), "lists, one epoch"))  # fmt: skip
@@ -1146,6 +1148,11 @@ def _cases():
         ("T=0", lambda L: re_("gru", 0, 0), raises(ValueError, r"T ")),
         ("seed=-1", lambda L: re_("gru", 20, -1), raises(ValueError, r"seed")),
         ("config=dict", lambda L: re_("gru", 20, 0, config={}), raises(TypeError, r"config")),
+        (
+            "progress='loud'",
+            lambda L: re_("gru", 20, 0, progress="loud"),
+            raises(ValueError, r"progress"),
+        ),
         (
             "update_gate_bias=nan",
             lambda L: re_("gru", 20, 0, update_gate_bias=NAN),

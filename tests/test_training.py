@@ -1,6 +1,8 @@
 """Notebook 04's claims, recomputed through the package: training, the update gate's bias,
 masks, weights between NumPy and Keras, and the results and model the course ships."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -168,6 +170,30 @@ def test_staged_training_goes_through_the_curriculum(keras):
         and easy.stages(7) == [7]
         and not dataclasses.replace(tiny, curriculum=(), fresh_data=False).staged
     )
+
+
+@pytest.mark.slow  # trains Keras models
+def test_training_shows_its_progress_epoch_by_epoch(keras, capsys):
+    """What a student sees while a cell trains: the epoch, the loss and the accuracies, for a
+    plain run and for a curriculum; and nothing at all with progress=None."""
+    import dataclasses
+
+    tiny = dataclasses.replace(CONFIG, units=2, n_train=32, n_val=16, epochs=3, batch_size=16)
+    run_experiment(
+        "gru_chrono", 8, 0, config=dataclasses.replace(tiny, target=None), progress="lines"
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines] == ["1/3", "2/3", "3/3"], lines
+    for line in lines:
+        assert "gru_chrono T=8 seed 0:" in line and re.search(
+            r"loss \d\.\d{4}  acc \d\.\d{3}  val_acc \d\.\d{3}", line
+        )
+    staged = dataclasses.replace(LONG_MEMORY, units=2, n_train=32, n_val=16, epochs=2, batch_size=16, target=None, curriculum=(7,), advance_at=1e-9)  # fmt: skip
+    run_experiment("gru_chrono", 9, 0, config=staged, progress="lines")
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and "training at T=7" in lines[0] and "training at T=9" in lines[1]
+    run_experiment("gru", 8, 0, config=tiny, progress=None)
+    assert capsys.readouterr().out == ""
 
 
 def test_shipped_update_gate_bias_results():
