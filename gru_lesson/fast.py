@@ -36,6 +36,17 @@ about as fast as Keras' own layer:
    at every step costs more than it saves, and far more when the other cores are
    busy (a shared machine, Binder). :func:`blas_threads` limits the BLAS library
    NumPy uses for the whole pass (TensorFlow, instead, sizes its work per op).
+9. **The batch split over threads.** The examples of a batch do not interact until
+   the weights' gradients are summed, so a large batch is cut into parts, one per
+   core (``workers``), each computed on a thread of its own with one BLAS thread.
+   NumPy releases Python's lock inside its products and its element-wise loops on
+   large arrays, so the parts really run at once; each part writes its rows of the
+   shared time-major buffers (at each step, one contiguous block), and the weights'
+   gradients are the sums of the parts'. Small batches stay on one thread: there,
+   starting threads and taking turns at the lock cost more than they save.
+10. **Only what training needs.** A training step needs the weights' gradients;
+    ``dx = da W^T``, as large a product as ``dW``, is computed only on request
+    (``inputs=True``).
 
 Keras' GRU on a CPU (its default ``implementation=2``) does 2 and 7: at every step
 one product for the three input blocks and one for the three recurrent blocks,
@@ -45,7 +56,8 @@ and products over all cores. Masks cost nothing here when there are none: a mask
 is handled by zeroing its coefficients, never with ``np.where`` in the loop.
 
 The results equal the readable versions to about 1e-15 in float64 and within 1e-5
-in float32 (tests/test_fast_path.py checks every layer option, with and without masks).
+in float32 (tests/test_fast_path.py checks every layer option, with and without masks,
+on one thread and on several).
 """
 
 from __future__ import annotations
