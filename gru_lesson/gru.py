@@ -293,6 +293,13 @@ class GRU:
     def trace(self, x, initial_state=None, mask=None):
         """Run the GRU over ``x`` and keep every gate at every step (a :class:`GRUTrace`)."""
         x, h0, mask = self._check_inputs(x, initial_state, mask)
+        from gru_lesson.fast import blas_threads  # (here: gru_lesson.fast imports this module)
+
+        with blas_threads(1):  # small products, one after the other: one BLAS thread each
+            return self._trace(x, h0, mask)
+
+    def _trace(self, x, h0, mask):
+        """:meth:`trace` on checked inputs (``x`` and ``mask`` in processing order)."""
         batch, steps, _ = x.shape
         U = self.units
         # The input half of every gate at every step, in one matrix product.
@@ -307,30 +314,27 @@ class GRU:
 
         shape = (batch, steps, U)
         z_all, r_all, h_tilde_all, h_all = (np.empty(shape, self.dtype) for _ in range(4))
-        from gru_lesson.fast import blas_threads  # (here: gru_lesson.fast imports this module)
-
-        with blas_threads(1):  # each step's products are small: one BLAS thread (notebook 03, 9.6)
-            h = h0
-            for t in range(steps):
-                xz, xr, xh = x_z[:, t], x_r[:, t], x_h[:, t]
-                h_prev = h
-                hR_zr = h_prev @ R_zr
-                if bh_zr is not None:
-                    hR_zr += bh_zr
-                z = _sigmoid(xz + hR_zr[:, :U])
-                r = _sigmoid(xr + hR_zr[:, U:])
-                if self.reset_after:
-                    m = h_prev @ R_h  # reset applied *after* the product
-                    if bh_h is not None:
-                        m += bh_h
-                    h_tilde = np.tanh(xh + r * m)
-                else:
-                    h_tilde = np.tanh(xh + (r * h_prev) @ R_h)  # reset *before* the product
-                h = z * h_prev + (1 - z) * h_tilde
-                keep = ~mask[:, t, None]
-                if keep.any():
-                    h = np.where(keep, h_prev, h)
-                z_all[:, t], r_all[:, t], h_tilde_all[:, t], h_all[:, t] = z, r, h_tilde, h
+        h = h0
+        for t in range(steps):
+            xz, xr, xh = x_z[:, t], x_r[:, t], x_h[:, t]
+            h_prev = h
+            hR_zr = h_prev @ R_zr
+            if bh_zr is not None:
+                hR_zr += bh_zr
+            z = _sigmoid(xz + hR_zr[:, :U])
+            r = _sigmoid(xr + hR_zr[:, U:])
+            if self.reset_after:
+                m = h_prev @ R_h  # reset applied *after* the product
+                if bh_h is not None:
+                    m += bh_h
+                h_tilde = np.tanh(xh + r * m)
+            else:
+                h_tilde = np.tanh(xh + (r * h_prev) @ R_h)  # reset *before* the product
+            h = z * h_prev + (1 - z) * h_tilde
+            keep = ~mask[:, t, None]
+            if keep.any():
+                h = np.where(keep, h_prev, h)
+            z_all[:, t], r_all[:, t], h_tilde_all[:, t], h_all[:, t] = z, r, h_tilde, h
         return GRUTrace(z=z_all, r=r_all, h_tilde=h_tilde_all, h=h_all, h0=h0, mask=mask)
 
     def __call__(self, x, initial_state=None, mask=None, training=False):
