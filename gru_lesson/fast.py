@@ -496,10 +496,12 @@ def _backward_rows(gru, *, z, r, h_tilde, h_prev, m, dh_seq, x, mask, dh_all, in
         q = (r * h_prev).reshape(T * B, U)
         dR[:, 2 * U :] = q.T @ da_h
         grads["R"] = dR
-    if gru.bx is not None:
-        grads["bx"] = np.concatenate([da_zr.sum(axis=0), da_h.sum(axis=0)])
-    if gru.bh is not None:
-        grads["bh"] = ds.sum(axis=0)
+    if gru.bx is not None and gru.reset_after:  # bh's sums hold bx's z and r columns
+        dbh = ds.sum(axis=0)  # [da_z | da_r | dm]
+        grads["bx"] = np.concatenate([dbh[: 2 * U], da_h.sum(axis=0)])
+        grads["bh"] = dbh
+    elif gru.bx is not None:
+        grads["bx"] = da.sum(axis=0)  # [da_z | da_r | da_h]
 
     def dx():
         d = da_zr @ gru.W[:, : 2 * U].T
