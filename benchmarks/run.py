@@ -24,8 +24,8 @@ Prints the machine, then one Markdown table, measured side by side in one run:
   that defines ``redraw_for_benchmark()``, a function that builds the explorer off screen
   and returns a zero-argument function doing one full redraw (what moving a slider does).
 
-Timings are medians of interleaved repeats (Keras, NumPy, Keras, NumPy, ...) after a
-warm-up, so a busy moment slows both sides alike. Both NumPy GRUs run as their users get
+Timings are medians of interleaved repeats (Keras, NumPy, NumPy, Keras, ..., each round
+starting one later) after a warm-up, so a busy moment slows both sides alike. Both NumPy GRUs run as their users get
 them: each step on one BLAS thread (``gru_lesson.fast.blas_threads``), and the fast one
 splits a large batch over the cores (``workers``; the columns "fast, one thread" and
 "fast, all BLAS threads" show the alternatives). Keras runs as its users get it
@@ -136,10 +136,13 @@ def interleaved_medians(funcs, *, seconds, min_repeats=3, max_repeats=50, warmup
     one_round = time.perf_counter() - start
     repeats = int(min(max_repeats, max(min_repeats, seconds / max(one_round, 1e-9))))
     times = {name: [] for name in funcs}
-    for _ in range(repeats):
-        for name, f in funcs.items():
+    names = list(funcs)
+    for i in range(repeats):
+        # Each round starts one later, so that each runs as often right after each other:
+        # what one leaves behind (threads still spinning, a cold cache) hits all alike.
+        for name in names[i % len(names) :] + names[: i % len(names)]:
             t0 = time.perf_counter()
-            f()
+            funcs[name]()
             times[name].append(time.perf_counter() - t0)
     return {name: statistics.median(ts) for name, ts in times.items()}, repeats
 

@@ -139,8 +139,9 @@ def _time_major(a):
 # the batch, split over threads
 # ---------------------------------------------------------------------------
 # A part of the batch is worth a thread of its own from about this many numbers per
-# (rows, units) block of a step: below, starting and joining threads costs more than it saves.
-_ELEMENTS_PER_WORKER = 1 << 15
+# (rows, units) block of a step: below, the threads' turns at Python's lock cost more than
+# the second core gives, above all when another program keeps a core busy.
+_ELEMENTS_PER_WORKER = 1 << 14
 
 
 def _usable_cores():
