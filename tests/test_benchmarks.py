@@ -49,11 +49,12 @@ def test_interleaved_medians_runs_each_function(bench):
 def test_the_keras_comparison_runs_on_a_small_size(bench, keras):
     result = bench.compare_layer((2, 5, 3, 4), seconds=0.0, all_threads=True)
     both = {"keras", "fast", "readable"}
-    alternatives = {"fast, one thread", "fast, all BLAS threads"}
     columns = {
-        "forward": both | alternatives,
-        "step": both | alternatives,
+        "forward": both | {"fast, one thread"},
+        "step": both | {"fast, one thread"},
         "step with x": both,
+        "forward, all BLAS threads": {"keras", "fast, all BLAS threads"},
+        "step, all BLAS threads": {"keras", "fast, all BLAS threads"},
         "busy forward": both,
         "busy step": both,
     }
@@ -100,6 +101,15 @@ def test_the_table_states_goals_and_verdicts(bench):
     assert "| 1.20 | <= 1.50 | yes |" in step_x
     assert "**no**" in next(line for line in lines if "01_y" in line)
     assert "20 ms" in text
+
+
+def test_the_thread_alternatives_are_ratios_to_their_own_keras_time(bench):
+    t = {"keras": 1.0, "fast": 0.5, "readable": 2.0, "fast, one thread": 0.6}
+    res = {kind: dict(t) for kind in ("forward", "step", "step with x")}
+    res["forward, all BLAS threads"] = {"keras": 2.0, "fast, all BLAS threads": 0.8}
+    text = bench.table({bench.SIZES[0]: res}, 1e11, {}, None, None, True)
+    forward = next(line for line in text.splitlines() if line.startswith("| forward"))
+    assert forward.endswith("| 600 ms (0.60) | 800 ms (0.40) |")
 
 
 def test_the_command_explains_itself():
