@@ -265,6 +265,10 @@ def test_bad_input_is_refused_clearly():
         gru_backward("gru", x, trace, np.zeros((3, 5, 4)))
     with pytest.raises(TypeError, match="float64 GRU"):
         gradient_check(GRU.initialize(3, 4, dtype=np.float32), x, G)
+    with pytest.raises(TypeError, match="inputs must be True or False"):
+        gru_loss_and_grads(gru, x, G, inputs="yes")
+    with pytest.raises(TypeError, match="inputs must be True or False"):
+        gru_backward(gru, x, trace, np.zeros((3, 5, 4)), inputs=None)
 
 
 # ---------------------------------------------------------------- vanishing gradients
