@@ -10,8 +10,12 @@ Prints the machine, then one Markdown table, measured side by side in one run:
   against the Keras ``GRU`` layer's compiled forward (``tf.function``, float32, the same
   weights, ``return_sequences=True``), at four sizes (batch, time, features, units);
 * training step: forward and backward, ``L = sum(G * outputs)`` and the gradient of every
-  weight and of ``x`` (``fast_loss_and_grads`` / ``bptt.gru_loss_and_grads`` against
-  ``tf.GradientTape`` on the same layer, inside ``tf.function``);
+  weight (``fast_loss_and_grads`` / ``bptt.gru_loss_and_grads`` against ``tf.GradientTape``
+  over the layer's weights, inside ``tf.function``), and the same with the gradient of ``x``
+  too (``inputs=True``; the tape also watches ``x``);
+* busy machine: the forward and the training step again, while another process keeps one
+  core busy (a pure-Python loop this run starts and stops), as ratios to Keras under the
+  same load;
 * GEMM share: the matrix-product FLOPs of a pass over the time it took, as a share of this
   machine's measured float32 GEMM throughput (``np.matmul``, 1024 x 1024, all cores);
 * each notebook executed top to bottom (nbclient, a fresh kernel): wall time and the
@@ -20,15 +24,18 @@ Prints the machine, then one Markdown table, measured side by side in one run:
   builds the explorer off screen and returns a zero-argument function doing one full
   redraw (what moving a slider does).
 
-Timings are medians of interleaved repeats (Keras, NumPy, Keras, NumPy, ...) after a
-warm-up, so a busy machine slows both sides alike. The NumPy side runs with one BLAS
-thread (``gru_lesson.fast.blas_threads``; the column "all BLAS threads" shows why);
-Keras runs as its users get it (TensorFlow's default thread pools).
+Timings are medians of interleaved repeats (Keras, NumPy, NumPy, Keras, ..., each round
+starting one later) after a warm-up, so a busy moment slows both sides alike. Both NumPy GRUs run as their users get
+them: each step on one BLAS thread (``gru_lesson.fast.blas_threads``), and the fast one
+splits a large batch over the cores (``workers``; the columns "fast, one thread" and
+"fast, all BLAS threads" show the alternatives). Keras runs as its users get it
+(TensorFlow's default thread pools).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -52,7 +59,12 @@ from gru_lesson.fast import blas_threads, fast_forward, fast_loss_and_grads  # n
 
 SIZES = [(1, 10, 20, 32), (32, 100, 20, 64), (64, 200, 32, 128), (256, 500, 64, 256)]
 FORWARD_GOAL = {SIZES[0]: 1.0, SIZES[1]: 1.0, SIZES[2]: 1.0, SIZES[3]: 1.25}
-STEP_GOAL = 1.5
+STEP_GOAL = {"step": 1.0, "step with x": 1.5}
+KINDS = {  # what is timed: its label in the table
+    "forward": "forward",
+    "step": "training step, weights",
+    "step with x": "training step, weights and x",
+}
 NOTEBOOK_SECONDS, NOTEBOOK_BYTES = 60.0, 1.5e9
 SUITE_SECONDS = 600.0
 
@@ -124,10 +136,13 @@ def interleaved_medians(funcs, *, seconds, min_repeats=3, max_repeats=50, warmup
     one_round = time.perf_counter() - start
     repeats = int(min(max_repeats, max(min_repeats, seconds / max(one_round, 1e-9))))
     times = {name: [] for name in funcs}
-    for _ in range(repeats):
-        for name, f in funcs.items():
+    names = list(funcs)
+    for i in range(repeats):
+        # Each round starts one later, so that each runs as often right after each other:
+        # what one leaves behind (threads still spinning, a cold cache) hits all alike.
+        for name in names[i % len(names) :] + names[: i % len(names)]:
             t0 = time.perf_counter()
-            f()
+            funcs[name]()
             times[name].append(time.perf_counter() - t0)
     return {name: statistics.median(ts) for name, ts in times.items()}, repeats
 
@@ -153,13 +168,34 @@ def forward_flops(B, T, D, U):
     return 2 * T * B * 3 * U * (D + U)
 
 
-def step_flops(B, T, D, U):
-    """Forward plus backward: the backward has twice the products (dx and dW, dh_prev and dR)."""
-    return 3 * forward_flops(B, T, D, U)
+def step_flops(B, T, D, U, inputs=True):
+    """Forward plus backward: the backward has twice the products (dx and dW, dh_prev and dR);
+    without the gradient of x (``inputs=False``), no ``dx = da W^T``."""
+    dx = 0 if inputs else 2 * T * B * 3 * U * D
+    return 3 * forward_flops(B, T, D, U) - dx
+
+
+# ---------------------------------------------------------------------------- a busy machine
+BUSY_LOOP = "while True: pass"
+
+
+@contextlib.contextmanager
+def one_core_busy():
+    """Inside this block another process keeps one core busy (a pure-Python loop)."""
+    spinner = subprocess.Popen([sys.executable, "-c", BUSY_LOOP])
+    try:
+        time.sleep(0.2)  # until it runs
+        yield spinner
+    finally:
+        spinner.kill()
+        spinner.wait()
 
 
 # ---------------------------------------------------------------------------- GRU vs Keras
-def compare_layer(size, *, seconds, all_threads):
+def compare_layer(size, *, seconds, all_threads, busy=True):
+    """Keras and the NumPy GRUs on one size: ``{kind: {column: median seconds}}`` for the
+    kinds of :data:`KINDS`, and with ``busy`` the forward and the training step again,
+    while another process keeps a core busy, under ``"busy " + kind``."""
     import keras
     import tensorflow as tf
 
@@ -182,7 +218,13 @@ def compare_layer(size, *, seconds, all_threads):
         return layer(x)
 
     @tf.function
-    def keras_step(x):
+    def keras_step(x):  # the gradient of the weights only
+        with tf.GradientTape() as tape:
+            L = tf.reduce_sum(G_tf * layer(x))
+        return L, tape.gradient(L, layer.trainable_weights)
+
+    @tf.function
+    def keras_step_with_x(x):
         with tf.GradientTape() as tape:
             tape.watch(x)
             L = tf.reduce_sum(G_tf * layer(x))
@@ -192,37 +234,61 @@ def compare_layer(size, *, seconds, all_threads):
     y_keras = keras_forward(x_tf).numpy()
     y_fast = fast_forward(gru, x)
     assert np.abs(y_keras - y_fast).max() < 1e-4, np.abs(y_keras - y_fast).max()
-    L_keras, g_keras = keras_step(x_tf)
-    L_fast, g_fast = fast_loss_and_grads(gru, x, G)
-    dW_keras = g_keras[1].numpy()
-    assert np.abs(dW_keras - g_fast["W"]).max() < 1e-3 * max(1, np.abs(dW_keras).max())
+    _, g_keras = keras_step_with_x(x_tf)
+    _, g_fast = fast_loss_and_grads(gru, x, G, inputs=True)
+    for name, g in zip(("x", "W"), g_keras, strict=False):
+        g = g.numpy()
+        assert np.abs(g - g_fast[name]).max() < 1e-3 * max(1, np.abs(g).max()), name
 
-    def readable_forward():
-        with blas_threads(1):
-            gru(x)
+    def keras_gradients(step):
+        return lambda: [g.numpy() for g in step(x_tf)[1]]
 
-    def readable_step():
-        with blas_threads(1):
-            gru_loss_and_grads(gru, x, G)
-
-    forward = {
-        "keras": lambda: keras_forward(x_tf).numpy(),
-        "fast": lambda: fast_forward(gru, x),
-        "readable": readable_forward,
-    }
-    step = {
-        "keras": lambda: [g.numpy() for g in keras_step(x_tf)[1]],
-        "fast": lambda: fast_loss_and_grads(gru, x, G),
-        "readable": readable_step,
+    runs = {
+        "forward": {
+            "keras": lambda: keras_forward(x_tf).numpy(),
+            "fast": lambda: fast_forward(gru, x),
+            "readable": lambda: gru(x),
+        },
+        "step": {
+            "keras": keras_gradients(keras_step),
+            "fast": lambda: fast_loss_and_grads(gru, x, G),
+            "readable": lambda: gru_loss_and_grads(gru, x, G),
+        },
+        "step with x": {
+            "keras": keras_gradients(keras_step_with_x),
+            "fast": lambda: fast_loss_and_grads(gru, x, G, inputs=True),
+            "readable": lambda: gru_loss_and_grads(gru, x, G, inputs=True),
+        },
     }
     if all_threads:
-        forward["fast, all threads"] = lambda: fast_forward(gru, x, threads=None)
-        step["fast, all threads"] = lambda: fast_loss_and_grads(gru, x, G, threads=None)
-    log(f"  {size}: forward ...")
-    fwd, n_fwd = interleaved_medians(forward, seconds=seconds)
-    log(f"  {size}: training step ...")
-    stp, n_stp = interleaved_medians(step, seconds=seconds)
-    return {"forward": fwd, "step": stp, "repeats": (n_fwd, n_stp)}
+        runs["forward"]["fast, one thread"] = lambda: fast_forward(gru, x, workers=1)
+        runs["step"]["fast, one thread"] = lambda: fast_loss_and_grads(gru, x, G, workers=1)
+        # Timed beside Keras alone: BLAS threads still spinning after a call would slow
+        # whatever runs next.
+        runs["forward, all BLAS threads"] = {
+            "keras": runs["forward"]["keras"],
+            "fast, all BLAS threads": lambda: fast_forward(gru, x, threads=None, workers=1),
+        }
+        runs["step, all BLAS threads"] = {
+            "keras": runs["step"]["keras"],
+            "fast, all BLAS threads": lambda: fast_loss_and_grads(
+                gru, x, G, threads=None, workers=1
+            ),
+        }
+    result, repeats = {}, {}
+    for kind, funcs in runs.items():
+        log(f"  {size}: {kind} ...")
+        result[kind], repeats[kind] = interleaved_medians(funcs, seconds=seconds)
+    if busy:
+        with one_core_busy():
+            for kind in ("forward", "step"):
+                log(f"  {size}: {KINDS[kind]}, one core busy ...")
+                funcs = {k: runs[kind][k] for k in ("keras", "fast", "readable")}
+                result["busy " + kind], repeats["busy " + kind] = interleaved_medians(
+                    funcs, seconds=seconds
+                )
+    result["repeats"] = repeats
+    return result
 
 
 # ---------------------------------------------------------------------------- notebooks
@@ -312,44 +378,59 @@ def met(ok):
     return "yes" if ok else "**no**"
 
 
+def ratio(t, column):
+    return f"{t[column] / t['keras']:.2f}"
+
+
 def table(layers, gemm, notebooks, redraw, suite, all_threads):
     head = ["what", "size (B, T, D, U)", "Keras", "NumPy fast", "fast / Keras", "goal", "met"]
     head += ["NumPy readable", "readable / Keras"]
+    head += ["one core busy: fast / Keras", "one core busy: readable / Keras"]
     if all_threads:
-        head += ["fast, all BLAS threads"]
+        head += ["fast, one thread", "fast, all BLAS threads"]
     rows = []
 
     def row(*cells):
         cells = list(cells) + [""] * (len(head) - len(cells))
         rows.append(cells)
 
-    for kind, goal_of in (("forward", lambda s: FORWARD_GOAL[s]), ("step", lambda s: STEP_GOAL)):
-        label = "forward" if kind == "forward" else "training step"
+    for kind, label in KINDS.items():
         for size, res in layers.items():
             t = res[kind]
-            ratio = t["fast"] / t["keras"]
-            goal = goal_of(size)
-            cells = [label, str(size), ms(t["keras"]), ms(t["fast"]), f"{ratio:.2f}"]
-            cells += [f"<= {goal:.2f}", met(ratio <= goal)]
-            cells += [ms(t["readable"]), f"{t['readable'] / t['keras']:.2f}"]
+            goal = FORWARD_GOAL[size] if kind == "forward" else STEP_GOAL[kind]
+            cells = [label, str(size), ms(t["keras"]), ms(t["fast"]), ratio(t, "fast")]
+            cells += [f"<= {goal:.2f}", met(t["fast"] / t["keras"] <= goal)]
+            cells += [ms(t["readable"]), ratio(t, "readable")]
+            busy = res.get("busy " + kind)
+            cells += [ratio(busy, "fast"), ratio(busy, "readable")] if busy else ["", ""]
             if all_threads:
+                one, blas = t, res.get(kind + ", all BLAS threads", {})
                 cells += [
-                    f"{ms(t['fast, all threads'])} ({t['fast, all threads'] / t['keras']:.2f})"
+                    f"{ms(c[column])} ({ratio(c, column)})" if column in c else ""
+                    for c, column in ((one, "fast, one thread"), (blas, "fast, all BLAS threads"))
                 ]
             row(*cells)
-    for kind, flops in (("forward", forward_flops), ("step", step_flops)):
-        label = "GEMM share, " + ("forward" if kind == "forward" else "training step")
+    flops_of = {
+        "forward": forward_flops,
+        "step": lambda *size: step_flops(*size, inputs=False),
+        "step with x": step_flops,
+    }
+    for kind, label in KINDS.items():
         for size, res in layers.items():
             t = res[kind]
-            f = flops(*size)
+            f = flops_of[kind](*size)
 
             def share(seconds, f=f):
                 return f"{100 * f / seconds / gemm:.1f} %"
 
-            cells = [label, str(size), share(t["keras"]), share(t["fast"]), "", "", ""]
-            cells += [share(t["readable"]), ""]
+            cells = [f"GEMM share, {label}", str(size), share(t["keras"]), share(t["fast"])]
+            cells += ["", "", "", share(t["readable"]), "", "", ""]
             if all_threads:
-                cells += [share(t["fast, all threads"])]
+                one, blas = t, res.get(kind + ", all BLAS threads", {})
+                cells += [
+                    share(c[column]) if column in c else ""
+                    for c, column in ((one, "fast, one thread"), (blas, "fast, all BLAS threads"))
+                ]
             row(*cells)
     for name, res in notebooks.items():
         if isinstance(res, str):

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gru_lesson.gru import GRU, split_gates
+from gru_lesson.gru import GRU
 from gru_lesson.validation import (
     check_array,
     check_choice,
@@ -67,6 +67,8 @@ __all__ = [
 
 # The arrays gru_backward returns a gradient for, in the order tables print them.
 GRADIENT_NAMES = ("W", "R", "bx", "bh", "x", "h0")
+# The layer's inputs among them: a training step needs only the others, the weights'.
+INPUT_NAMES = ("x", "h0")
 
 
 # ---------------------------------------------------------------------------
@@ -108,7 +110,7 @@ def check_backward_inputs(gru, x, trace, dh_seq):
 # ---------------------------------------------------------------------------
 # the backward pass
 # ---------------------------------------------------------------------------
-def gru_backward(gru, x, trace, dh_seq):
+def gru_backward(gru, x, trace, dh_seq, *, inputs=True):
     """Backpropagate through a GRU forward pass: the gradient of every weight, of ``x`` and of ``h0``.
 
     Parameters
@@ -123,41 +125,44 @@ def gru_backward(gru, x, trace, dh_seq):
         dLoss/dh for every state ``trace.h``, in *processing* order. A loss on the last
         state only has its gradient at the last step and zeros elsewhere; a Keras-style
         output sequence (masks, ``return_sequences``) converts with :func:`dh_seq_from_outputs`.
+    inputs : bool
+        Also compute the gradients of the inputs, ``"x"`` and ``"h0"`` (the default here).
+        A training step needs only the weights': ``inputs=False`` skips the product
+        ``dx = da W^T``.
 
     Returns
     -------
-    dict
+    Gradients (a dict)
         ``"W"``, ``"R"``, ``"bx"``, ``"bh"`` (the keys of ``gru.params``), ``"x"`` (shaped
         like ``x``, original order), ``"h0"`` (batch, units), and ``"h"``: the whole gradient
         that reached each state (batch, time, units), processing order, useful to watch
-        gradients vanish.
+        gradients vanish. (With ``inputs=False``, ``"x"`` and ``"h0"`` are computed only if
+        read: see :class:`Gradients`.)
 
     At a masked step the state is carried over (``h = h_prev``), so its gradient passes
     straight through to ``h_prev`` and the gates of that step get none.
     """
+    inputs = check_flag("inputs", inputs)
     x, dh_seq = check_backward_inputs(gru, x, trace, dh_seq)  # x in processing order
-    grads, _ = _backward(gru, x, trace, dh_seq)
-    return grads
+    from gru_lesson.fast import blas_threads  # (here: gru_lesson.fast imports this module)
+
+    with blas_threads(1):  # each step's products are small: one BLAS thread (notebook 03, 9.6)
+        return _backward(gru, x, trace, dh_seq, inputs)
 
 
-def _backward(gru, x, trace, dh_seq):
-    """:func:`gru_backward` on checked arguments (``x`` in processing order), also
-    returning ``[da_z | da_r | da_h]`` at every step (B, T, 3U)."""
+def _backward(gru, x, trace, dh_seq, inputs):
+    """:func:`gru_backward` on checked arguments (``x`` in processing order)."""
     B, T, D = x.shape
     U = gru.units
-    h0, mask = trace.h0, trace.mask
+    mask = trace.mask
     any_masked = not mask.all()
 
-    # The state each step read: h_prev at step t is h at step t-1 (h0 at step 0).
-    h_prev_seq = np.concatenate([h0[:, None], trace.h[:, :-1]], axis=1)
-    R_z, R_r, R_h = split_gates(gru.R)
+    # The state each step read (h_prev at step t is h at step t-1, h0 at step 0), and
+    # reset after, m = h_prev R_h + bh_h.
+    h_prev_seq, m_seq = states_read(gru, trace)
+    R_h = gru.R[:, 2 * U :]
     R_zr = gru.R[:, : 2 * U]
-    if gru.reset_after:
-        # m = h_prev R_h + bh_h, for every step in one product (the forward did not keep it).
-        m_seq = h_prev_seq @ R_h
-        if gru.bh is not None:
-            m_seq += gru.bh[2 * U :]
-    else:
+    if not gru.reset_after:
         q_seq = trace.r * h_prev_seq  # q = r * h_prev, what R_h multiplies
 
     # Gradients of the pre-activations at every step, filled from the last step back.
@@ -219,11 +224,67 @@ def _backward(gru, x, trace, dh_seq):
         grads["bx"] = da.sum(axis=0)
     if gru.bh is not None:
         grads["bh"] = ds.sum(axis=0)
-    dx = (da @ gru.W.T).reshape(B, T, D)
-    grads["x"] = dx[:, ::-1] if gru.go_backwards else dx
-    grads["h0"] = dh_next
     grads["h"] = dh_all
-    return grads, da_seq
+
+    def dx():
+        return (da @ gru.W.T).reshape(B, T, D)
+
+    return Gradients.of(gru, grads, dx, dh_next, inputs)
+
+
+def states_read(gru, trace):
+    """The state every step read, ``h_prev`` (``h0`` at step 0), and with ``reset_after``,
+    ``m = h_prev R_h + bh_h`` (else ``None``); both (batch, time, units), processing order.
+
+    A trace that kept them (:class:`gru_lesson.fast.FastTrace`) hands them over; from any
+    other they are computed, ``m`` for every step in one product.
+    """
+    h_prev = getattr(trace, "h_prev", None)
+    if h_prev is None:
+        h_prev = np.concatenate([trace.h0[:, None], trace.h[:, :-1]], axis=1)
+    if not gru.reset_after:
+        return h_prev, None
+    m = getattr(trace, "m", None)
+    if m is None:
+        U = gru.units
+        m = h_prev @ gru.R[:, 2 * U :]
+        if gru.bh is not None:
+            m += gru.bh[2 * U :]
+    return h_prev, m
+
+
+class Gradients(dict):
+    """What a backward pass returns: a dict of gradients by name.
+
+    With ``inputs=False`` the gradients of the inputs (:data:`INPUT_NAMES`, ``"x"`` and
+    ``"h0"``) are not among its keys and were not computed; reading one anyway computes
+    both then (so code written before the option still runs), from the step gradients
+    the dict keeps until then.
+    """
+
+    def __init__(self, grads, inputs_later=None):
+        super().__init__(grads)
+        self._inputs_later = inputs_later
+
+    @classmethod
+    def of(cls, gru, grads, dx, dh0, inputs):
+        """``grads`` with the inputs' gradients: ``dx()`` gives ``dL/dx`` in processing order
+        (batch, time, features), ``dh0`` is ``dL/dh0``; now if ``inputs``, else when read."""
+
+        def input_grads():
+            d = dx()
+            return {"x": d[:, ::-1] if gru.go_backwards else d, "h0": dh0}
+
+        if inputs:
+            return cls({**grads, **input_grads()})
+        return cls(grads, input_grads)
+
+    def __missing__(self, name):
+        if name in INPUT_NAMES and self._inputs_later is not None:
+            self.update(self._inputs_later())
+            self._inputs_later = None  # the step gradients it kept can go
+            return self[name]
+        raise KeyError(name)
 
 
 def dh_seq_from_outputs(gru, trace, d_output, d_final_state=None):
@@ -325,25 +386,36 @@ def _projection_loss(returned, weights):
 
 
 def loss_and_dh_seq(gru, trace, G):
-    """``L = sum(G * what the layer returned)`` from a trace, and its ``dh_seq``.
-
-    Shared by :func:`gru_loss_and_grads` and :func:`gru_lesson.fast.fast_loss_and_grads`.
-    """
+    """``L = sum(G * what the layer returned)`` from a trace, and its ``dh_seq``."""
     returned, weights = _returned_and_weights(gru, gru._layer_outputs(trace), G)
     return _projection_loss(returned, weights), _dh_seq(gru, trace, *weights)
 
 
-def gru_loss_and_grads(gru, x, G, initial_state=None, mask=None):
+def loss_and_grads(gru, trace, G, backward):
+    """``L = sum(G * what the layer returned)`` from a trace, and its gradients:
+    ``backward(dh_seq)``, a backward pass through that trace.
+
+    Shared by :func:`gru_loss_and_grads` and :func:`gru_lesson.fast.fast_loss_and_grads`.
+    """
+    loss, dh_seq = loss_and_dh_seq(gru, trace, G)
+    return loss, backward(dh_seq)
+
+
+def gru_loss_and_grads(gru, x, G, initial_state=None, mask=None, *, inputs=False):
     """The loss ``L = sum(G * gru(x))`` and its gradients, by :func:`gru_backward`.
 
     ``G`` is shaped like the layer's output: ``(batch, units)``, or
     ``(batch, time, units)`` with ``return_sequences=True``; with ``return_state=True``
     it may be a pair ``[G_output, G_state]`` (the loss then reads the final state too).
+    A training step needs the weights' gradients only; ``inputs=True`` also computes
+    those of ``x`` and ``h0`` (:class:`Gradients` says what happens without).
     """
     check_gru(gru)
+    inputs = check_flag("inputs", inputs)
     trace = gru.trace(x, initial_state=initial_state, mask=mask)
-    loss, dh_seq = loss_and_dh_seq(gru, trace, G)
-    return loss, gru_backward(gru, x, trace, dh_seq)
+    return loss_and_grads(
+        gru, trace, G, lambda dh_seq: gru_backward(gru, x, trace, dh_seq, inputs=inputs)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -404,7 +476,7 @@ def gradient_check(gru, x, G, initial_state=None, mask=None, eps=1e-6, tolerance
     _, weights = _returned_and_weights(gru, gru._layer_outputs(trace), G)
     x = np.array(x, dtype=np.float64)  # private copies: they get nudged in place
     h0 = trace.h0.copy()
-    _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask)
+    _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask, inputs=True)
 
     def loss():  # the forward pass alone, reading the arrays being nudged
         return _projection_loss(_as_pair(gru, gru(x, initial_state=h0, mask=mask)), weights)

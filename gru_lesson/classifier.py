@@ -199,7 +199,7 @@ class GRUClassifier:
 
         do = ((p - y) / B)[:, None]  # (batch, 1)
         dh_seq = dh_seq_from_outputs(gru, trace, do @ self.V.T)  # dh_T, at the last step
-        grads = gru_backward(gru, x, trace, dh_seq)
+        grads = gru_backward(gru, x, trace, dh_seq, inputs=False)  # the weights' only
         grads = {k: grads[k] for k in gru.params}
         grads["V"] = h_T.T @ do
         grads["c"] = do.sum(axis=0)

@@ -36,6 +36,17 @@ about as fast as Keras' own layer:
    at every step costs more than it saves, and far more when the other cores are
    busy (a shared machine, Binder). :func:`blas_threads` limits the BLAS library
    NumPy uses for the whole pass (TensorFlow, instead, sizes its work per op).
+9. **The batch split over threads.** The examples of a batch do not interact until
+   the weights' gradients are summed, so a large batch is cut into parts, one per
+   core (``workers``), each computed on a thread of its own with one BLAS thread.
+   NumPy releases Python's lock inside its products and its element-wise loops on
+   large arrays, so the parts really run at once; each part writes its rows of the
+   shared time-major buffers (at each step, one contiguous block), and the weights'
+   gradients are the sums of the parts'. Small batches stay on one thread: there,
+   starting threads and taking turns at the lock cost more than they save.
+10. **Only what training needs.** A training step needs the weights' gradients;
+    ``dx = da W^T``, as large a product as ``dW``, is computed only on request
+    (``inputs=True``).
 
 Keras' GRU on a CPU (its default ``implementation=2``) does 2 and 7: at every step
 one product for the three input blocks and one for the three recurrent blocks,
@@ -45,19 +56,22 @@ and products over all cores. Masks cost nothing here when there are none: a mask
 is handled by zeroing its coefficients, never with ``np.where`` in the loop.
 
 The results equal the readable versions to about 1e-15 in float64 and within 1e-5
-in float32 (tests/test_fast_path.py checks every layer option, with and without masks).
+in float32 (tests/test_fast_path.py checks every layer option, with and without masks,
+on one thread and on several).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
-from gru_lesson.bptt import check_backward_inputs, loss_and_dh_seq
+from gru_lesson.bptt import Gradients, check_backward_inputs, loss_and_grads, states_read
 from gru_lesson.gru import GRUTrace
-from gru_lesson.validation import check_gru, check_int
+from gru_lesson.validation import check_flag, check_gru, check_int
 
 __all__ = [
     "FastTrace",
@@ -121,14 +135,64 @@ def _time_major(a):
     return a.swapaxes(0, 1)
 
 
+# ---------------------------------------------------------------------------
+# the batch, split over threads
+# ---------------------------------------------------------------------------
+# A part of the batch is worth a thread of its own from about this many numbers per
+# (rows, units) block of a step: below, the threads' turns at Python's lock cost more than
+# the second core gives, above all when another program keeps a core busy.
+_ELEMENTS_PER_WORKER = 1 << 14
+
+
+def _usable_cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _check_workers(workers, batch, units):
+    """How many parts of the batch to compute at once: ``workers``, or if ``None`` as
+    many as pay (one per usable core, each with enough rows)."""
+    if workers is None:
+        return max(1, min(_usable_cores(), batch * units // _ELEMENTS_PER_WORKER))
+    return check_int("workers", workers, minimum=1)
+
+
+def _batch_parts(batch, workers):
+    """The rows of the batch as ``workers`` slices of (nearly) equal size, none empty
+    (one, empty, for an empty batch)."""
+    n = max(1, min(workers, batch))
+    bounds = [batch * k // n for k in range(n + 1)]
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _on_threads(run, parts):
+    """``[run(rows) for rows in parts]``, each part on a thread of its own.
+
+    NumPy lets go of Python's lock inside matrix products and element-wise operations on
+    large arrays, so the parts really run at the same time, one per core.
+    """
+    if len(parts) == 1:
+        return [run(parts[0])]
+    with ThreadPoolExecutor(max_workers=len(parts) - 1) as pool:
+        later = [pool.submit(run, rows) for rows in parts[1:]]
+        first = run(parts[0])
+        return [first] + [f.result() for f in later]
+
+
+# ---------------------------------------------------------------------------
+# forward
+# ---------------------------------------------------------------------------
 def _check_inputs(gru, x, initial_state, mask):
     """What the forward pass needs, checked once: ``x`` and the mask in processing order."""
     check_gru(gru)
     return gru._check_inputs(x, initial_state, mask)
 
 
-def _forward(gru, x, h0, mask, keep):
-    """The fast forward pass on checked inputs; ``keep`` stores every gate (for a backward pass)."""
+def _forward(gru, x, h0, mask, keep, workers=1):
+    """The fast forward pass on checked inputs; ``keep`` stores every gate (for a backward
+    pass). The rows of the batch are split into ``workers`` parts, computed at once."""
     B, T, D = x.shape
     U = gru.units
     dtype = gru.dtype
@@ -145,13 +209,7 @@ def _forward(gru, x, h0, mask, keep):
         b += gru.bx
     if gru.bh is not None:
         b[: 2 * U] += gru.bh[: 2 * U]
-    # 1. The input projections of a block of steps in one product, time-major: xp[k] is
-    # the (B, 3U) block of step start + k. (All steps at once would need a (T, B, 3U)
-    # array; a block that stays in the cache is faster when T * B is large.)
-    x_tm = np.ascontiguousarray(_time_major(x)).reshape(T * B, D)
     W_s, b_s = gru.W * half, b * half
-    block = max(1, _BLOCK_ELEMENTS_FORWARD // max(1, B * 3 * U))
-    xp_buf = np.empty((min(block, T) * B, 3 * U), dtype)
     if gru.reset_after:
         R_s = gru.R * half  # [R_z/2 | R_r/2 | R_h]: one product for all three gates
         bh_h = None if gru.bh is None else gru.bh[2 * U :]
@@ -159,62 +217,74 @@ def _forward(gru, x, h0, mask, keep):
         R_zr_s = 0.5 * gru.R[:, : 2 * U]
         R_h = np.ascontiguousarray(gru.R[:, 2 * U :])
 
-    # 3. Time-major buffers; h_ext[0] is h0, h_ext[t + 1] the state after step t.
+    # 3. Time-major buffers; h_ext[0] is h0, h_ext[t + 1] the state after step t. A part
+    # of the batch writes its rows: at each step, one contiguous block.
     h_ext = np.empty((T + 1, B, U), dtype)
     h_ext[0] = h0
     if keep:
         zr_all = np.empty((T, B, 2 * U), dtype)
         h_tilde_all = np.empty((T, B, U), dtype)
         m_all = np.empty((T, B, U), dtype) if gru.reset_after else None
-    else:  # one step's scratch space, reused at every step
-        zr_buf = np.empty((B, 2 * U), dtype)
-        h_tilde_buf = np.empty((B, U), dtype)
-        m_buf = np.empty((B, U), dtype)
-    hR = np.empty((B, 3 * U if gru.reset_after else 2 * U), dtype)
-    q = None if gru.reset_after else np.empty((B, U), dtype)
 
-    for t in range(T):
-        if t % block == 0:  # the next block's input projections, in one product
-            stop = min(T, t + block)
-            xp = np.matmul(x_tm[t * B : stop * B], W_s, out=xp_buf[: (stop - t) * B])
-            xp += b_s
-            xp = xp.reshape(stop - t, B, 3 * U)
-        h_prev, h = h_ext[t], h_ext[t + 1]
-        zr = zr_all[t] if keep else zr_buf
-        h_tilde = h_tilde_all[t] if keep else h_tilde_buf
-        xp_t = xp[t % block]
-        # 2. z and r: one product, one tanh on the (B, 2U) block.
-        if gru.reset_after:
-            np.matmul(h_prev, R_s, out=hR)
-        else:
-            np.matmul(h_prev, R_zr_s, out=hR)
-        np.add(xp_t[:, : 2 * U], hR[:, : 2 * U], out=zr)
-        np.tanh(zr, out=zr)
-        zr *= 0.5
-        zr += 0.5
-        z, r = zr[:, :U], zr[:, U:]
-        # The candidate h~, in place.
-        if gru.reset_after:
-            if bh_h is None:
-                m = hR[:, 2 * U :]
-                if keep:
-                    m_all[t] = m
+    def run(rows):
+        """Every step, for the batch rows ``rows``."""
+        n = rows.stop - rows.start
+        # 1. The input projections of a block of steps in one product, time-major: xp[k]
+        # is the (n, 3U) block of step start + k. (All steps at once would need a
+        # (T, n, 3U) array; a block that stays in the cache is faster when T * n is large.)
+        x_tm = np.ascontiguousarray(_time_major(x[rows])).reshape(T * n, D)
+        block = max(1, _BLOCK_ELEMENTS_FORWARD // max(1, n * 3 * U))
+        xp_buf = np.empty((min(block, T) * n, 3 * U), dtype)
+        if not keep:  # one step's scratch space, reused at every step
+            zr_buf = np.empty((n, 2 * U), dtype)
+            h_tilde_buf = np.empty((n, U), dtype)
+            m_buf = np.empty((n, U), dtype)
+        hR = np.empty((n, 3 * U if gru.reset_after else 2 * U), dtype)
+        q = None if gru.reset_after else np.empty((n, U), dtype)
+
+        for t in range(T):
+            if t % block == 0:  # the next block's input projections, in one product
+                stop = min(T, t + block)
+                xp = np.matmul(x_tm[t * n : stop * n], W_s, out=xp_buf[: (stop - t) * n])
+                xp += b_s
+                xp = xp.reshape(stop - t, n, 3 * U)
+            h_prev, h = h_ext[t, rows], h_ext[t + 1, rows]
+            zr = zr_all[t, rows] if keep else zr_buf
+            h_tilde = h_tilde_all[t, rows] if keep else h_tilde_buf
+            xp_t = xp[t % block]
+            # 2. z and r: one product, one tanh on the (n, 2U) block.
+            if gru.reset_after:
+                np.matmul(h_prev, R_s, out=hR)
             else:
-                m = m_all[t] if keep else m_buf
-                np.add(hR[:, 2 * U :], bh_h, out=m)
-            np.multiply(r, m, out=h_tilde)  # r * (h_prev R_h + bh_h)
-        else:
-            np.multiply(r, h_prev, out=q)  # q = r * h_prev, then q R_h
-            np.matmul(q, R_h, out=h_tilde)
-        h_tilde += xp_t[:, 2 * U :]
-        np.tanh(h_tilde, out=h_tilde)
-        # h = z * h_prev + (1 - z) * h~  =  h~ + z * (h_prev - h~)
-        np.subtract(h_prev, h_tilde, out=h)
-        h *= z
-        h += h_tilde
-        if any_masked:  # masked steps carry the state over
-            np.copyto(h, h_prev, where=carried[t])
+                np.matmul(h_prev, R_zr_s, out=hR)
+            np.add(xp_t[:, : 2 * U], hR[:, : 2 * U], out=zr)
+            np.tanh(zr, out=zr)
+            zr *= 0.5
+            zr += 0.5
+            z, r = zr[:, :U], zr[:, U:]
+            # The candidate h~, in place.
+            if gru.reset_after:
+                if bh_h is None:
+                    m = hR[:, 2 * U :]
+                    if keep:
+                        m_all[t, rows] = m
+                else:
+                    m = m_all[t, rows] if keep else m_buf
+                    np.add(hR[:, 2 * U :], bh_h, out=m)
+                np.multiply(r, m, out=h_tilde)  # r * (h_prev R_h + bh_h)
+            else:
+                np.multiply(r, h_prev, out=q)  # q = r * h_prev, then q R_h
+                np.matmul(q, R_h, out=h_tilde)
+            h_tilde += xp_t[:, 2 * U :]
+            np.tanh(h_tilde, out=h_tilde)
+            # h = z * h_prev + (1 - z) * h~  =  h~ + z * (h_prev - h~)
+            np.subtract(h_prev, h_tilde, out=h)
+            h *= z
+            h += h_tilde
+            if any_masked:  # masked steps carry the state over
+                np.copyto(h, h_prev, where=carried[t, rows])
 
+    _on_threads(run, _batch_parts(B, workers))
     h_seq = _time_major(h_ext[1:])
     if not keep:
         return GRUTrace(z=None, r=None, h_tilde=None, h=h_seq, h0=h0, mask=mask)
@@ -231,68 +301,104 @@ def _forward(gru, x, h0, mask, keep):
     )
 
 
-def fast_trace(gru, x, initial_state=None, mask=None, *, threads=1):
+def fast_trace(gru, x, initial_state=None, mask=None, *, threads=1, workers=None):
     """What ``gru.trace(x, initial_state, mask)`` returns, computed the fast way.
 
     Returns a :class:`FastTrace`: the gates of every step, as ``(batch, time, units)``
     views of time-major buffers, plus what :func:`fast_backward` needs again.
-    ``threads`` is the number of BLAS threads to use (``None``: as NumPy is set up).
+    ``threads`` is the number of BLAS threads each part uses (``None``: as NumPy is set
+    up); ``workers`` the number of parts of the batch computed at once, on threads of
+    their own (``None``: as many as pay, from the usable cores and the batch's size).
     """
     x, h0, mask = _check_inputs(gru, x, initial_state, mask)
+    workers = _check_workers(workers, x.shape[0], gru.units)
     with blas_threads(threads):
-        return _forward(gru, x, h0, mask, keep=True)
+        return _forward(gru, x, h0, mask, keep=True, workers=workers)
 
 
-def fast_forward(gru, x, initial_state=None, mask=None, *, threads=1):
+def fast_forward(gru, x, initial_state=None, mask=None, *, threads=1, workers=None):
     """What ``gru(x, initial_state, mask)`` returns, computed the fast way.
 
     Keeps only the states (the gates of a step are overwritten by the next), the
-    way a library's inference forward pass does. ``threads``: as in :func:`fast_trace`.
+    way a library's inference forward pass does. ``threads``, ``workers``: as in
+    :func:`fast_trace`.
     """
     x, h0, mask = _check_inputs(gru, x, initial_state, mask)
+    workers = _check_workers(workers, x.shape[0], gru.units)
     with blas_threads(threads):
-        trace = _forward(gru, x, h0, mask, keep=False)
+        trace = _forward(gru, x, h0, mask, keep=False, workers=workers)
     return gru._layer_outputs(trace)
 
 
-def fast_backward(gru, x, trace, dh_seq, *, threads=1):
+# ---------------------------------------------------------------------------
+# backward
+# ---------------------------------------------------------------------------
+def fast_backward(gru, x, trace, dh_seq, *, inputs=True, threads=1, workers=None):
     """What :func:`gru_lesson.bptt.gru_backward` returns, computed the fast way.
 
     Takes the same arguments (a trace from :func:`fast_trace` is fastest; one from
-    ``gru.trace`` works too) and returns the same dict: ``"W"``, ``"R"``, ``"bx"``,
-    ``"bh"`` (as in ``gru.params``), ``"x"``, ``"h0"`` and ``"h"`` (the whole
+    ``gru.trace`` works too) and returns the same :class:`~gru_lesson.bptt.Gradients`:
+    ``"W"``, ``"R"``, ``"bx"``, ``"bh"`` (as in ``gru.params``), ``"x"`` and ``"h0"``
+    (computed now with ``inputs=True``, else only if read) and ``"h"`` (the whole
     gradient reaching each state, processing order). Some are views of time-major
-    arrays. ``threads``: as in :func:`fast_trace`.
+    arrays. ``threads``, ``workers``: as in :func:`fast_trace`.
     """
+    inputs = check_flag("inputs", inputs)
     x, dh_seq = check_backward_inputs(gru, x, trace, dh_seq)  # x in processing order
+    workers = _check_workers(workers, x.shape[0], gru.units)
     with blas_threads(threads):
-        return _backward(gru, x, trace, dh_seq)
+        return _backward(gru, x, trace, dh_seq, inputs, workers)
 
 
-def _backward(gru, x, trace, dh_seq):
-    """The fast backward pass on checked arguments, ``x`` in processing order."""
+def _backward(gru, x, trace, dh_seq, inputs, workers=1):
+    """The fast backward pass on checked arguments, ``x`` in processing order; the rows
+    of the batch split into ``workers`` parts, computed at once."""
     B, T, D = x.shape
     U = gru.units
-    dtype = gru.dtype
-    dh_seq = _time_major(dh_seq)
-
+    h_prev, m = states_read(gru, trace)
     # Everything time-major: step t is z[t], a (B, U) block.
-    z, r, h_tilde = _time_major(trace.z), _time_major(trace.r), _time_major(trace.h_tilde)
-    h_prev = getattr(trace, "h_prev", None)
-    if h_prev is None:
-        h_prev = np.concatenate([trace.h0[:, None], trace.h[:, :-1]], axis=1)
-    h_prev = _time_major(h_prev)
-    mask = _time_major(trace.mask)[..., None]  # (T, B, 1)
-    any_masked = not mask.all()
+    steps = {
+        "z": trace.z,
+        "r": trace.r,
+        "h_tilde": trace.h_tilde,
+        "h_prev": h_prev,
+        "m": m,
+        "dh_seq": dh_seq,
+        "x": x,
+        "mask": trace.mask[..., None],
+    }
+    steps = {k: None if a is None else _time_major(a) for k, a in steps.items()}
+    dh_all = np.empty((T, B, U), gru.dtype)  # the whole gradient reaching each h_t
 
-    if gru.reset_after:
-        m = getattr(trace, "m", None)
-        if m is None:
-            m = h_prev @ gru.R[:, 2 * U :]
-            if gru.bh is not None:
-                m += gru.bh[2 * U :]
-        else:
-            m = _time_major(m)
+    def run(rows):
+        rows_of = {k: None if a is None else a[:, rows] for k, a in steps.items()}
+        return _backward_rows(gru, **rows_of, dh_all=dh_all[:, rows], inputs=inputs)
+
+    parts = _on_threads(run, _batch_parts(B, workers))
+    grads = {name: sum(part[0][name] for part in parts) for name in gru.params}
+    grads["h"] = _time_major(dh_all)
+    dh0 = parts[0][1] if len(parts) == 1 else np.concatenate([part[1] for part in parts])
+
+    def dx():
+        dx_parts = [d if isinstance(d, np.ndarray) else d() for _, _, d in parts]
+        if len(dx_parts) == 1:
+            return _time_major(dx_parts[0])
+        return np.concatenate([_time_major(d) for d in dx_parts])
+
+    return Gradients.of(gru, grads, dx, dh0, inputs)
+
+
+def _backward_rows(gru, *, z, r, h_tilde, h_prev, m, dh_seq, x, mask, dh_all, inputs):
+    """The backward pass through some rows of the batch, every array time-major.
+
+    Writes the gradient reaching each state into ``dh_all``; returns the weights'
+    gradients over these rows, ``dL/dh0`` of these rows and ``dL/dx`` of these rows
+    (time-major; with ``inputs=False``, a function that computes it).
+    """
+    T, B, D = x.shape
+    U = gru.units
+    dtype = gru.dtype
+    any_masked = not mask.all()
 
     # 6. Each pre-activation gradient is dh times a coefficient the forward pass fixed:
     #    da_h = dh * A,  A = (1 - z) * (1 - h~**2)
@@ -341,7 +447,6 @@ def _backward(gru, x, trace, dh_seq):
             F[s] *= mask[s]
         return np.where(mask[s], z[s], 1)
 
-    dh_all = np.empty((T, B, U), dtype)  # the whole gradient reaching each h_t
     dh_next = np.zeros((B, U), dtype)  # what flows back from step t + 1
     tmp = np.empty((B, U), dtype)
     block = max(1, _BLOCK_ELEMENTS // max(1, B * U))
@@ -378,8 +483,8 @@ def _backward(gru, x, trace, dh_seq):
         da_zr, da_h = da[:, : 2 * U], da[:, 2 * U :]
 
     # The weights: one product each, time and batch flattened together.
-    X = np.ascontiguousarray(_time_major(x)).reshape(T * B, D)
-    Hp = h_prev.reshape(T * B, U)
+    X = np.ascontiguousarray(x).reshape(T * B, D)
+    Hp = np.ascontiguousarray(h_prev).reshape(T * B, U)
     dW = np.empty_like(gru.W)
     dW[:, : 2 * U] = X.T @ da_zr
     dW[:, 2 * U :] = X.T @ da_h
@@ -392,25 +497,32 @@ def _backward(gru, x, trace, dh_seq):
         q = (r * h_prev).reshape(T * B, U)
         dR[:, 2 * U :] = q.T @ da_h
         grads["R"] = dR
-    if gru.bx is not None:
-        grads["bx"] = np.concatenate([da_zr.sum(axis=0), da_h.sum(axis=0)])
-    if gru.bh is not None:
-        grads["bh"] = ds.sum(axis=0)
-    dx = da_zr @ gru.W[:, : 2 * U].T
-    dx += da_h @ gru.W[:, 2 * U :].T
-    dx = _time_major(dx.reshape(T, B, D))
-    grads["x"] = dx[:, ::-1] if gru.go_backwards else dx
-    grads["h0"] = dh_next
-    grads["h"] = _time_major(dh_all)
-    return grads
+    if gru.bx is not None and gru.reset_after:  # bh's sums hold bx's z and r columns
+        dbh = ds.sum(axis=0)  # [da_z | da_r | dm]
+        grads["bx"] = np.concatenate([dbh[: 2 * U], da_h.sum(axis=0)])
+        grads["bh"] = dbh
+    elif gru.bx is not None:
+        grads["bx"] = da.sum(axis=0)  # [da_z | da_r | da_h]
+
+    def dx():
+        d = da_zr @ gru.W[:, : 2 * U].T
+        d += da_h @ gru.W[:, 2 * U :].T
+        return d.reshape(T, B, D)
+
+    return grads, dh_next, dx() if inputs else dx
 
 
-def fast_loss_and_grads(gru, x, G, initial_state=None, mask=None, *, threads=1):
+def fast_loss_and_grads(
+    gru, x, G, initial_state=None, mask=None, *, inputs=False, threads=1, workers=None
+):
     """:func:`gru_lesson.bptt.gru_loss_and_grads`, the fast way: ``L = sum(G * gru(x))``
-    and the gradient of every weight, of ``x`` and of ``h0``. ``threads``: as in
-    :func:`fast_trace`."""
+    and the gradient of every weight (and with ``inputs=True``, of ``x`` and ``h0``).
+    ``threads``, ``workers``: as in :func:`fast_trace`."""
+    inputs = check_flag("inputs", inputs)
     x, h0, mask = _check_inputs(gru, x, initial_state, mask)
+    workers = _check_workers(workers, x.shape[0], gru.units)
     with blas_threads(threads):
-        trace = _forward(gru, x, h0, mask, keep=True)
-        loss, dh_seq = loss_and_dh_seq(gru, trace, G)
-        return loss, _backward(gru, x, trace, dh_seq)
+        trace = _forward(gru, x, h0, mask, keep=True, workers=workers)
+        return loss_and_grads(
+            gru, trace, G, lambda dh_seq: _backward(gru, x, trace, dh_seq, inputs, workers)
+        )

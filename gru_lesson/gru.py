@@ -287,6 +287,13 @@ class GRU:
     def trace(self, x, initial_state=None, mask=None):
         """Run the GRU over ``x`` and keep every gate at every step (a :class:`GRUTrace`)."""
         x, h0, mask = self._check_inputs(x, initial_state, mask)
+        from gru_lesson.fast import blas_threads  # (here: gru_lesson.fast imports this module)
+
+        with blas_threads(1):  # small products, one after the other: one BLAS thread each
+            return self._trace(x, h0, mask)
+
+    def _trace(self, x, h0, mask):
+        """:meth:`trace` on checked inputs (``x`` and ``mask`` in processing order)."""
         batch, steps, _ = x.shape
         U = self.units
         # The input half of every gate at every step, in one matrix product.

@@ -3,6 +3,7 @@
 import importlib.util
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,8 @@ def test_flop_counts_are_the_products_of_a_pass(bench):
     per_step = 2 * B * D * 3 * U + 2 * B * U * 3 * U  # x_t W and h_prev R
     assert bench.forward_flops(B, T, D, U) == T * per_step
     assert bench.step_flops(B, T, D, U) == 3 * T * per_step
+    dx = 2 * B * D * 3 * U  # da W^T, left out of a step that needs the weights' gradients only
+    assert bench.step_flops(B, T, D, U, inputs=False) == 3 * T * per_step - T * dx
 
 
 def test_interleaved_medians_runs_each_function(bench):
@@ -45,9 +48,28 @@ def test_interleaved_medians_runs_each_function(bench):
 
 def test_the_keras_comparison_runs_on_a_small_size(bench, keras):
     result = bench.compare_layer((2, 5, 3, 4), seconds=0.0, all_threads=True)
-    for kind in ("forward", "step"):
-        assert set(result[kind]) == {"keras", "fast", "readable", "fast, all threads"}
+    both = {"keras", "fast", "readable"}
+    columns = {
+        "forward": both | {"fast, one thread"},
+        "step": both | {"fast, one thread"},
+        "step with x": both,
+        "forward, all BLAS threads": {"keras", "fast, all BLAS threads"},
+        "step, all BLAS threads": {"keras", "fast, all BLAS threads"},
+        "busy forward": both,
+        "busy step": both,
+    }
+    assert set(result) == set(columns) | {"repeats"}
+    for kind, names in columns.items():
+        assert set(result[kind]) == names, kind
         assert all(np.isfinite(t) and t > 0 for t in result[kind].values())
+
+
+def test_a_busy_core_is_busy_inside_the_block_only(bench):
+    with bench.one_core_busy() as spinner:
+        assert spinner.poll() is None  # still running
+        start = time.process_time()
+    assert spinner.poll() is not None  # stopped
+    assert time.process_time() - start < 1  # the loop ran in another process
 
 
 def test_a_notebook_is_timed_with_its_kernel_peak_memory(bench, tmp_path):
@@ -64,17 +86,30 @@ def test_a_notebook_is_timed_with_its_kernel_peak_memory(bench, tmp_path):
 
 def test_the_table_states_goals_and_verdicts(bench):
     t = {"keras": 1.0, "fast": 0.5, "readable": 2.0}
-    layers = {bench.SIZES[0]: {"forward": dict(t), "step": dict(t, fast=2.0)}}
+    kinds = {"forward": dict(t), "step": dict(t, fast=2.0), "step with x": dict(t, fast=1.2)}
+    layers = {bench.SIZES[0]: dict(kinds, **{"busy forward": dict(t, fast=0.75)})}
     notebooks = {"00_x": (12.0, 0.2e9), "01_y": (70.0, 0.2e9)}
     text = bench.table(layers, 1e11, notebooks, ("gru_lesson.x", 0.02), None, False)
     lines = text.splitlines()
     assert lines[0].startswith("| what |") and all(line.endswith("|") for line in lines)
     forward = next(line for line in lines if line.startswith("| forward"))
-    step = next(line for line in lines if line.startswith("| training step"))
+    step = next(line for line in lines if line.startswith("| training step, weights |"))
+    step_x = next(line for line in lines if line.startswith("| training step, weights and x"))
     assert "| 0.50 |" in forward and "| yes |" in forward
+    assert "| 0.75 | 2.00 |" in forward  # one core busy: fast and readable / Keras
     assert "| 2.00 |" in step and "**no**" in step
+    assert "| 1.20 | <= 1.50 | yes |" in step_x
     assert "**no**" in next(line for line in lines if "01_y" in line)
     assert "20 ms" in text
+
+
+def test_the_thread_alternatives_are_ratios_to_their_own_keras_time(bench):
+    t = {"keras": 1.0, "fast": 0.5, "readable": 2.0, "fast, one thread": 0.6}
+    res = {kind: dict(t) for kind in ("forward", "step", "step with x")}
+    res["forward, all BLAS threads"] = {"keras": 2.0, "fast, all BLAS threads": 0.8}
+    text = bench.table({bench.SIZES[0]: res}, 1e11, {}, None, None, True)
+    forward = next(line for line in text.splitlines() if line.startswith("| forward"))
+    assert forward.endswith("| 600 ms (0.60) | 800 ms (0.40) |")
 
 
 def test_the_command_explains_itself():

@@ -70,11 +70,11 @@ def test_gradient_check_flags_a_broken_backward_pass(monkeypatch, capsys):
 
     right = bptt._backward
 
-    def forgets_the_direct_path(gru, x, trace, dh_seq):
+    def forgets_the_direct_path(gru, x, trace, dh_seq, inputs):
         # A classic bug: the gradient reaching h_prev skips the "dh * z" term.
-        grads, da_seq = right(gru, x, trace, dh_seq)
+        grads = right(gru, x, trace, dh_seq, inputs)
         grads["h0"] = grads["h0"] - dh_seq[:, 0] * trace.z[:, 0]
-        return grads, da_seq
+        return grads
 
     gru, x, h0, G, _ = random_case(True, True, seed=10, T=1)
     monkeypatch.setattr(bptt, "_backward", forgets_the_direct_path)
@@ -103,7 +103,7 @@ def test_every_gradient_matches_tensorflow(keras, reset_after, use_bias, return_
         reset_after, use_bias, seed=3, B=4, T=7, D=5, U=6, return_sequences=return_sequences
     )
     reference = keras_gru_gradients(gru, x, G, initial_state=h0)
-    _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0)
+    _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0, inputs=True)
     assert set(reference) == set(grads) - {"h"}
     for name, ref in reference.items():
         diff = np.abs(grads[name] - ref).max()
@@ -133,7 +133,7 @@ def test_masked_gradients_match_tensorflow(keras, reset_after, go_backwards, zer
     layer = gru.to_keras(zero_output_for_mask=zero_output_for_mask)
     out = np.asarray(layer(x, initial_state=h0, mask=mask))
     np.testing.assert_allclose(gru(x, initial_state=h0, mask=mask), out, atol=1e-12)
-    _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask)
+    _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask, inputs=True)
     for name, ref in reference.items():
         diff = np.abs(grads[name] - ref).max()
         assert diff < 1e-10, f"{name}: max |diff| {diff:.1e}"
@@ -142,9 +142,11 @@ def test_masked_gradients_match_tensorflow(keras, reset_after, go_backwards, zer
 # ---------------------------------------------------------------- the bookkeeping
 def test_a_batch_gradient_is_the_sum_of_its_examples():
     gru, x, h0, G, _ = random_case(True, True, seed=5, B=3, T=4)
-    _, whole = gru_loss_and_grads(gru, x, G, initial_state=h0)
+    _, whole = gru_loss_and_grads(gru, x, G, initial_state=h0, inputs=True)
     parts = [
-        gru_loss_and_grads(gru, x[i : i + 1], G[i : i + 1], initial_state=h0[i : i + 1])[1]
+        gru_loss_and_grads(
+            gru, x[i : i + 1], G[i : i + 1], initial_state=h0[i : i + 1], inputs=True
+        )[1]
         for i in range(3)
     ]
     for name in ("W", "R", "bx", "bh"):
@@ -170,10 +172,10 @@ def test_a_fully_masked_sequence_passes_its_state_gradient_to_h0():
     G_state = rng.normal(size=G.shape)
     mask = np.ones((2, 4), bool)
     mask[0] = False
-    _, grads = gru_loss_and_grads(gru, x, [G, G_state], initial_state=h0, mask=mask)
+    _, grads = gru_loss_and_grads(gru, x, [G, G_state], initial_state=h0, mask=mask, inputs=True)
     np.testing.assert_array_equal(grads["h0"][0], G_state[0])  # the state is h0 there
     np.testing.assert_array_equal(grads["x"][0], 0.0)
-    _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask)
+    _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask, inputs=True)
     np.testing.assert_array_equal(grads["h0"][0], 0.0)  # the output is zeros there
 
 
@@ -184,6 +186,62 @@ def test_return_state_gradient_adds_at_the_last_step():
     dh_seq = dh_seq_from_outputs(gru, trace, G, d_final_state=d_state)
     np.testing.assert_allclose(dh_seq[:, -1], G[:, -1] + d_state)
     np.testing.assert_allclose(dh_seq[:, :-1], G[:, :-1])
+
+
+def test_a_training_step_computes_the_weights_gradients_only_unless_asked(monkeypatch):
+    """inputs=False (gru_loss_and_grads' default) skips dx = da W^T; reading "x" or "h0"
+    anyway computes them then, the same numbers as inputs=True."""
+    gru, x, h0, G, _ = random_case(True, True, seed=11, return_sequences=True)
+    loss, asked = gru_loss_and_grads(gru, x, G, initial_state=h0, inputs=True)
+    assert set(asked) == {"W", "R", "bx", "bh", "x", "h0", "h"}
+    products = []
+    W_T = gru.W.T.copy()
+
+    class SpyW(np.ndarray):
+        @property
+        def T(self):
+            products.append("dx")
+            return W_T
+
+    monkeypatch.setattr(gru, "W", gru.W.view(SpyW))
+    loss_weights, weights_only = gru_loss_and_grads(gru, x, G, initial_state=h0)
+    assert loss_weights == loss
+    assert set(weights_only) == {"W", "R", "bx", "bh", "h"} and products == []
+    for name in ("W", "R", "bx", "bh", "h"):
+        np.testing.assert_array_equal(weights_only[name], asked[name])
+    np.testing.assert_array_equal(weights_only["x"], asked["x"])  # computed now
+    np.testing.assert_array_equal(weights_only["h0"], asked["h0"])
+    assert products == ["dx"] and set(weights_only) == set(asked)
+    with pytest.raises(KeyError):
+        weights_only["V"]
+
+
+def test_the_readable_gru_runs_its_steps_on_one_blas_thread(monkeypatch):
+    """Each step's products are small: on a busy machine, BLAS threads waiting for each
+    other would cost more than they save."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import gru_lesson.bptt as bptt
+    import gru_lesson.gru as gru_module
+
+    seen = []
+
+    def blas_now():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    def spying_on(function):
+        def spy(*args):
+            seen.append(blas_now())
+            return function(*args)
+
+        return spy
+
+    monkeypatch.setattr(bptt, "_backward", spying_on(bptt._backward))  # the backward pass
+    monkeypatch.setattr(gru_module, "_sigmoid", spying_on(gru_module._sigmoid))  # a forward step
+    gru, x, h0, G, _ = random_case(True, True, seed=12)
+    with threadpool_limits(limits=2, user_api="blas"):  # as on a machine of 2 cores or more
+        gru_loss_and_grads(gru, x, G, initial_state=h0)
+    assert len(seen) == 1 + 2 * x.shape[1] and all(n == [1] * len(n) for n in seen)
 
 
 def test_float32_gru_gives_float32_gradients():
@@ -207,6 +265,10 @@ def test_bad_input_is_refused_clearly():
         gru_backward("gru", x, trace, np.zeros((3, 5, 4)))
     with pytest.raises(TypeError, match="float64 GRU"):
         gradient_check(GRU.initialize(3, 4, dtype=np.float32), x, G)
+    with pytest.raises(TypeError, match="inputs must be True or False"):
+        gru_loss_and_grads(gru, x, G, inputs="yes")
+    with pytest.raises(TypeError, match="inputs must be True or False"):
+        gru_backward(gru, x, trace, np.zeros((3, 5, 4)), inputs=None)
 
 
 # ---------------------------------------------------------------- vanishing gradients

@@ -272,3 +272,96 @@ def test_importing_the_fast_path_does_not_load_tensorflow():
     code = "import gru_lesson.fast, sys; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- the batch on threads
+@pytest.mark.parametrize("batch", [0, 1, 2, 5, 7])
+@pytest.mark.parametrize("mask_kind", ["none", "random", "one row fully masked"])
+@pytest.mark.parametrize(
+    "options",
+    [dict(reset_after=True), dict(reset_after=False, go_backwards=True), dict(use_bias=False)],
+    ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()),
+)
+def test_the_batch_split_over_threads_gives_the_same_numbers(rng, options, mask_kind, batch):
+    """workers=n computes n parts of the batch at once; the weights' gradients are then
+    sums over the parts, equal to one thread's to rounding."""
+    gru = random_gru(rng, return_sequences=True, **options)
+    x = rng.normal(size=(batch, T, D))
+    h0 = rng.normal(size=(batch, U))
+    G = rng.normal(size=(batch, T, U))
+    mask = random_mask(rng, mask_kind)
+    mask = None if mask is None else np.resize(mask, (batch, T))
+    if mask_kind == "one row fully masked" and batch:
+        mask[batch // 2] = False
+    one = fast_trace(gru, x, initial_state=h0, mask=mask, workers=1)
+    output_one = fast_forward(gru, x, initial_state=h0, mask=mask, workers=1)
+    backward_one = fast_backward(gru, x, one, G, workers=1)
+    L1, g1 = fast_loss_and_grads(gru, x, G, initial_state=h0, mask=mask, inputs=True, workers=1)
+    for workers in (2, 3):
+        split = fast_trace(gru, x, initial_state=h0, mask=mask, workers=workers)
+        for name in ("z", "r", "h_tilde", "h", "h_prev", "m"):
+            if getattr(one, name) is not None:
+                assert_close(f"trace.{name}", getattr(split, name), getattr(one, name), 1e-14)
+        output = fast_forward(gru, x, initial_state=h0, mask=mask, workers=workers)
+        assert_close("output", output, output_one, 1e-14)
+        L, g = fast_loss_and_grads(
+            gru, x, G, initial_state=h0, mask=mask, inputs=True, workers=workers
+        )
+        assert L == pytest.approx(L1, rel=1e-12, abs=1e-12)
+        assert set(g) == set(g1)
+        for name in g1:
+            assert_close(f"d{name}", g[name], g1[name], 1e-12)
+        from_trace = fast_backward(gru, x, split, G, workers=workers)
+        for name in backward_one:
+            assert_close(f"d{name}, backward", from_trace[name], backward_one[name], 1e-12)
+
+
+def test_the_parts_of_the_batch_cover_it_once():
+    from gru_lesson.fast import _batch_parts
+
+    assert _batch_parts(0, 2) == [slice(0, 0)]
+    assert _batch_parts(1, 2) == [slice(0, 1)]
+    assert _batch_parts(7, 2) == [slice(0, 3), slice(3, 7)]
+    for batch in range(1, 12):
+        for workers in (1, 2, 3, 16):
+            parts = _batch_parts(batch, workers)
+            rows = [i for s in parts for i in range(s.start, s.stop)]
+            assert rows == list(range(batch)) and all(s.stop > s.start for s in parts)
+
+
+def test_workers_by_default_only_when_they_pay(monkeypatch):
+    from gru_lesson import fast
+
+    monkeypatch.setattr(fast, "_usable_cores", lambda: 2)
+    assert fast._check_workers(None, 3, 5) == 1  # a small batch: one thread
+    assert fast._check_workers(None, 256, 256) == 2  # one part per core
+    monkeypatch.setattr(fast, "_usable_cores", lambda: 1)
+    assert fast._check_workers(None, 256, 256) == 1
+    assert fast._check_workers(4, 3, 5) == 4  # as asked (parts are never empty)
+
+
+@pytest.mark.parametrize(
+    ("keyword", "bad", "error"),
+    [("workers", 0, ValueError), ("workers", 1.5, TypeError), ("inputs", "yes", TypeError)],
+)
+def test_bad_keywords_are_refused_clearly(rng, keyword, bad, error):
+    gru = random_gru(rng)
+    x = rng.normal(size=(B, T, D))
+    with pytest.raises(error, match=keyword):
+        fast_loss_and_grads(gru, x, np.ones((B, U)), **{keyword: bad})
+
+
+def test_a_training_step_skips_the_inputs_gradients_unless_asked(rng):
+    """inputs=False (the default of fast_loss_and_grads, as of gru_loss_and_grads): the
+    weights' gradients only; "x" and "h0" read anyway are computed then, the same numbers."""
+    gru = random_gru(rng, return_sequences=True)
+    x = rng.normal(size=(B, T, D))
+    G = rng.normal(size=(B, T, U))
+    _, asked = fast_loss_and_grads(gru, x, G, inputs=True)
+    _, weights_only = fast_loss_and_grads(gru, x, G)
+    _, readable = gru_loss_and_grads(gru, x, G)
+    assert set(weights_only) == set(readable) == {"W", "R", "bx", "bh", "h"}
+    assert set(asked) == set(weights_only) | {"x", "h0"}
+    for name in ("x", "h0"):
+        assert_close(f"d{name}", weights_only[name], asked[name], 0)
+        assert_close(f"d{name}", readable[name], asked[name], 1e-12)

@@ -88,8 +88,15 @@ def test_every_gradient_helper_matches_the_tape(keras, options, mask_kind):
     loss, reference = tape_gradients(layer, x, h0, mask, G)
     gru = GRU.from_keras(layer)
     results = {
-        "gru_loss_and_grads": gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask),
-        "fast_loss_and_grads": fast_loss_and_grads(gru, x, G, initial_state=h0, mask=mask),
+        "gru_loss_and_grads": gru_loss_and_grads(
+            gru, x, G, initial_state=h0, mask=mask, inputs=True
+        ),
+        "fast_loss_and_grads": fast_loss_and_grads(
+            gru, x, G, initial_state=h0, mask=mask, inputs=True
+        ),
+        "fast_loss_and_grads on 2 threads": fast_loss_and_grads(
+            gru, x, G, initial_state=h0, mask=mask, inputs=True, workers=2
+        ),
         "keras_gru_gradients": (loss, keras_gru_gradients(gru, x, G, initial_state=h0, mask=mask)),
     }
     for helper, (L, grads) in results.items():
