@@ -45,8 +45,12 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+sys.path.insert(
+    0, str(Path(__file__).resolve().parents[1])
+)  # the course's package, run from anywhere
+from gru_lesson.runtime import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()  # before anything imports TensorFlow: no C++ log lines
 
 import numpy as np  # noqa: E402
 

@@ -44,6 +44,7 @@ from __future__ import annotations
 import numpy as np
 
 from gru_lesson.gru import GRU
+from gru_lesson.initializers import set_update_gate_bias
 from gru_lesson.validation import (
     check_array,
     check_choice,
@@ -257,33 +258,24 @@ class Gradients(dict):
     """What a backward pass returns: a dict of gradients by name.
 
     With ``inputs=False`` the gradients of the inputs (:data:`INPUT_NAMES`, ``"x"`` and
-    ``"h0"``) are not among its keys and were not computed; reading one anyway computes
-    both then (so code written before the option still runs), from the step gradients
-    the dict keeps until then.
+    ``"h0"``) were not computed and are not among its keys; asking for one says so.
     """
-
-    def __init__(self, grads, inputs_later=None):
-        super().__init__(grads)
-        self._inputs_later = inputs_later
 
     @classmethod
     def of(cls, gru, grads, dx, dh0, inputs):
-        """``grads`` with the inputs' gradients: ``dx()`` gives ``dL/dx`` in processing order
-        (batch, time, features), ``dh0`` is ``dL/dh0``; now if ``inputs``, else when read."""
-
-        def input_grads():
-            d = dx()
-            return {"x": d[:, ::-1] if gru.go_backwards else d, "h0": dh0}
-
-        if inputs:
-            return cls({**grads, **input_grads()})
-        return cls(grads, input_grads)
+        """``grads``, with the inputs' gradients if ``inputs``: ``dx()`` gives ``dL/dx`` in
+        processing order (batch, time, features), ``dh0`` is ``dL/dh0``."""
+        if not inputs:
+            return cls(grads)
+        d = dx()
+        return cls({**grads, "x": d[:, ::-1] if gru.go_backwards else d, "h0": dh0})
 
     def __missing__(self, name):
-        if name in INPUT_NAMES and self._inputs_later is not None:
-            self.update(self._inputs_later())
-            self._inputs_later = None  # the step gradients it kept can go
-            return self[name]
+        if name in INPUT_NAMES:
+            raise KeyError(
+                f"{name!r}: this backward pass computed the weights' gradients only; "
+                "pass inputs=True for the gradients of x and h0 as well"
+            )
         raise KeyError(name)
 
 
@@ -588,7 +580,7 @@ def gradient_by_distance(
         dh_seq[:, -1] = rng.normal(size=(batch, units))  # L = sum(G * h_T)
         if kind == "gru":
             model = GRU.initialize(input_dim, units, seed=seed, reset_after=reset_after)
-            model.bx[:units] = update_gate_bias
+            set_update_gate_bias(model, update_gate_bias)
             dh = gru_backward(model, x, model.trace(x), dh_seq)["h"]
         else:
             model = TanhRNN.initialize(input_dim, units, seed=seed)
