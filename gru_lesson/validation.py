@@ -38,6 +38,7 @@ __all__ = [
     "check_gru",
     "check_int",
     "check_labels",
+    "check_list",
     "check_mask",
     "check_number",
     "check_seed",
@@ -187,6 +188,13 @@ def check_flag(name, value):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {_describe(value)}")
     return bool(value)
+
+
+def check_list(name, values):
+    """``values`` as a list, if it is a list, a tuple or another collection (not text)."""
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a list or a tuple, got {type(values).__name__} {values!r}")
+    return list(values)
 
 
 def check_dtype(dtype, name="dtype"):
