@@ -130,13 +130,8 @@ def pytorch_to_keras(state_dict):
             f"state_dict lacks {missing}: expected {list(PYTORCH_KEYS)} (the biases may be "
             f"absent together), got keys {sorted(state_dict.keys())}"
         )
-    w_ih = check_array(
-        "weight_ih_l0",
-        state_dict["weight_ih_l0"],
-        ndim=2,
-        names="(3*hidden, input)",
-        finite=True,
-    )
+    w_ih = state_dict["weight_ih_l0"]
+    w_ih = check_array("weight_ih_l0", w_ih, ndim=2, names="(3*hidden, input)", finite=True)
     if w_ih.shape[0] % 3 or 0 in w_ih.shape:
         raise ValueError(
             "weight_ih_l0 must have 3*hidden rows (blocks r, z, n), at least one unit and one "
@@ -242,10 +237,14 @@ def _states(gru, x, h0):
 
 def keras_equations(gru, x, h0):
     """The faithful path: Keras' equations, written out step by step (no mistake)."""
+    return _keras_steps(gru, x, h0, gate=sigmoid)
+
+
+def _keras_steps(gru, x, h0, gate):
     x, h = _checked(gru, x, h0)
     hs = []
     for t in range(x.shape[1]):
-        z, r, h_tilde = _gates(gru, x[:, t], h)
+        z, r, h_tilde = _gates(gru, x[:, t], h, gate=gate)
         h = z * h + (1 - z) * h_tilde
         hs.append(h)
     return np.stack(hs, axis=1)
@@ -267,13 +266,7 @@ def flipped_update_gate(gru, x, h0):
 
 def hard_sigmoid_gates(gru, x, h0):
     """Gates through Keras 2.2's ``hard_sigmoid``, the default before Keras 2.3."""
-    x, h = _checked(gru, x, h0)
-    hs = []
-    for t in range(x.shape[1]):
-        z, r, h_tilde = _gates(gru, x[:, t], h, gate=hard_sigmoid)  # the mistake
-        h = z * h + (1 - z) * h_tilde
-        hs.append(h)
-    return np.stack(hs, axis=1)
+    return _keras_steps(gru, x, h0, gate=hard_sigmoid)  # the mistake
 
 
 def gate_order_rzh(gru, x, h0):

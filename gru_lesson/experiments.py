@@ -63,12 +63,6 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 SHOWCASE_T = 50
 
 
-def _check_config(config):
-    if not isinstance(config, TrainingConfig):
-        raise TypeError(f"config must be a TrainingConfig, got {type(config).__name__} {config!r}")
-    return config
-
-
 #: The models the length sweep compares, by name: the arguments of :func:`build_classifier`.
 MODELS = {
     "simple_rnn": {"kind": "simple_rnn"},
@@ -99,6 +93,12 @@ MASKING_EXPERIMENT = {"T": 60, "min_length": 10, "padding": "post", "seed": 0, "
 
 #: The model stored in ``gru_lesson/data/trained_gru_classifier.npz``.
 REFERENCE_MODEL = {"T": 50, "seed": 0, "model": "gru_chrono"}
+
+
+def _check_config(config):
+    if not isinstance(config, TrainingConfig):
+        raise TypeError(f"config must be a TrainingConfig, got {type(config).__name__} {config!r}")
+    return config
 
 
 def train_val_sets(T, seed, config=CONFIG, **task_options):

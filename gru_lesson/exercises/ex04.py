@@ -1,23 +1,15 @@
 """The exercises of notebook 04, training a classifier: ``q1`` to ``q4``.
 
-``q1`` labels the memory task from its inputs, ``q2`` finds the update-gate bias
-with a given half-life, ``q3`` computes a padding mask, and ``q4`` the loss a
-model reaches without looking at its inputs. Each check runs your function on
-data of its own, made by :mod:`gru_lesson.tasks` or at random, and compares with
-the package (the task's own labels and masks, ``update_gate_memory``). No
-training, no TensorFlow: every check takes a fraction of a second.
+``q1`` labels the memory task, ``q2`` finds the update-gate bias with a given half-life,
+``q3`` computes a padding mask, ``q4`` the loss of a model that ignores its inputs. The
+checks compare with the task's own labels and masks, in NumPy: no training, no TensorFlow.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gru_lesson.exercises import (
-    CheckOnCases,
-    Exercise,
-    agrees,
-    as_number,
-)
+from gru_lesson.exercises import CheckOnCases, Exercise, agrees, as_number
 from gru_lesson.gru import sigmoid
 from gru_lesson.tasks import A, B, make_memory_task
 from gru_lesson.training import update_gate_memory
@@ -335,16 +327,12 @@ def _mask_problem(mine, mask, inputs):
     """What is wrong with the mask's shape or type, before comparing its values."""
     n, T, D = inputs["x"].shape
     if mine.shape != mask.shape:
-        if mine.shape == (n, D):
-            problem = "you reduced over time (axis=1); reduce over the features, the last axis"
-        elif mine.shape == (T, D):
-            problem = "you reduced over the batch (axis=0); reduce over the features, the last axis"
-        elif mine.shape == (T, n):
-            problem = "it looks transposed"
-        elif mine.shape == (n, T, D):
-            problem = "you tested each feature: combine a step's features into one answer"
-        else:
-            problem = "one value per step of each sequence"
+        problem = {
+            (n, D): "you reduced over time (axis=1); reduce over the features, the last axis",
+            (T, D): "you reduced over the batch (axis=0); reduce over the features, the last axis",
+            (T, n): "it looks transposed",
+            (n, T, D): "you tested each feature: combine a step's features into one answer",
+        }.get(mine.shape, "one value per step of each sequence")
         return (
             f"your mask has shape {mine.shape}, it should be (batch, time) = {mask.shape}: "
             f"{problem}."
