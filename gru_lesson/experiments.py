@@ -137,22 +137,15 @@ def run_experiment(
     goes (see :func:`train`).
 
     A config with a curriculum or fresh data (:attr:`TrainingConfig.staged`, such as
-    :data:`LONG_MEMORY`) trains epoch by epoch, each epoch on sequences of the current
-    stage's length, and moves to the next stage once the accuracy on held-out sequences of
-    that length reaches ``config.advance_at``; its row adds ``"stage_curve"`` (the length
-    trained on at each epoch) and ``"stage_accuracy"`` (the accuracy at that length).
+    :data:`LONG_MEMORY`) trains stage by stage (see :func:`_train_in_stages`); its row adds
+    ``"stage_curve"`` (the length trained on at each epoch) and ``"stage_accuracy"``.
     """
     T = _check_run(model, T, config)
     check_choice("progress", progress, (*MODES, None))
     x, y, x_val, y_val = train_val_sets(T, seed, config)
+    data = (x, y, x_val, y_val)
     keras_model, history, bias = _build_and_train(
-        model,
-        T,
-        seed,
-        config,
-        (x, y, x_val, y_val),
-        update_gate_bias=update_gate_bias,
-        progress=progress,
+        model, T, seed, config, data, update_gate_bias=update_gate_bias, progress=progress
     )
     row = {
         "model": model,
@@ -221,18 +214,9 @@ def _build_and_train(
     if config.staged:
         history = _train_in_stages(keras_model, T, seed, config, x_val, y_val, progress, label)
     else:
+        fit = dict(epochs=config.epochs, batch_size=config.batch_size, target=config.target)
         history = train(
-            keras_model,
-            x,
-            y,
-            x_val,
-            y_val,
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            seed=seed,
-            target=config.target,
-            progress=progress,
-            label=label,
+            keras_model, x, y, x_val, y_val, seed=seed, progress=progress, label=label, **fit
         )
     return keras_model, history, bias
 
@@ -281,16 +265,8 @@ def _train_in_stages(model, T, seed, config, x_val, y_val, progress="auto", labe
                     config.n_val // 2, T_k, seed=np.random.default_rng([seed, T_k, 2]), **task
                 )
             )
-        fit = train(
-            model,
-            x,
-            y,
-            *held_out[T_k],
-            epochs=1,
-            batch_size=config.batch_size,
-            seed=seed * 1000 + epoch,
-            progress=None,
-        )
+        once = dict(epochs=1, batch_size=config.batch_size, seed=seed * 1000 + epoch, progress=None)
+        fit = train(model, x, y, *held_out[T_k], **once)
         stage_accuracy = fit["val_accuracy"][-1]
         val_accuracy = stage_accuracy if T_k == T else accuracy(model, x_val, y_val)
         history["stage_T"].append(int(T_k))

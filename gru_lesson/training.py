@@ -88,9 +88,8 @@ class TrainingConfig:
         checked = {
             **{
                 name: check_int(name, getattr(self, name), minimum=1)
-                for name in ("units", "n_train", "n_val", "epochs", "batch_size", "n_filler")
+                for name in "units n_train n_val epochs batch_size n_filler cue_window".split()
             },
-            "cue_window": check_int("cue_window", self.cue_window, minimum=1),
             "learning_rate": _check_rate("learning_rate", self.learning_rate),
             "clipnorm": _check_clipnorm(self.clipnorm),
             "target": _check_target(self.target),
@@ -229,11 +228,10 @@ def build_classifier(
     """A compiled Keras classifier ``[Masking] -> GRU, LSTM or SimpleRNN -> Dense(1, sigmoid)``.
 
     ``kind`` is ``"gru"``, ``"lstm"`` (Keras' defaults, ``unit_forget_bias=True``) or
-    ``"simple_rnn"``. ``T`` may be ``None`` for
-    sequences of any length. ``update_gate_bias`` (GRU only): ``None`` for Keras'
-    zeros, a number, one number per unit, or ``"chrono"`` (:func:`chrono_bias`
-    with ``T_max = T``). ``mask=True`` puts ``Masking(0.0)`` first so all-zero
-    steps (padding) are skipped. ``seed`` fixes the starting weights.
+    ``"simple_rnn"``. ``T`` may be ``None`` for sequences of any length. ``update_gate_bias``
+    (GRU only): ``None`` for Keras' zeros, a number, one number per unit, or ``"chrono"``
+    (:func:`chrono_bias` with ``T_max = T``). ``mask=True`` puts ``Masking(0.0)`` first so
+    all-zero steps (padding) are skipped. ``seed`` fixes the starting weights.
     """
     kind, units, T, D, mask = _check_layers(kind, units, T, D, mask)
     if kind != "gru" and update_gate_bias is not None:
@@ -266,17 +264,13 @@ def keras_classifier(kind, units, *, T, D, mask=False, dtype=None, name=None, **
     kind, units, T, D, mask = _check_layers(kind, units, T, D, mask)
     import keras
 
-    layer = {
-        "gru": keras.layers.GRU,
-        "lstm": keras.layers.LSTM,
-        "simple_rnn": keras.layers.SimpleRNN,
-    }
+    layer = getattr(keras.layers, {"gru": "GRU", "lstm": "LSTM", "simple_rnn": "SimpleRNN"}[kind])
     masking = [keras.layers.Masking(0.0, dtype=dtype, name="masking")] if mask else []
     return keras.Sequential(
         [
             keras.Input((T, D), dtype=dtype),
             *masking,
-            layer[kind](units, **layer_options, dtype=dtype, name=kind),
+            layer(units, **layer_options, dtype=dtype, name=kind),
             keras.layers.Dense(1, activation="sigmoid", dtype=dtype, name="output"),
         ],
         name=name,
