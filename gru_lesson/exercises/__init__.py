@@ -336,13 +336,13 @@ class CheckOnCases:
     ``same(mine, expected)`` compares: :func:`agrees` (numbers, at the answer's
     precision) by default; another test for answers that are names.
 
-    When the answers differ, the message is the first of: float32 precision in
-    float64 clothes (:data:`FLOAT32_ONLY`, for numbers); the first mistake of the catalogue
-    ``mistakes`` (see :func:`_catalogue`) that gives the same answers on every case; what differs on the
-    ``describe(answers, expected)`` (:func:`what_differs` unless told otherwise,
-    for arrays; None for answers that are not one array); ``otherwise``, a
-    sentence, or a function of the first case that differs, ``(number, inputs, mine,
-    expected)``, ``number`` counting the cases from 0.
+    When the answers differ, the message is the first of: float32 precision in float64
+    clothes (:data:`FLOAT32_ONLY`, for numbers); the first mistake of the catalogue
+    ``mistakes`` (pairs, or ``{message: wrong}``, see :func:`_catalogue`) that gives the same
+    answers on every case; what differs on the ``describe(answers, expected)``
+    (:func:`what_differs` unless told otherwise, for arrays; None for answers that are not
+    one array); ``otherwise``, a sentence, or a function of the first case that differs,
+    ``(number, inputs, mine, expected)``, ``number`` counting the cases from 0.
     """
 
     def __init__(

@@ -134,17 +134,15 @@ _UPDATE_GATE_MISTAKES = {  # message: wrong answer, with the arguments of update
     _NO_SIGMOID: lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde),
     "A sign error: you have h~ - h_prev where the derivative of "
     "h = z * h_prev + (1 - z) * h~ with respect to z is h_prev - h~. (The flipped "
-    "convention, h = (1 - z) h_prev + z h~, gives exactly your sign.)": lambda dh, z, h_prev, h_tilde: (
-        dh * (h_tilde - h_prev) * z * (1 - z)
-    ),
+    "convention, h = (1 - z) h_prev + z h~, gives exactly your "
+    "sign.)": lambda dh, z, h_prev, h_tilde: dh * (h_tilde - h_prev) * z * (1 - z),
     "You used tanh's derivative, 1 - z**2. z comes out of a sigmoid, whose "
     "derivative, written with its output, is z * (1 - z).": lambda dh, z, h_prev, h_tilde: (
         dh * (h_prev - h_tilde) * (1 - z**2)
     ),
     "You applied the sigmoid's derivative to z as if z were the pre-activation. z is "
-    "already sigmoid(a_z), so the derivative is simply z * (1 - z).": lambda dh, z, h_prev, h_tilde: (
-        dh * (h_prev - h_tilde) * sigmoid(z) * (1 - sigmoid(z))
-    ),
+    "already sigmoid(a_z), so the derivative is simply z * (1 - "
+    "z).": lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * sigmoid(z) * (1 - sigmoid(z)),
     _HALF_SIGMOID: (
         lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * z,
         lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * (1 - z),
@@ -155,9 +153,8 @@ _UPDATE_GATE_MISTAKES = {  # message: wrong answer, with the arguments of update
     "the second one.": lambda dh, z, h_prev, h_tilde: -dh * h_tilde * z * (1 - z),
     "(1 - z) is what the candidate's gradient gets, dh~ = dh * (1 - z). The update "
     "gate gets dz = dh * (h_prev - h~).": lambda dh, z, h_prev, h_tilde: dh * (1 - z) * z * (1 - z),
-    "dh is missing: the chain rule starts from the gradient that reaches h.": lambda dh, z, h_prev, h_tilde: (
-        (h_prev - h_tilde) * z * (1 - z)
-    ),
+    "dh is missing: the chain rule starts from the gradient that reaches "
+    "h.": lambda dh, z, h_prev, h_tilde: (h_prev - h_tilde) * z * (1 - z),
 }
 
 
@@ -207,7 +204,8 @@ _AFTER_FORMULA = (
 
 _RESET_GATE_MISTAKES = {  # message: wrong answer, with the arguments of reset_gate_gradient
     "R_h enters untransposed. q = r * h_prev is multiplied by R_h, and the gradient "
-    "of a product y = q R_h with respect to q is dy R_h^T.": lambda dh, z, r, h_tilde, h_prev, R_h: (
+    "of a product y = q R_h with respect to q is dy "
+    "R_h^T.": lambda dh, z, r, h_tilde, h_prev, R_h: (
         (_da_h(dh, z, h_tilde) @ R_h) * h_prev * r * (1 - r)
     ),
     _AFTER_FORMULA: (
@@ -217,10 +215,10 @@ _RESET_GATE_MISTAKES = {  # message: wrong answer, with the arguments of reset_g
         ),
     ),
     "The gradient skips R_h: q = r * h_prev is multiplied by R_h before it reaches "
-    "a_h, so dq is da_h times R_h transposed, not da_h itself.": lambda dh, z, r, h_tilde, h_prev, R_h: (
-        _da_h(dh, z, h_tilde) * h_prev * r * (1 - r)
-    ),
-    "tanh's derivative is missing: the gradient reaching a_h is dh~ * (1 - h~**2).": lambda dh, z, r, h_tilde, h_prev, R_h: (
+    "a_h, so dq is da_h times R_h transposed, not da_h "
+    "itself.": lambda dh, z, r, h_tilde, h_prev, R_h: _da_h(dh, z, h_tilde) * h_prev * r * (1 - r),
+    "tanh's derivative is missing: the gradient reaching a_h is dh~ * (1 - "
+    "h~**2).": lambda dh, z, r, h_tilde, h_prev, R_h: (
         ((dh * (1 - z)) @ R_h.T) * h_prev * r * (1 - r)
     ),
     "tanh's derivative is 1 - tanh(a)**2: square h~.": lambda dh, z, r, h_tilde, h_prev, R_h: (
@@ -235,16 +233,14 @@ _RESET_GATE_MISTAKES = {  # message: wrong answer, with the arguments of reset_g
         ((dh * (1 - h_tilde**2)) @ R_h.T) * h_prev * r * (1 - r)
     ),
     "The sigmoid's derivative is missing: that is dr. da_r goes one step further, "
-    "through r = sigmoid(a_r), whose derivative is r * (1 - r).": lambda dh, z, r, h_tilde, h_prev, R_h: (
-        (_da_h(dh, z, h_tilde) @ R_h.T) * h_prev
-    ),
+    "through r = sigmoid(a_r), whose derivative is r * (1 - "
+    "r).": lambda dh, z, r, h_tilde, h_prev, R_h: (_da_h(dh, z, h_tilde) @ R_h.T) * h_prev,
     "In q = r * h_prev the product rule gives r the factor h_prev (and h_prev the "
     "factor r). You multiplied by r.": lambda dh, z, r, h_tilde, h_prev, R_h: (
         (_da_h(dh, z, h_tilde) @ R_h.T) * r * r * (1 - r)
     ),
-    "h_prev is missing: in q = r * h_prev the product rule gives r the factor h_prev.": lambda dh, z, r, h_tilde, h_prev, R_h: (
-        (_da_h(dh, z, h_tilde) @ R_h.T) * r * (1 - r)
-    ),
+    "h_prev is missing: in q = r * h_prev the product rule gives r the factor "
+    "h_prev.": lambda dh, z, r, h_tilde, h_prev, R_h: (_da_h(dh, z, h_tilde) @ R_h.T) * r * (1 - r),
 }
 
 

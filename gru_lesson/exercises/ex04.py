@@ -297,9 +297,8 @@ _MASK_MISTAKES = {  # message: wrong answer, with the argument of padding_mask
     "Your mask is inverted: True must mark the real steps, the ones to read, as in "
     "Keras and in GRU.trace's mask=.": lambda x: ~np.any(x != 0, axis=-1),
     "Summing the features is not enough: a real step whose features add up to 0 "
-    "counts as padding in your mask. Test each feature (x != 0) or sum absolute values.": lambda x: (
-        x.sum(axis=-1) != 0
-    ),
+    "counts as padding in your mask. Test each feature (x != 0) or sum absolute "
+    "values.": lambda x: x.sum(axis=-1) != 0,
     "A real step whose features add up to 0 or less counts as padding in your mask: "
     "features can be negative. Test each feature (x != 0) or sum absolute values.": lambda x: (
         x.sum(axis=-1) > 0
@@ -428,9 +427,8 @@ _CHANCE_LOSS_MISTAKES = {  # message: wrong answer, with the argument of chance_
     "are not half 0 and half 1, another constant p does better.": lambda y: np.log(2),
     "You measured in bits (log base 2). Binary cross-entropy, in Keras as in this "
     "notebook, uses the natural logarithm.": lambda y: _entropy(_mean(y)) / np.log(2),
-    "A sign error: a cross-entropy is never negative, L = -y log p - (1 - y) log(1 - p).": lambda y: (
-        -_entropy(_mean(y))
-    ),
+    "A sign error: a cross-entropy is never negative, L = -y log p - (1 - y) log(1 - "
+    "p).": lambda y: -_entropy(_mean(y)),
     "That is the chance accuracy (the share of the most common label), not a loss.": lambda y: max(
         _mean(y), 1 - _mean(y)
     ),

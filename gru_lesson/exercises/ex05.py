@@ -253,7 +253,8 @@ _SATURATION_MISTAKES = {  # message: wrong answer, with the arguments of saturat
         _share(gate, low, -1),
         1 - _share(gate, low, -1),
     ),
-    "Above high means gate > high, not gate > 1 - high (the thresholds need not be symmetric).": lambda gate, low, high: (
+    "Above high means gate > high, not gate > 1 - high (the thresholds need not be "
+    "symmetric).": lambda gate, low, high: (
         _share(gate, low, -1),
         _share(gate, 1 - high, +1),
     ),
