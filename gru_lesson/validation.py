@@ -15,6 +15,7 @@ The vocabulary:
 * :func:`check_number`  a finite real number in a range (rates, biases, hyperparameters)
 * :func:`check_choice`  one of a few named options
 * :func:`check_flag`    ``True`` or ``False`` (NumPy's booleans too), nothing else
+* :func:`check_list`    a list, a tuple or another collection of values (not text)
 * :func:`check_dtype`   float32 or float64, the two precisions the course computes in
 * :func:`check_seed`    a seed for ``numpy.random.default_rng``
 * :func:`check_mask`    a boolean ``(batch, time)`` mask

@@ -236,7 +236,7 @@ def _check_biases(answer):
     remembers, forgets = gap_remember > 0.5, gap_forget < 1e-3
     if remembers and forgets:
         return
-    if final_gap(b_forget) > 0.5 and final_gap(b_remember) < 1e-3:
+    if gap_forget > 0.5 and gap_remember < 1e-3:
         raise Mistake(
             "your two biases look swapped: b_forget makes the GRU remember its start and "
             "b_remember makes it forget. Which way does a large z push the state?"
