@@ -1,26 +1,18 @@
 """GRU conventions side by side, and what each classic mistake costs (notebook 02).
 
-Two things live here.
+**Weight layouts.** Keras stores a GRU as ``kernel (D, 3U)``, ``recurrent_kernel (U, 3U)``
+and ``bias (2, 3U)``, gate blocks ordered z, r, h. PyTorch's ``nn.GRU`` computes the same
+function as Keras' default ``reset_after=True`` but stores ``weight_ih_l0 (3H, D)``,
+``weight_hh_l0 (3H, H)``, ``bias_ih_l0`` and ``bias_hh_l0 (3H,)``, transposed and ordered
+r, z, n. :func:`keras_to_pytorch` and :func:`pytorch_to_keras` convert with NumPy
+alone; :func:`pytorch_gru_forward` transcribes PyTorch's equations to check them.
 
-**Weight layouts.** Keras stores a GRU as ``kernel (D, 3U)``, ``recurrent_kernel
-(U, 3U)`` and ``bias (2, 3U)`` with the gate blocks ordered z, r, h. PyTorch's
-``nn.GRU`` computes the same function as Keras' default ``reset_after=True``
-but stores ``weight_ih_l0 (3H, D)``, ``weight_hh_l0 (3H, H)``, ``bias_ih_l0
-(3H,)`` and ``bias_hh_l0 (3H,)``, transposed and ordered r, z, n.
-:func:`keras_to_pytorch` and :func:`pytorch_to_keras` convert between the two
-with NumPy alone, and :func:`pytorch_gru_forward` transcribes PyTorch's
-documented equations so the conversion can be checked without PyTorch.
-
-**Classic mistakes.** Each function in :data:`MISTAKES` is a GRU forward pass
-with exactly one classic re-implementation mistake, run on the weights of a
-Keras-convention :class:`~gru_lesson.gru.GRU` (``reset_after=True``, with
-biases). :func:`keras_equations` is the same code without the mistake, and
-:func:`mistake_costs` measures how far each one lands from a Keras layer.
-
-Every forward function here takes ``(gru, x, h0)`` with ``x`` of shape
-``(batch, time, features)`` and ``h0`` of shape ``(batch, units)``, and returns
-every state, ``(batch, time, units)``. Keras is imported only inside the
-functions that need it.
+**Classic mistakes.** Each function of :data:`MISTAKES` is a GRU forward pass with exactly
+one classic re-implementation mistake, on the weights of a Keras-convention
+:class:`~gru_lesson.gru.GRU`; :func:`keras_equations` is the same code without it, and
+:func:`mistake_costs` measures how far each one lands from a Keras layer. Every forward
+function takes ``(gru, x, h0)``, ``x`` ``(batch, time, features)`` and ``h0``
+``(batch, units)``, and returns every state, ``(batch, time, units)``.
 """
 
 from __future__ import annotations
