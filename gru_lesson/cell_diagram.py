@@ -16,18 +16,12 @@ with ``z`` near 0 it **writes** its candidate. The gates' bias ``b_z`` is
 ``bx_z + bh_z`` with ``reset_after=True`` and ``bx_z`` with ``False``.
 
 Everything else reads that one description, so picture, equations and code
-cannot disagree:
-
-* :func:`run_step` computes a step by following the description's wiring
-  (the tests hold it to ``GRU.trace``, in both conventions);
-* :func:`draw_cell` draws the description: an arrow for every input of every
-  node, each node's label written beside it;
-* :func:`lit_values` and :func:`draw_lit_cell` light the same picture with a
-  trace's values at one step, for one unit: in each node a chip coloured by
-  its value, with the number written on it.
-
-Matplotlib only; :class:`CellFigure` is the drawing itself, which the gate
-explorer (notebook 05) redraws as its step slider moves.
+cannot disagree: :func:`run_step` computes a step by following its wiring (the
+tests hold it to ``GRU.trace``); :func:`draw_cell` draws it, an arrow for every
+input of every node; :func:`lit_values` and :func:`draw_lit_cell` light the
+picture with a trace's values at one step, for one unit. :class:`CellFigure` is
+the drawing itself (Matplotlib), which the gate explorer redraws as its step
+slider moves.
 """
 
 from __future__ import annotations
@@ -49,11 +43,9 @@ __all__ = ["cell_step", "draw_cell", "draw_lit_cell", "lit_values", "run_step"]
 class Node:
     """One value of the step: its name, what it reads, how it is computed, how it is drawn.
 
-    ``compute(p, *inputs)`` gets the GRU's per-gate weights ``p`` (``p["W_z"]``,
-    ``p["b_z"]``, ...) and the values of ``inputs``, in order. ``kind`` says how
-    the picture draws it: ``"input"``, ``"gate"`` (a sigmoid, 0 to 1),
-    ``"product"`` (a matrix product with a bias), ``"tanh"``, ``"times"`` (an
-    elementwise product), ``"one_minus"``, ``"plus"`` or ``"output"``.
+    ``compute(p, *inputs)`` gets the per-gate weights ``p`` (``p["W_z"]``, ``p["b_z"]``, ...)
+    and the values of ``inputs``. ``kind`` says how it is drawn: ``"input"``, ``"gate"``,
+    ``"product"`` (with a bias), ``"tanh"``, ``"times"``, ``"one_minus"``, ``"plus"``, ``"output"``.
     """
 
     name: str
@@ -123,12 +115,8 @@ def _weights(gru):
 
 
 def run_step(gru, x_t, h_prev):
-    """One step of ``gru`` computed by following :func:`cell_step`'s wiring.
-
-    ``x_t`` is ``(batch, input_dim)`` and ``h_prev`` ``(batch, units)``. Returns
-    every node's value by name, each ``(batch, units)`` (``"x_t"`` and
-    ``"h_prev"`` as given).
-    """
+    """One step of ``gru`` computed by following :func:`cell_step`'s wiring, from ``x_t``
+    ``(batch, input_dim)`` and ``h_prev`` ``(batch, units)``: every node's value by name."""
     gru = check_gru(gru)
     x_t = check_array("x_t", x_t, shape=(None, gru.input_dim), names="(batch, input_dim)")
     h_prev = check_array("h_prev", h_prev, shape=(x_t.shape[0], gru.units), names="(batch, units)")
@@ -154,10 +142,9 @@ GATE_NODES = ("z", "r", "1 - z")
 def lit_values(gru, x, trace, t, *, unit=0, sequence=0):
     """Every node's value at step ``t`` for one ``unit`` of one ``sequence``: ``{name: float}``.
 
-    ``trace`` is ``gru.trace(x, ...)``; the step is recomputed from ``x`` and the
-    trace's previous state by :func:`run_step` and must give the trace's own
-    ``z``, ``r``, ``h~`` and ``h`` (a trace of another GRU, or of other inputs,
-    is refused). ``t`` counts in processing order, as the trace does.
+    ``trace`` is ``gru.trace(x, ...)``; the step recomputed from ``x`` must give the trace's
+    own ``z``, ``r``, ``h~`` and ``h`` (another GRU's trace is refused). ``t`` counts in
+    processing order, as the trace does.
     """
     gru = check_gru(gru)
     trace = _check_trace(trace, gru)
@@ -205,34 +192,23 @@ def update_word(z):
 # Only the two nodes of the reset path move between the conventions.
 _STATE_Y = 7.3
 _PLACES = {
-    "h_prev": (0.7, _STATE_Y),
-    "x_t": (0.7, 0.8),
-    "z": (4.0, 5.6),
-    "r": (4.0, 3.95),
-    "x W_h": (4.0, 0.8),
-    "h~": (9.9, 2.3),
-    "z h_prev": (9.6, _STATE_Y),
-    "1 - z": (10.9, 5.6),
-    "(1 - z) h~": (12.3, 5.6),
-    "h": (12.3, _STATE_Y),
-}
+    "h_prev": (0.7, _STATE_Y), "x_t": (0.7, 0.8), "z": (4.0, 5.6), "r": (4.0, 3.95),
+    "x W_h": (4.0, 0.8), "h~": (9.9, 2.3), "z h_prev": (9.6, _STATE_Y), "1 - z": (10.9, 5.6),
+    "(1 - z) h~": (12.3, 5.6), "h": (12.3, _STATE_Y),
+}  # fmt: skip
 _RESET_PLACES = {
     True: {"h_prev R_h": (4.0, 2.4), "past": (6.9, 3.95)},
     False: {"r h_prev": (6.5, 3.95), "past": (8.0, 3.95)},
 }
 _LABEL_PLACES = {  # where a node's label is written, from its centre: (dx, dy, ha, va)
-    "z": (0, -0.52, "center", "top"),
-    "r": (0, -0.52, "center", "top"),
-    "x W_h": (0, -0.45, "center", "top"),
-    "h_prev R_h": (0, -0.45, "center", "top"),
-    "h~": (0, -0.52, "center", "top"),
-    "z h_prev": (-0.5, 0.2, "right", "bottom"),
-    "1 - z": (0, -0.55, "center", "top"),
-    "(1 - z) h~": (0.15, -0.55, "left", "top"),
+    "z": (0, -0.52, "center", "top"), "r": (0, -0.52, "center", "top"),
+    "x W_h": (0, -0.45, "center", "top"), "h_prev R_h": (0, -0.45, "center", "top"),
+    "h~": (0, -0.52, "center", "top"), "z h_prev": (-0.5, 0.2, "right", "bottom"),
+    "1 - z": (0, -0.55, "center", "top"), "(1 - z) h~": (0.15, -0.55, "left", "top"),
     "h": (0, 0.55, "center", "bottom"),
     "past": {True: (-0.35, 0.55, "left", "bottom"), False: (0, 0.45, "center", "bottom")},
     "r h_prev": (0, -0.55, "center", "top"),
-}
+}  # fmt: skip
 _ELBOWS = {("x W_h", "h~"): 7.4}  # arrows that turn twice: the x of their vertical part
 _BUS_X = {"h_prev": 1.6, "x_t": 2.2}  # the vertical lines that carry h_prev down, x_t up
 _BUS_OFFSET = {"h_prev": 0.17, "x_t": -0.17}  # where each enters a gate, from its middle
@@ -242,12 +218,8 @@ _SMALL_PRODUCT = (1.0, 0.7)  # (r * h_prev) @ R_h, between two nodes
 _RADIUS, _LIT_RADIUS = 0.3, 0.45  # the circles of *, 1 -, + (larger when they hold a number)
 _PILL, _LIT_PILL = (1.2, 0.66), (1.25, 0.9)  # h_prev, x_t and h (lit: room for a value)
 _COLORS = {  # of the arrows, by what they carry
-    "h_prev": "#3b4a6b",
-    "x_t": "#8a8a8a",
-    "z": "#d98200",
-    "1 - z": "#d98200",
-    "r": "#2e8b57",
-}
+    "h_prev": "#3b4a6b", "x_t": "#8a8a8a", "z": "#d98200", "1 - z": "#d98200", "r": "#2e8b57",
+}  # fmt: skip
 _INK = "#333333"
 _FILL = {"gate": "#fdf3e1", "product": "#f2f2f2", "tanh": "#e8eef8"}
 _TITLE_TEXT = {"z": "z = σ", "r": "r = σ", "h~": "h~ = tanh", "R_h": "@ R_h", "W_h": "@ W_h"}
@@ -257,15 +229,6 @@ _TITLES = {
     False: "The GRU cell with reset_after=False: r scales h_prev, before the product with R_h",
 }
 _LABEL_WIDTH = 30  # longer labels are broken before a " + "
-
-
-def _places(reset_after):
-    return {**_PLACES, **_RESET_PLACES[reset_after]}
-
-
-def _label_place(name, reset_after):
-    place = _LABEL_PLACES[name]
-    return place[reset_after] if isinstance(place, dict) else place
 
 
 def _wrapped(label, width=_LABEL_WIDTH):
@@ -297,11 +260,9 @@ def _text_color(rgba):
 def _route(src, dst, places):
     """The corners an arrow from node ``src`` to node ``dst`` passes, start and end included.
 
-    ``h_prev`` and ``x_t`` run along their line and turn into the nodes of the first
-    column (a gate, which reads both, gets ``h_prev`` above its middle and ``x_t``
-    below); ``h_prev`` drops straight from the state line into a node further right.
-    Every other arrow leaves its node sideways and turns once, up or down (or, in
-    ``_ELBOWS``, twice, to come into its target from the side).
+    ``h_prev`` and ``x_t`` run along their line and turn into the nodes of the first column
+    (``h_prev`` above a gate's middle, ``x_t`` below), or drop straight into a node further
+    right; every other arrow leaves sideways and turns once (twice in ``_ELBOWS``).
     """
     (x0, y0), (x1, y1) = places[src], places[dst]
     if src in _BUS_X and abs(y1 - y0) > 1e-9:
@@ -321,11 +282,9 @@ def _route(src, dst, places):
 class CellFigure:
     """The cell drawn on ``fig`` (one axes): every node of :func:`cell_step`, every arrow.
 
-    Lit (``lit=True``), each node shows its value on a chip coloured by it (gates on
-    a 0-to-1 map, states and their parts on a -1-to-1 map, with colour bars);
-    :meth:`update` takes new values from :func:`lit_values`.
-    :meth:`lit_artists` are the parts that change with the values, which the gate
-    explorer redraws alone (by blitting).
+    Lit (``lit=True``), each node shows its value on a chip coloured by it (gates on a
+    0-to-1 map, states on a -1-to-1 map, with colour bars); :meth:`update` takes new values
+    from :func:`lit_values`; :meth:`lit_artists` are what the gate explorer redraws (blitting).
     """
 
     def __init__(self, fig, reset_after=True, *, lit=False):
@@ -334,12 +293,10 @@ class CellFigure:
         self.fig, self.lit = fig, lit
         self.reset_after = check_flag("reset_after", reset_after)
         self.step = cell_step(self.reset_after)
-        self.places = _places(self.reset_after)
+        self.places = {**_PLACES, **_RESET_PLACES[self.reset_after]}
         bottom = 0.15 if lit else 0.01
         self.ax = ax = fig.add_axes((0.01, bottom, 0.98, 0.92 - bottom))
-        ax.set_xlim(0, 14.05)
-        ax.set_ylim(0, 8.2)
-        ax.set_aspect("equal")
+        ax.set(xlim=(0, 14.05), ylim=(0, 8.2), aspect="equal")
         ax.axis("off")
         self.gate_cmap = matplotlib.colormaps[_GATE_CMAP]
         self.value_cmap = matplotlib.colormaps[_VALUE_CMAP]
@@ -363,14 +320,11 @@ class CellFigure:
 
     def lit_artists(self):
         """What changes with the values: the chips, their numbers and the title."""
-        changing = [self.title]
-        for key in self.values:
-            changing += [self.patches[key], self.values[key]]
-        return changing
+        return [self.title, *(a for k in self.values for a in (self.patches[k], self.values[k]))]
 
     # -------------------------------------------------------------- pieces
     def _node(self, node):
-        from matplotlib.patches import Circle, FancyBboxPatch
+        from matplotlib.patches import Circle
 
         (x, y), size = self.places[node.name], _size(node, self.reset_after)
         if size is None:  # an operation: a circle, its symbol on top, (lit) a chip below
@@ -386,63 +340,60 @@ class CellFigure:
                 self._chip(node.name, (x, y - 0.16), (0.64, 0.28), 8)
         else:  # a box: its name on top, (lit) a chip below
             w, h = size
-            patch = FancyBboxPatch(
-                (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.12",
-                facecolor="white" if self.lit else _FILL[node.kind], edgecolor=_INK, lw=1.3,
-                zorder=3,
-            )  # fmt: skip
-            self.ax.add_patch(patch)
+            fill = "white" if self.lit else _FILL[node.kind]
+            self._box((x, y), size, 0.12, facecolor=fill, edgecolor=_INK, lw=1.3)
             self.titles[node.name] = self.ax.text(
                 x, y + (h / 4 if self.lit else 0), _TITLE_TEXT.get(node.title, node.title),
                 ha="center", va="center", fontsize=13 if node.kind in ("gate", "tanh") else 10,
                 color=_INK, zorder=4, fontweight="normal" if node.kind == "product" else "bold",
             )  # fmt: skip
             if self.lit:
-                self._chip(node.name, (x, y - h / 4 + 0.025), (w - 0.14, h / 2 - 0.09), 10)
-        dx, dy, ha, va = _label_place(node.name, self.reset_after)
+                self._chip_below(node.name, (x, y), size, 10)
+        place = _LABEL_PLACES[node.name]
+        dx, dy, ha, va = place[self.reset_after] if isinstance(place, dict) else place
         self.labels[node.name] = self.ax.text(
             x + dx, y + dy, _wrapped(node.label), ha=ha, va=va, fontsize=9,
             fontfamily="monospace", color=_INK, zorder=4, linespacing=1.15, multialignment="left",
         )  # fmt: skip
 
     def _chip(self, key, center, size, fontsize):
-        """A chip of ``size`` at ``center``, in the lower half of a node, that shows its value.
-
-        The node and its name stay as drawn; only the chip and its number change with
-        the values (so a redraw by blitting repaints little: the chips, not the names).
-        """
-        from matplotlib.patches import FancyBboxPatch
-
-        (x, y), (w, h) = center, size
-        chip = FancyBboxPatch(
-            (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.08",
-            facecolor="white", edgecolor="none", zorder=4,
-        )  # fmt: skip
-        self.ax.add_patch(chip)
-        self.patches[key] = chip
+        """A chip that shows a node's value: only chips change with the values (blitting)."""
+        self.patches[key] = self._box(
+            center, size, 0.08, facecolor="white", edgecolor="none", zorder=4
+        )
         self.values[key] = self.ax.text(
-            x, y, "", ha="center", va="center", fontsize=fontsize, fontfamily="monospace",
+            *center, "", ha="center", va="center", fontsize=fontsize, fontfamily="monospace",
             zorder=5,
         )  # fmt: skip
 
-    def _pill(self, node, xy, key):
-        """A rounded box for what comes in (h_prev, x_t) and what goes out (h)."""
+    def _box(self, center, size, rounding, zorder=3, **style):
+        """A rounded box of ``size`` at ``center``, added to the axes."""
         from matplotlib.patches import FancyBboxPatch
 
+        (x, y), (w, h) = center, size
+        box = FancyBboxPatch(
+            (x - w / 2, y - h / 2), w, h, boxstyle=f"round,pad=0,rounding_size={rounding}",
+            zorder=zorder, **style,
+        )  # fmt: skip
+        self.ax.add_patch(box)
+        return box
+
+    def _pill(self, node, xy, key):
+        """A rounded box for what comes in (h_prev, x_t) and what goes out (h)."""
         shows_value = self.lit and node.name != "x_t"
         w, h = _LIT_PILL if shows_value else _PILL
-        patch = FancyBboxPatch(
-            (xy[0] - w / 2, xy[1] - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.25",
-            facecolor="white", edgecolor=_COLORS.get(node.name, _COLORS["h_prev"]), lw=1.8,
-            zorder=3,
-        )  # fmt: skip
-        self.ax.add_patch(patch)
+        edge = _COLORS.get(node.name, _COLORS["h_prev"])
+        self._box(xy, (w, h), 0.25, facecolor="white", edgecolor=edge, lw=1.8)
         self.titles[key] = self.ax.text(
             xy[0], xy[1] + (h / 4 if shows_value else 0), node.title, ha="center",
             va="center", fontsize=10, fontfamily="monospace", fontweight="bold", zorder=4,
         )  # fmt: skip
         if shows_value:
-            self._chip(key, (xy[0], xy[1] - h / 4 + 0.025), (w - 0.14, h / 2 - 0.09), 9)
+            self._chip_below(key, xy, (w, h), 9)
+
+    def _chip_below(self, key, center, size, fontsize):
+        (x, y), (w, h) = center, size
+        self._chip(key, (x, y - h / 4 + 0.025), (w - 0.14, h / 2 - 0.09), fontsize)
 
     def _bus(self, node):
         """The line an input runs along, as far as the nodes of the first column it feeds."""
@@ -467,10 +418,8 @@ class CellFigure:
         corners = [np.asarray(c, float) for c in corners]
         direction = corners[-1] - corners[-2]
         direction /= np.linalg.norm(direction)
-        if target.kind in ("input", "output"):
-            size = _LIT_PILL if self.lit else _PILL
-        else:
-            size = _size(target, self.reset_after)
+        pill = _LIT_PILL if self.lit else _PILL
+        size = pill if target.kind in ("input", "output") else _size(target, self.reset_after)
         if size is None:
             back = _LIT_RADIUS if self.lit else _RADIUS
         else:

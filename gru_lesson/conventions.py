@@ -1,26 +1,18 @@
 """GRU conventions side by side, and what each classic mistake costs (notebook 02).
 
-Two things live here.
+**Weight layouts.** Keras stores a GRU as ``kernel (D, 3U)``, ``recurrent_kernel (U, 3U)``
+and ``bias (2, 3U)``, gate blocks ordered z, r, h. PyTorch's ``nn.GRU`` computes the same
+function as Keras' default ``reset_after=True`` but stores ``weight_ih_l0 (3H, D)``,
+``weight_hh_l0 (3H, H)``, ``bias_ih_l0`` and ``bias_hh_l0 (3H,)``, transposed and ordered
+r, z, n. :func:`keras_to_pytorch` and :func:`pytorch_to_keras` convert with NumPy
+alone; :func:`pytorch_gru_forward` transcribes PyTorch's equations to check them.
 
-**Weight layouts.** Keras stores a GRU as ``kernel (D, 3U)``, ``recurrent_kernel
-(U, 3U)`` and ``bias (2, 3U)`` with the gate blocks ordered z, r, h. PyTorch's
-``nn.GRU`` computes the same function as Keras' default ``reset_after=True``
-but stores ``weight_ih_l0 (3H, D)``, ``weight_hh_l0 (3H, H)``, ``bias_ih_l0
-(3H,)`` and ``bias_hh_l0 (3H,)``, transposed and ordered r, z, n.
-:func:`keras_to_pytorch` and :func:`pytorch_to_keras` convert between the two
-with NumPy alone, and :func:`pytorch_gru_forward` transcribes PyTorch's
-documented equations so the conversion can be checked without PyTorch.
-
-**Classic mistakes.** Each function in :data:`MISTAKES` is a GRU forward pass
-with exactly one classic re-implementation mistake, run on the weights of a
-Keras-convention :class:`~gru_lesson.gru.GRU` (``reset_after=True``, with
-biases). :func:`keras_equations` is the same code without the mistake, and
-:func:`mistake_costs` measures how far each one lands from a Keras layer.
-
-Every forward function here takes ``(gru, x, h0)`` with ``x`` of shape
-``(batch, time, features)`` and ``h0`` of shape ``(batch, units)``, and returns
-every state, ``(batch, time, units)``. Keras is imported only inside the
-functions that need it.
+**Classic mistakes.** Each function of :data:`MISTAKES` is a GRU forward pass with exactly
+one classic re-implementation mistake, on the weights of a Keras-convention
+:class:`~gru_lesson.gru.GRU`; :func:`keras_equations` is the same code without it, and
+:func:`mistake_costs` measures how far each one lands from a Keras layer. Every forward
+function takes ``(gru, x, h0)``, ``x`` ``(batch, time, features)`` and ``h0``
+``(batch, units)``, and returns every state, ``(batch, time, units)``.
 """
 
 from __future__ import annotations
@@ -130,13 +122,8 @@ def pytorch_to_keras(state_dict):
             f"state_dict lacks {missing}: expected {list(PYTORCH_KEYS)} (the biases may be "
             f"absent together), got keys {sorted(state_dict.keys())}"
         )
-    w_ih = check_array(
-        "weight_ih_l0",
-        state_dict["weight_ih_l0"],
-        ndim=2,
-        names="(3*hidden, input)",
-        finite=True,
-    )
+    w_ih = state_dict["weight_ih_l0"]
+    w_ih = check_array("weight_ih_l0", w_ih, ndim=2, names="(3*hidden, input)", finite=True)
     if w_ih.shape[0] % 3 or 0 in w_ih.shape:
         raise ValueError(
             "weight_ih_l0 must have 3*hidden rows (blocks r, z, n), at least one unit and one "
@@ -242,10 +229,14 @@ def _states(gru, x, h0):
 
 def keras_equations(gru, x, h0):
     """The faithful path: Keras' equations, written out step by step (no mistake)."""
+    return _keras_steps(gru, x, h0, gate=sigmoid)
+
+
+def _keras_steps(gru, x, h0, gate):
     x, h = _checked(gru, x, h0)
     hs = []
     for t in range(x.shape[1]):
-        z, r, h_tilde = _gates(gru, x[:, t], h)
+        z, r, h_tilde = _gates(gru, x[:, t], h, gate=gate)
         h = z * h + (1 - z) * h_tilde
         hs.append(h)
     return np.stack(hs, axis=1)
@@ -267,13 +258,7 @@ def flipped_update_gate(gru, x, h0):
 
 def hard_sigmoid_gates(gru, x, h0):
     """Gates through Keras 2.2's ``hard_sigmoid``, the default before Keras 2.3."""
-    x, h = _checked(gru, x, h0)
-    hs = []
-    for t in range(x.shape[1]):
-        z, r, h_tilde = _gates(gru, x[:, t], h, gate=hard_sigmoid)  # the mistake
-        h = z * h + (1 - z) * h_tilde
-        hs.append(h)
-    return np.stack(hs, axis=1)
+    return _keras_steps(gru, x, h0, gate=hard_sigmoid)  # the mistake
 
 
 def gate_order_rzh(gru, x, h0):

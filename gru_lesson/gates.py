@@ -1,22 +1,16 @@
 """What a trained GRU's gates do: which units hold the memory, and how saturated each gate is.
 
-Everything here reads a :class:`~gru_lesson.gru.GRUTrace` (the gates at every
-step) of the classifier trained on the memory task ("which came first, A or
-B?", :mod:`gru_lesson.tasks`). NumPy only.
+Everything here reads a :class:`~gru_lesson.gru.GRUTrace` of the classifier trained on
+the memory task ("which came first, A or B?", :mod:`gru_lesson.tasks`). NumPy only.
 
-* :func:`label_correlation`: per unit, the correlation of its last state
-  ``h_T`` with the label, over many sequences.
-* :func:`memory_units`: which units carry the answer, measured three ways
-  (correlation, share of the decision, and whether the final state's sign
-  flips when only the cue is flipped), ranked by their share of the decision.
-* :func:`cue_response`: how one unit reacts to the cue, for each label: does
-  it write (its update gate drops towards 0), how far and how fast does its state move.
-* :func:`hold_statistics`: what one unit's update gate and candidate do in
-  the steps after the cue, while the unit holds what it read.
-* :func:`gate_saturation`: per unit, the share of steps a gate spends below
-  ``low`` (*left-saturated*) and above ``high`` (*right-saturated*), the plot
-  of Karpathy, Johnson and Fei-Fei, "Visualizing and understanding recurrent
-  networks" (2015).
+* :func:`label_correlation`: per unit, the correlation of its last state with the label;
+* :func:`memory_units`: which units carry the answer (correlation, share of the decision,
+  sign flipped with the cue alone), ranked by their share of the decision;
+* :func:`cue_response`: how one unit writes the cue, for each label;
+* :func:`hold_statistics`: what one unit's gates do while it holds what it read;
+* :func:`gate_saturation`: per unit, the share of steps a gate spends below ``low`` and
+  above ``high``, the plot of Karpathy, Johnson and Fei-Fei, "Visualizing and
+  understanding recurrent networks" (2015).
 """
 
 from __future__ import annotations

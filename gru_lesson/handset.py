@@ -44,6 +44,14 @@ def _as_piece(name, value):
     return arr.astype(np.float64)
 
 
+#: What a piece that is not a number must be, and what its axes say, by its first letters.
+_PIECE_SHAPES = {
+    "W": ("a 2-D (input_dim, units) array", ("input_dim", "units")),
+    "R": ("a square (units, units) array", ("units", "units")),
+    "b": ("a 1-D (units,) array", ("units",)),
+}
+
+
 def _infer(pieces, input_dim, units):
     """Input size and units implied by the non-scalar pieces, checked for agreement."""
     found = {"input_dim": [], "units": []}  # lists of (size, reason)
@@ -54,26 +62,11 @@ def _infer(pieces, input_dim, units):
     for name, arr in pieces.items():
         if arr.ndim == 0:
             continue
-        kind = name.split("_")[0]
-        if kind == "W":
-            if arr.ndim != 2:
-                raise ValueError(
-                    f"{name} must be a number or a 2-D (input_dim, units) array, got shape {arr.shape}"
-                )
-            found["input_dim"].append((arr.shape[0], f"{name} has shape {arr.shape}"))
-            found["units"].append((arr.shape[1], f"{name} has shape {arr.shape}"))
-        elif kind == "R":
-            if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-                raise ValueError(
-                    f"{name} must be a number or a square (units, units) array, got shape {arr.shape}"
-                )
-            found["units"].append((arr.shape[0], f"{name} has shape {arr.shape}"))
-        else:
-            if arr.ndim != 1:
-                raise ValueError(
-                    f"{name} must be a number or a 1-D (units,) array, got shape {arr.shape}"
-                )
-            found["units"].append((arr.shape[0], f"{name} has shape {arr.shape}"))
+        wanted, axes = _PIECE_SHAPES.get(name.split("_")[0], _PIECE_SHAPES["b"])
+        if arr.ndim != len(axes) or (name[0] == "R" and arr.shape[0] != arr.shape[1]):
+            raise ValueError(f"{name} must be a number or {wanted}, got shape {arr.shape}")
+        for what, size in dict(zip(axes, arr.shape, strict=True)).items():
+            found[what].append((size, f"{name} has shape {arr.shape}"))
     sizes = {}
     for what, claims in found.items():
         for size, reason in claims:
@@ -157,16 +150,8 @@ def handset_gru(
     R = np.concatenate([block(f"R_{g}", (U, U)) for g in GATES], axis=1)
     bx = np.concatenate([block(f"bx_{g}", (U,)) for g in GATES])
     bh = np.concatenate([block(f"bh_{g}", (U,)) for g in GATES]) if reset_after else None
-    return GRU(
-        W,
-        R,
-        bx,
-        bh,
-        reset_after=reset_after,
-        return_sequences=return_sequences,
-        return_state=return_state,
-        go_backwards=go_backwards,
-    )
+    layer = dict(return_sequences=return_sequences, return_state=return_state)
+    return GRU(W, R, bx, bh, reset_after=reset_after, go_backwards=go_backwards, **layer)
 
 
 def gate_params(gru):

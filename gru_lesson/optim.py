@@ -36,7 +36,10 @@ def _check_grads(grads):
 
 def global_norm(grads):
     """sqrt(sum of every gradient entry squared): the size of the whole gradient."""
-    grads = _check_grads(grads)
+    return _norm(_check_grads(grads))
+
+
+def _norm(grads):
     return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads.values())))
 
 
@@ -47,8 +50,11 @@ def clip_by_global_norm(grads, clipnorm):
     before clipping. The direction of the whole gradient never changes, only its length.
     """
     clipnorm = check_number("clipnorm", clipnorm, minimum=0, min_open=True)
-    grads = _check_grads(grads)
-    norm = global_norm(grads)
+    return _clip(_check_grads(grads), clipnorm)
+
+
+def _clip(grads, clipnorm):
+    norm = _norm(grads)
     scale = clipnorm / max(norm, clipnorm)
     return {k: g * scale for k, g in grads.items()}, norm
 
@@ -98,10 +104,10 @@ class Adam:
                 raise ValueError(
                     f"the gradient of {k!r} has shape {g.shape}, the parameter {param.shape}"
                 )
-        if self.clipnorm is None:
-            norm = global_norm(grads)
+        if self.clipnorm is None:  # the gradients are checked once, above
+            norm = _norm(grads)
         else:
-            grads, norm = clip_by_global_norm(grads, self.clipnorm)
+            grads, norm = _clip(grads, self.clipnorm)
         if not np.isfinite(norm):  # finite entries whose squares overflow
             raise ValueError(f"the gradient's global norm is {norm}: the loss has diverged")
 

@@ -15,6 +15,7 @@ The vocabulary:
 * :func:`check_number`  a finite real number in a range (rates, biases, hyperparameters)
 * :func:`check_choice`  one of a few named options
 * :func:`check_flag`    ``True`` or ``False`` (NumPy's booleans too), nothing else
+* :func:`check_list`    a list, a tuple or another collection of values (not text)
 * :func:`check_dtype`   float32 or float64, the two precisions the course computes in
 * :func:`check_seed`    a seed for ``numpy.random.default_rng``
 * :func:`check_mask`    a boolean ``(batch, time)`` mask
@@ -38,6 +39,7 @@ __all__ = [
     "check_gru",
     "check_int",
     "check_labels",
+    "check_list",
     "check_mask",
     "check_number",
     "check_seed",
@@ -187,6 +189,13 @@ def check_flag(name, value):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {_describe(value)}")
     return bool(value)
+
+
+def check_list(name, values):
+    """``values`` as a list, if it is a list, a tuple or another collection (not text)."""
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a list or a tuple, got {type(values).__name__} {values!r}")
+    return list(values)
 
 
 def check_dtype(dtype, name="dtype"):

@@ -8,7 +8,7 @@ training recipe after another, five seeds each, and what the winning one changes
     .venv/bin/python scripts/long_memory_recipes.py --mechanism --resume   # why it works again (5 min)
 
 Every setting trains the same GRU (16 units, update gate started by chrono initialization)
-through ``gru_lesson.training.run_experiment``, with at most 30 epochs of 2000 sequences; the
+through ``gru_lesson.experiments.run_experiment``, with at most 30 epochs of 2000 sequences; the
 settings differ from the recipe (training.LONG_MEMORY) in one ingredient each, or from the plain
 budget of notebook 04's section 3. Each finished run prints a line with its result, its time and
 the time elapsed, and the file is rewritten after every run, so an interrupted run can resume.
@@ -32,17 +32,16 @@ from pathlib import Path
 
 import numpy as np
 
-from gru_lesson.runtime import quiet_tensorflow
-from gru_lesson.training import (
-    CONFIG,
+from gru_lesson.experiments import (
     DATA_DIR,
-    LONG_MEMORY,
     build_model,
     load_results,
     run_experiment,
     run_line,
     save_results,
 )
+from gru_lesson.runtime import quiet_tensorflow
+from gru_lesson.training import CONFIG, LONG_MEMORY
 
 quiet_tensorflow()  # before Keras imports TensorFlow (in the functions below)
 
@@ -142,7 +141,8 @@ def epoch_seconds(lengths=(100, 200), models=("gru_chrono", "lstm"), repeats=3):
     """Seconds per training epoch (2000 sequences, batches of 64) of each model at each length:
     the median of ``repeats`` epochs after one to warm up, models interleaved so that a busy
     machine slows both alike."""
-    from gru_lesson.training import train, train_val_sets
+    from gru_lesson.experiments import train_val_sets
+    from gru_lesson.training import train
 
     times = {m: {} for m in models}
     for T in lengths:

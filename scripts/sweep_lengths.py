@@ -22,8 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gru_lesson.runtime import quiet_tensorflow
-from gru_lesson.training import (
+from gru_lesson.experiments import (
     DATA_DIR,
     FULL_SWEEP,
     MODELS,
@@ -36,6 +35,7 @@ from gru_lesson.training import (
     save_results,
     summarize,
 )
+from gru_lesson.runtime import quiet_tensorflow
 
 quiet_tensorflow()  # before Keras imports TensorFlow (in the functions below)
 

@@ -21,16 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from gru_lesson.classifier import GRUClassifier
+from gru_lesson.experiments import DATA_DIR, MODELS, REFERENCE_MODEL, run_experiment, train_val_sets
 from gru_lesson.runtime import quiet_tensorflow
-from gru_lesson.training import (
-    CONFIG,
-    DATA_DIR,
-    MODELS,
-    REFERENCE_MODEL,
-    accuracy,
-    run_experiment,
-    train_val_sets,
-)
+from gru_lesson.training import CONFIG, accuracy
 
 quiet_tensorflow()  # before Keras imports TensorFlow (in the functions below)
 
@@ -62,7 +55,7 @@ def main():
         "units": REFERENCE_CONFIG.units,
         "input_dim": REFERENCE_CONFIG.D,
         "task": REFERENCE_CONFIG.task_options,
-        "data": f"gru_lesson.training.train_val_sets(T={T}, seed={seed}, config)",
+        "data": f"gru_lesson.experiments.train_val_sets(T={T}, seed={seed}, config)",
         "config": asdict(REFERENCE_CONFIG),
         "epochs": row["epochs"],
         "val_accuracy_keras": keras_accuracy,

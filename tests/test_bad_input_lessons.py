@@ -1,6 +1,6 @@
 """Bad and unusual calls to the lesson modules, one table: each either works or says why not.
 
-Every public name of :mod:`gru_lesson.tasks`, ``training``, ``trained``, ``gates``,
+Every public name of :mod:`gru_lesson.tasks`, ``training``, ``experiments``, ``trained``, ``gates``,
 ``explorer``, ``handset``, ``progress``, ``env_check`` and ``cell_diagram`` (and every public method of their
 classes, and every control a student can set in the widgets) has rows here. A
 row is a call and what it must give:
@@ -41,6 +41,7 @@ matplotlib.use("Agg")
 from gru_lesson import (  # noqa: E402
     cell_diagram,
     env_check,
+    experiments,
     explorer,
     gates,
     handset,
@@ -56,6 +57,7 @@ from gru_lesson.gru import GRU  # noqa: E402
 MODULES = {
     "tasks": tasks,
     "training": training,
+    "experiments": experiments,
     "trained": trained,
     "gates": gates,
     "explorer": explorer,
@@ -72,14 +74,14 @@ CONSTANTS = {
     "runtime.SUPPORTED_PYTHON",
     "tasks.A",
     "tasks.B",
-    "training.DATA_DIR",
-    "training.MODELS",
-    "training.SHOWCASE_T",
-    "training.FULL_SWEEP",
-    "training.QUICK_SWEEP",
-    "training.UPDATE_BIAS_EXPERIMENT",
-    "training.MASKING_EXPERIMENT",
-    "training.REFERENCE_MODEL",
+    "experiments.DATA_DIR",
+    "experiments.MODELS",
+    "experiments.SHOWCASE_T",
+    "experiments.FULL_SWEEP",
+    "experiments.QUICK_SWEEP",
+    "experiments.UPDATE_BIAS_EXPERIMENT",
+    "experiments.MASKING_EXPERIMENT",
+    "experiments.REFERENCE_MODEL",
     "training.CONFIG",
     "training.LONG_MEMORY",
     "explorer.PLAYGROUND_SLIDERS",
@@ -964,7 +966,7 @@ def _cases():
         )
     )
     add(c("training.build_classifier", lambda L: bc("lstm", T=None, D=4, units=2), works(lambda m: m.get_layer("lstm").unit_forget_bias and m.count_params() == 4 * (4 + 2 + 1) * 2 + 3), "an LSTM, any length"))  # fmt: skip
-    bm = training.build_model
+    bm = experiments.build_model
     for label, call, expect in [
         ("model='rnn'", lambda L: bm("rnn", 20, 0), raises(ValueError, r"model")),
         ("T=1", lambda L: bm("gru", 1, 0), raises(ValueError, r"T ")),
@@ -980,9 +982,9 @@ def _cases():
             ),
         ),
     ]:  # fmt: skip
-        add(c("training.build_model", call, expect, label))
+        add(c("experiments.build_model", call, expect, label))
     finished = {"val_accuracy": 0.5, "epochs": 3, "seconds": 1.25}
-    add(c("training.run_line", lambda L: training.run_line("gru T=20", finished, 0.0), works(lambda t: t.startswith("gru T=20  val_accuracy=0.500  epochs=3     1.2 s  (elapsed "))))  # fmt: skip
+    add(c("experiments.run_line", lambda L: experiments.run_line("gru T=20", finished, 0.0), works(lambda t: t.startswith("gru T=20  val_accuracy=0.500  epochs=3     1.2 s  (elapsed "))))  # fmt: skip
     kc = training.keras_classifier
     for label, call, expect in [
         ("kind='rnn'", lambda L: kc("rnn", 2, T=None, D=4), raises(ValueError, r"kind")),
@@ -1082,7 +1084,7 @@ def _cases():
     ]:
         add(c("training.train", untrained(lambda L, kw=kw: _train(L, **kw)), expect, label))
     add(c("training.train", lambda L: _train(L, x=lambda x: x.astype(np.float64).tolist(), epochs=np.int64(1)), works(lambda h: len(h["val_accuracy"]) == 1 and h["seconds"] > 0), "lists, one epoch"))  # fmt: skip
-    mtd = training.train_val_sets
+    mtd = experiments.train_val_sets
     for label, call, expect in [
         ("config=None", lambda L: mtd(20, 0, None), raises(TypeError, r"config")),
         ("seed=-1", lambda L: mtd(20, -1), raises(ValueError, r"seed")),
@@ -1099,7 +1101,7 @@ def _cases():
             works(lambda r: r[0].shape == (16, 12, 4) and r[2].shape == (8, 12, 4)),
         ),
     ]:
-        add(c("training.train_val_sets", call, expect, label))
+        add(c("experiments.train_val_sets", call, expect, label))
     TC = training.TrainingConfig
     for label, kwargs, expect in [
         ("units=0", dict(units=0), raises(ValueError, r"units")),
@@ -1142,7 +1144,7 @@ def _cases():
     add(c("training.TrainingConfig.staged", lambda L: (TC().staged, TC(fresh_data=True).staged, TC(curriculum=(20,)).staged), works(lambda r: r == (False, True, True))))  # fmt: skip
     add(c("training.TrainingConfig.stages", lambda L: TC(curriculum=(20, 40, 80)).stages(50), works(lambda r: r == [20, 40, 50]), "lengths beyond T dropped"))  # fmt: skip
     add(c("training.TrainingConfig.stages", lambda L: TC(curriculum=(20, 40)).stages(0), raises(ValueError, r"T "), "T=0"))  # fmt: skip
-    re_ = training.run_experiment
+    re_ = experiments.run_experiment
     for label, call, expect in [
         ("model='transformer'", lambda L: re_("transformer", 20, 0), raises(ValueError, r"model")),
         ("T=0", lambda L: re_("gru", 0, 0), raises(ValueError, r"T ")),
@@ -1169,11 +1171,11 @@ def _cases():
             raises(ValueError, r"update gate"),
         ),
     ]:
-        add(c("training.run_experiment", untrained(call), expect, label))
+        add(c("experiments.run_experiment", untrained(call), expect, label))
     for bias, expected in ((np.array([1.0, 2.0]), [1.0, 2.0]), (1.5, 1.5)):
-        add(c("training.run_experiment", lambda L, bias=bias, expected=expected: re_("gru", 8, 0, config=L.tiny, update_gate_bias=bias), works(lambda r, expected=expected: r["update_gate_bias"] == expected and json.dumps(r)), f"update_gate_bias={bias!r}, tiny"))  # fmt: skip
-    add(c("training.run_experiment", lambda L: re_("gru_chrono", np.int64(10), 0, config=dataclasses.replace(L.tiny, curriculum=(7,), fresh_data=True, epochs=2, advance_at=0.01)), works(lambda r: r["stage_curve"] == [7, 10] and len(r["stage_accuracy"]) == 2 and r["update_gate_bias"] == "chrono" and json.dumps(r)), "a curriculum, tiny"))  # fmt: skip
-    rme = training.run_masking_experiment
+        add(c("experiments.run_experiment", lambda L, bias=bias, expected=expected: re_("gru", 8, 0, config=L.tiny, update_gate_bias=bias), works(lambda r, expected=expected: r["update_gate_bias"] == expected and json.dumps(r)), f"update_gate_bias={bias!r}, tiny"))  # fmt: skip
+    add(c("experiments.run_experiment", lambda L: re_("gru_chrono", np.int64(10), 0, config=dataclasses.replace(L.tiny, curriculum=(7,), fresh_data=True, epochs=2, advance_at=0.01)), works(lambda r: r["stage_curve"] == [7, 10] and len(r["stage_accuracy"]) == 2 and r["update_gate_bias"] == "chrono" and json.dumps(r)), "a curriculum, tiny"))  # fmt: skip
+    rme = experiments.run_masking_experiment
     for label, kwargs, expect in [
         ("masks='yes'", dict(masks="yes"), raises((TypeError, ValueError), r"masks")),
         ("min_length > T", dict(min_length=30), raises(ValueError, r"min_length")),
@@ -1183,9 +1185,9 @@ def _cases():
     ]:
         args = dict(T=20, min_length=10)
         args.update(kwargs)
-        add(c("training.run_masking_experiment", untrained(lambda L, a=args: rme(**a)), expect, label))  # fmt: skip
-    add(c("training.run_masking_experiment", lambda L: rme(T=8, min_length=7, config=L.tiny, masks=(True,)), works(lambda r: set(r) == {"data", True} and r[True][0]["mask"] is True), "tiny, one mask"))  # fmt: skip
-    rs = training.run_sweep
+        add(c("experiments.run_masking_experiment", untrained(lambda L, a=args: rme(**a)), expect, label))  # fmt: skip
+    add(c("experiments.run_masking_experiment", lambda L: rme(T=8, min_length=7, config=L.tiny, masks=(True,)), works(lambda r: set(r) == {"data", True} and r[True][0]["mask"] is True), "tiny, one mask"))  # fmt: skip
+    rs = experiments.run_sweep
     for label, call, expect in [
         (
             "a model unknown",
@@ -1203,9 +1205,9 @@ def _cases():
         ),
         ("nothing to run", lambda L: rs((), (0,)), works(lambda r: r == [])),
     ]:
-        add(c("training.run_sweep", untrained(call), expect, label))
-    add(c("training.run_sweep", lambda L: rs((8,), (0,), ("gru",), config=L.tiny, log=None), works(lambda r: len(r) == 1 and r[0]["T"] == 8), "tiny"))  # fmt: skip
-    sm = training.summarize
+        add(c("experiments.run_sweep", untrained(call), expect, label))
+    add(c("experiments.run_sweep", lambda L: rs((8,), (0,), ("gru",), config=L.tiny, log=None), works(lambda r: len(r) == 1 and r[0]["T"] == 8), "tiny"))  # fmt: skip
+    sm = experiments.summarize
     row = {"model": "gru", "T": 20, "seed": 0, "update_gate_bias": None, "val_accuracy": 0.5}
     for label, call, expect in [
         (
@@ -1227,8 +1229,8 @@ def _cases():
             works(lambda r: r == {"None": {20: (0.75, 0.5, 1.0)}}),
         ),
     ]:
-        add(c("training.summarize", call, expect, label))
-    sr = training.save_results
+        add(c("experiments.summarize", call, expect, label))
+    sr = experiments.save_results
     for label, call, expect in [
         (
             "a NaN in a row",
@@ -1252,7 +1254,7 @@ def _cases():
         ),
         (
             "NumPy numbers in a row",
-            lambda L: training.load_results(
+            lambda L: experiments.load_results(
                 sr(
                     "np",
                     [dict(row, T=np.int64(20), val_accuracy=np.float32(0.5))],
@@ -1264,8 +1266,8 @@ def _cases():
             works(lambda p: p["rows"][0]["T"] == 20),
         ),
     ]:
-        add(c("training.save_results", call, expect, label))
-    lr = training.load_results
+        add(c("experiments.save_results", call, expect, label))
+    lr = experiments.load_results
     for label, call, expect in [
         ("unknown name", lambda L: lr("nope"), raises(FileNotFoundError, r"nope.*length_sweep")),
         ("name=None", lambda L: lr(None), raises(TypeError, r"name")),
@@ -1275,14 +1277,14 @@ def _cases():
             works(lambda p: isinstance(p["config"], training.TrainingConfig) and p["rows"]),
         ),
     ]:
-        add(c("training.load_results", call, expect, label))
+        add(c("experiments.load_results", call, expect, label))
     ltc = trained.load_trained_classifier
     for label, call, expect in [
         ("missing file", lambda L: ltc(L.tmp / "nope.npz"), raises(FileNotFoundError, r"nope")),
         ("no metadata", lambda L: ltc(_saved(L, metadata=None)), raises(ValueError, r"metadata")),
         (
             "a path as text",
-            lambda L: ltc(str(training.DATA_DIR / "trained_gru_classifier.npz")),
+            lambda L: ltc(str(experiments.DATA_DIR / "trained_gru_classifier.npz")),
             works(lambda r: r[0].gru.units == 16 and "T" in r[1]),
         ),
     ]:
@@ -1990,9 +1992,9 @@ def test_the_table_can_tell_what_went_wrong(lesson):
 
 # The calls that train Keras models when they work: slow tests (`course.py test --quick` skips them).
 TRAINS = {
-    "training.run_experiment",
-    "training.run_masking_experiment",
-    "training.run_sweep",
+    "experiments.run_experiment",
+    "experiments.run_masking_experiment",
+    "experiments.run_sweep",
     "training.train",
 }
 

@@ -371,6 +371,6 @@ def test_quick_runs_everything_but_the_notebooks_and_the_slow_tests():
     assert {
         "tests/test_training.py::test_quick_sweep_reaches_the_claimed_accuracy",
         "tests/test_bptt.py::test_gradient_by_distance_claims_of_notebook_03",
-        "tests/test_bad_input_lessons.py::test_bad_or_unusual_call[training.run_sweep: tiny]",
+        "tests/test_bad_input_lessons.py::test_bad_or_unusual_call[experiments.run_sweep: tiny]",
     } <= slow
     assert "tests/test_gru.py::test_import_does_not_load_tensorflow" in chosen

@@ -7,27 +7,29 @@ import numpy as np
 import pytest
 
 from gru_lesson.classifier import GRUClassifier
-from gru_lesson.tasks import make_memory_task
-from gru_lesson.trained import load_trained_classifier
-from gru_lesson.training import (
-    CONFIG,
+from gru_lesson.experiments import (
     FULL_SWEEP,
-    LONG_MEMORY,
     MASKING_EXPERIMENT,
     MODELS,
     QUICK_SWEEP,
     SHOWCASE_T,
     UPDATE_BIAS_EXPERIMENT,
-    accuracy,
-    build_classifier,
-    chrono_bias,
     load_results,
     run_experiment,
     run_masking_experiment,
     run_sweep,
-    set_update_gate_bias,
     summarize,
     train_val_sets,
+)
+from gru_lesson.tasks import make_memory_task
+from gru_lesson.trained import load_trained_classifier
+from gru_lesson.training import (
+    CONFIG,
+    LONG_MEMORY,
+    accuracy,
+    build_classifier,
+    chrono_bias,
+    set_update_gate_bias,
     update_gate_memory,
 )
 
@@ -355,7 +357,7 @@ def test_shipped_model_reproduces_its_recorded_accuracy():
 
 
 def test_shipped_model_file_is_small_and_plain():
-    from gru_lesson.training import DATA_DIR
+    from gru_lesson.experiments import DATA_DIR
 
     path = DATA_DIR / "trained_gru_classifier.npz"
     assert path.stat().st_size < 200_000

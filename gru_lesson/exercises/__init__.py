@@ -311,6 +311,19 @@ def _rows(numbers):
     return f"rows {', '.join(map(str, numbers[:-1]))} and {numbers[-1]} are"
 
 
+def _catalogue(mistakes):
+    """A catalogue of mistakes as ``(message, wrong_function)`` pairs. It may be written as
+    pairs, or as a dict ``{message: wrong_function}`` whose value may be a tuple of wrong
+    functions that earn the same message."""
+    if isinstance(mistakes, dict):
+        return tuple(
+            (message, wrong)
+            for message, wrongs in mistakes.items()
+            for wrong in (wrongs if isinstance(wrongs, tuple) else (wrongs,))
+        )
+    return tuple(mistakes)
+
+
 class CheckOnCases:
     """A checker that runs the answer on cases and compares with the right answers.
 
@@ -323,13 +336,13 @@ class CheckOnCases:
     ``same(mine, expected)`` compares: :func:`agrees` (numbers, at the answer's
     precision) by default; another test for answers that are names.
 
-    When the answers differ, the message is the first of: float32 precision in
-    float64 clothes (:data:`FLOAT32_ONLY`, for numbers); the first mistake of the catalogue
-    ``mistakes`` that gives the same answers on every case; what differs on the
-    ``describe(answers, expected)`` (:func:`what_differs` unless told otherwise,
-    for arrays; None for answers that are not one array); ``otherwise``, a
-    sentence, or a function of the first case that differs, ``(number, inputs, mine,
-    expected)``, ``number`` counting the cases from 0.
+    When the answers differ, the message is the first of: float32 precision in float64
+    clothes (:data:`FLOAT32_ONLY`, for numbers); the first mistake of the catalogue
+    ``mistakes`` (pairs, or ``{message: wrong}``, see :func:`_catalogue`) that gives the same
+    answers on every case; what differs on the ``describe(answers, expected)``
+    (:func:`what_differs` unless told otherwise, for arrays; None for answers that are not
+    one array); ``otherwise``, a sentence, or a function of the first case that differs,
+    ``(number, inputs, mine, expected)``, ``number`` counting the cases from 0.
     """
 
     def __init__(
@@ -346,7 +359,7 @@ class CheckOnCases:
     ):
         self.name = name
         self.cases = cases
-        self.mistakes = tuple(mistakes)
+        self.mistakes = _catalogue(mistakes)
         self.convert = convert
         self.problem = problem
         self.same = same

@@ -48,46 +48,37 @@ def _inner(x_t, h_prev, r, W_h, R_h, bx_h):
     return x_t @ W_h + bx_h + (r * h_prev) @ R_h
 
 
-_CANDIDATE_MISTAKES = [
-    (
-        "You applied r after the product with R_h, as in the reset_after=True form. "
-        "In the reset_after=False form the reset gate scales h_prev first, and the "
-        "product with R_h comes after.",
-        lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t @ W_h + bx_h + r * (h_prev @ R_h)),
+_CANDIDATE_MISTAKES = {
+    "You applied r after the product with R_h, as in the reset_after=True form. "
+    "In the reset_after=False form the reset gate scales h_prev first, and the "
+    "product with R_h comes after.": lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(
+        x_t @ W_h + bx_h + r * (h_prev @ R_h)
     ),
-    (
-        "Your candidate does not use the reset gate r: it is the one that decides how "
-        "much of h_prev the candidate may see.",
-        lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t @ W_h + bx_h + h_prev @ R_h),
+    "Your candidate does not use the reset gate r: it is the one that decides how "
+    "much of h_prev the candidate may see.": lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(
+        x_t @ W_h + bx_h + h_prev @ R_h
     ),
-    (
-        "You used (1 - r) where the equation has r: with r = 0 the past must drop out.",
-        lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t @ W_h + bx_h + ((1 - r) * h_prev) @ R_h),
+    "You used (1 - r) where the equation has r: with r = 0 the past must drop "
+    "out.": lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(
+        x_t @ W_h + bx_h + ((1 - r) * h_prev) @ R_h
     ),
-    (
-        "A sign error: the recurrent term is added to x_t W_h + b_h, not subtracted.",
-        lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t @ W_h + bx_h - (r * h_prev) @ R_h),
+    "A sign error: the recurrent term is added to x_t W_h + b_h, not "
+    "subtracted.": lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(
+        x_t @ W_h + bx_h - (r * h_prev) @ R_h
     ),
-    (
-        "R_h enters transposed. With row vectors the product reads (r * h_prev) @ R_h: "
-        "(B, U) @ (U, U).",
-        lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t @ W_h + bx_h + (r * h_prev) @ R_h.T),
+    "R_h enters transposed. With row vectors the product reads (r * h_prev) @ R_h: "
+    "(B, U) @ (U, U).": lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(
+        x_t @ W_h + bx_h + (r * h_prev) @ R_h.T
     ),
-    (
-        "The input-side bias bx_h is missing.",
-        lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(x_t @ W_h + (r * h_prev) @ R_h),
+    "The input-side bias bx_h is missing.": lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(
+        x_t @ W_h + (r * h_prev) @ R_h
     ),
-    (
-        "The tanh is missing: your numbers are what goes into it. The candidate lies "
-        "between -1 and 1.",
-        _inner,
-    ),
-    (
-        "You squashed with the sigmoid. The candidate uses tanh, so that it can be "
-        "negative (gates use the sigmoid, the candidate does not).",
-        lambda x_t, h_prev, r, W_h, R_h, bx_h: sigmoid(_inner(x_t, h_prev, r, W_h, R_h, bx_h)),
-    ),
-]
+    "The tanh is missing: your numbers are what goes into it. The candidate lies "
+    "between -1 and 1.": _inner,
+    "You squashed with the sigmoid. The candidate uses tanh, so that it can be "
+    "negative (gates use the sigmoid, the candidate does "
+    "not).": lambda x_t, h_prev, r, W_h, R_h, bx_h: sigmoid(_inner(x_t, h_prev, r, W_h, R_h, bx_h)),
+}
 
 
 def _candidate_shape(mine, expected, args):
@@ -149,44 +140,27 @@ def _state_cases():
             yield dict(k=k, h0=h_start, z=z, c=c), h_run[k - 1] if k else h_start
 
 
-_STATE_MISTAKES = [  # classic wrong formulas for h_k
-    (
-        "Your formula uses the flipped convention, h = (1 - z) h_prev + z h~ (Chung et al.'s). "
-        "In this course, as in Keras, z is the share of the old state that is kept.",
-        lambda k, h0, z, c: (1 - z) ** k * h0 + (1 - (1 - z) ** k) * c,
-    ),
-    (
-        "Off by one step. At k = 1 your formula must give exactly one application of "
-        "h = z h_prev + (1 - z) c, starting from h0.",
+_STATE_MISTAKES = {  # classic wrong formulas for h_k
+    "Your formula uses the flipped convention, h = (1 - z) h_prev + z h~ (Chung et al.'s). "
+    "In this course, as in Keras, z is the share of the old state that is "
+    "kept.": lambda k, h0, z, c: (1 - z) ** k * h0 + (1 - (1 - z) ** k) * c,
+    "Off by one step. At k = 1 your formula must give exactly one application of "
+    "h = z h_prev + (1 - z) c, starting from h0.": (
         lambda k, h0, z, c: z ** (k - 1) * h0 + (1 - z ** (k - 1)) * c,
-    ),
-    (
-        "Off by one step. At k = 1 your formula must give exactly one application of "
-        "h = z h_prev + (1 - z) c, starting from h0.",
         lambda k, h0, z, c: z ** (k + 1) * h0 + (1 - z ** (k + 1)) * c,
     ),
-    (
-        "h0 and c have swapped roles. Check k = 0 (no step yet): the state must still be h0.",
-        lambda k, h0, z, c: z**k * c + (1 - z**k) * h0,
+    "h0 and c have swapped roles. Check k = 0 (no step yet): the state must still be "
+    "h0.": lambda k, h0, z, c: z**k * c + (1 - z**k) * h0,
+    "A sign error in the candidate's term: every step *adds* the share (1 - z) of "
+    "c.": lambda k, h0, z, c: z**k * h0 - (1 - z**k) * c,
+    "The candidate's share is missing: each step also writes (1 - z) c into the "
+    "state.": lambda k, h0, z, c: z**k * h0,
+    "h0's share is missing: what is left of h0 after k steps still counts.": lambda k, h0, z, c: (
+        (1 - z**k) * c
     ),
-    (
-        "A sign error in the candidate's term: every step *adds* the share (1 - z) of c.",
-        lambda k, h0, z, c: z**k * h0 - (1 - z**k) * c,
-    ),
-    (
-        "The candidate's share is missing: each step also writes (1 - z) c into the state.",
-        lambda k, h0, z, c: z**k * h0,
-    ),
-    (
-        "h0's share is missing: what is left of h0 after k steps still counts.",
-        lambda k, h0, z, c: (1 - z**k) * c,
-    ),
-    (
-        "In your formula the candidate's share does not grow with k. After many steps "
-        "the state should get as close to c as you like.",
-        lambda k, h0, z, c: z**k * h0 + (1 - z) * c,
-    ),
-]
+    "In your formula the candidate's share does not grow with k. After many steps "
+    "the state should get as close to c as you like.": lambda k, h0, z, c: z**k * h0 + (1 - z) * c,
+}
 
 
 def _state_differs(case, inputs, mine, expected):
@@ -262,7 +236,7 @@ def _check_biases(answer):
     remembers, forgets = gap_remember > 0.5, gap_forget < 1e-3
     if remembers and forgets:
         return
-    if final_gap(b_forget) > 0.5 and final_gap(b_remember) < 1e-3:
+    if gap_forget > 0.5 and gap_remember < 1e-3:
         raise Mistake(
             "your two biases look swapped: b_forget makes the GRU remember its start and "
             "b_remember makes it forget. Which way does a large z push the state?"

@@ -12,14 +12,7 @@ import operator
 import numpy as np
 
 from gru_lesson.conventions import MISTAKES, keras_equations, pytorch_to_keras
-from gru_lesson.exercises import (
-    CheckOnCases,
-    Exercise,
-    Mistake,
-    agrees,
-    as_array,
-    as_parts,
-)
+from gru_lesson.exercises import CheckOnCases, Exercise, Mistake, agrees, as_array, as_parts
 from gru_lesson.gru import GRU
 
 __all__ = ["q1", "q2", "q3"]

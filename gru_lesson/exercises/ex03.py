@@ -130,46 +130,32 @@ _HALF_SIGMOID = (
     "z * (1 - z), two factors."
 )
 
-_UPDATE_GATE_MISTAKES = [  # wrong answers, with the arguments of update_gate_gradient
-    (_NO_SIGMOID, lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde)),
-    (
-        "A sign error: you have h~ - h_prev where the derivative of "
-        "h = z * h_prev + (1 - z) * h~ with respect to z is h_prev - h~. (The flipped "
-        "convention, h = (1 - z) h_prev + z h~, gives exactly your sign.)",
-        lambda dh, z, h_prev, h_tilde: dh * (h_tilde - h_prev) * z * (1 - z),
+_UPDATE_GATE_MISTAKES = {  # message: wrong answer, with the arguments of update_gate_gradient
+    _NO_SIGMOID: lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde),
+    "A sign error: you have h~ - h_prev where the derivative of "
+    "h = z * h_prev + (1 - z) * h~ with respect to z is h_prev - h~. (The flipped "
+    "convention, h = (1 - z) h_prev + z h~, gives exactly your "
+    "sign.)": lambda dh, z, h_prev, h_tilde: dh * (h_tilde - h_prev) * z * (1 - z),
+    "You used tanh's derivative, 1 - z**2. z comes out of a sigmoid, whose "
+    "derivative, written with its output, is z * (1 - z).": lambda dh, z, h_prev, h_tilde: (
+        dh * (h_prev - h_tilde) * (1 - z**2)
     ),
-    (
-        "You used tanh's derivative, 1 - z**2. z comes out of a sigmoid, whose "
-        "derivative, written with its output, is z * (1 - z).",
-        lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * (1 - z**2),
+    "You applied the sigmoid's derivative to z as if z were the pre-activation. z is "
+    "already sigmoid(a_z), so the derivative is simply z * (1 - "
+    "z).": lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * sigmoid(z) * (1 - sigmoid(z)),
+    _HALF_SIGMOID: (
+        lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * z,
+        lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * (1 - z),
     ),
-    (
-        "You applied the sigmoid's derivative to z as if z were the pre-activation. z is "
-        "already sigmoid(a_z), so the derivative is simply z * (1 - z).",
-        lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * sigmoid(z) * (1 - sigmoid(z)),
-    ),
-    (_HALF_SIGMOID, lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * z),
-    (_HALF_SIGMOID, lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * (1 - z)),
-    (
-        "z appears in both terms of h = z * h_prev + (1 - z) * h~. You differentiated only "
-        "the first one.",
-        lambda dh, z, h_prev, h_tilde: dh * h_prev * z * (1 - z),
-    ),
-    (
-        "z appears in both terms of h = z * h_prev + (1 - z) * h~. You differentiated only "
-        "the second one.",
-        lambda dh, z, h_prev, h_tilde: -dh * h_tilde * z * (1 - z),
-    ),
-    (
-        "(1 - z) is what the candidate's gradient gets, dh~ = dh * (1 - z). The update "
-        "gate gets dz = dh * (h_prev - h~).",
-        lambda dh, z, h_prev, h_tilde: dh * (1 - z) * z * (1 - z),
-    ),
-    (
-        "dh is missing: the chain rule starts from the gradient that reaches h.",
-        lambda dh, z, h_prev, h_tilde: (h_prev - h_tilde) * z * (1 - z),
-    ),
-]
+    "z appears in both terms of h = z * h_prev + (1 - z) * h~. You differentiated only "
+    "the first one.": lambda dh, z, h_prev, h_tilde: dh * h_prev * z * (1 - z),
+    "z appears in both terms of h = z * h_prev + (1 - z) * h~. You differentiated only "
+    "the second one.": lambda dh, z, h_prev, h_tilde: -dh * h_tilde * z * (1 - z),
+    "(1 - z) is what the candidate's gradient gets, dh~ = dh * (1 - z). The update "
+    "gate gets dz = dh * (h_prev - h~).": lambda dh, z, h_prev, h_tilde: dh * (1 - z) * z * (1 - z),
+    "dh is missing: the chain rule starts from the gradient that reaches "
+    "h.": lambda dh, z, h_prev, h_tilde: (h_prev - h_tilde) * z * (1 - z),
+}
 
 
 q1 = Exercise(
@@ -216,66 +202,46 @@ _AFTER_FORMULA = (
     "q = r * h_prev."
 )
 
-_RESET_GATE_MISTAKES = [  # wrong answers, with the arguments of reset_gate_gradient
-    (
-        "R_h enters untransposed. q = r * h_prev is multiplied by R_h, and the gradient "
-        "of a product y = q R_h with respect to q is dy R_h^T.",
-        lambda dh, z, r, h_tilde, h_prev, R_h: (_da_h(dh, z, h_tilde) @ R_h) * h_prev * r * (1 - r),
+_RESET_GATE_MISTAKES = {  # message: wrong answer, with the arguments of reset_gate_gradient
+    "R_h enters untransposed. q = r * h_prev is multiplied by R_h, and the gradient "
+    "of a product y = q R_h with respect to q is dy "
+    "R_h^T.": lambda dh, z, r, h_tilde, h_prev, R_h: (
+        (_da_h(dh, z, h_tilde) @ R_h) * h_prev * r * (1 - r)
     ),
-    (
-        _AFTER_FORMULA,
+    _AFTER_FORMULA: (
         lambda dh, z, r, h_tilde, h_prev, R_h: _da_h(dh, z, h_tilde) * (h_prev @ R_h) * r * (1 - r),
-    ),
-    (
-        _AFTER_FORMULA,
         lambda dh, z, r, h_tilde, h_prev, R_h: (
             _da_h(dh, z, h_tilde) * (h_prev @ R_h.T) * r * (1 - r)
         ),
     ),
-    (
-        "The gradient skips R_h: q = r * h_prev is multiplied by R_h before it reaches "
-        "a_h, so dq is da_h times R_h transposed, not da_h itself.",
-        lambda dh, z, r, h_tilde, h_prev, R_h: _da_h(dh, z, h_tilde) * h_prev * r * (1 - r),
+    "The gradient skips R_h: q = r * h_prev is multiplied by R_h before it reaches "
+    "a_h, so dq is da_h times R_h transposed, not da_h "
+    "itself.": lambda dh, z, r, h_tilde, h_prev, R_h: _da_h(dh, z, h_tilde) * h_prev * r * (1 - r),
+    "tanh's derivative is missing: the gradient reaching a_h is dh~ * (1 - "
+    "h~**2).": lambda dh, z, r, h_tilde, h_prev, R_h: (
+        ((dh * (1 - z)) @ R_h.T) * h_prev * r * (1 - r)
     ),
-    (
-        "tanh's derivative is missing: the gradient reaching a_h is dh~ * (1 - h~**2).",
-        lambda dh, z, r, h_tilde, h_prev, R_h: ((dh * (1 - z)) @ R_h.T) * h_prev * r * (1 - r),
+    "tanh's derivative is 1 - tanh(a)**2: square h~.": lambda dh, z, r, h_tilde, h_prev, R_h: (
+        ((dh * (1 - z) * (1 - h_tilde)) @ R_h.T) * h_prev * r * (1 - r)
     ),
-    (
-        "tanh's derivative is 1 - tanh(a)**2: square h~.",
-        lambda dh, z, r, h_tilde, h_prev, R_h: (
-            ((dh * (1 - z) * (1 - h_tilde)) @ R_h.T) * h_prev * r * (1 - r)
-        ),
+    "z where (1 - z) belongs: the candidate enters h = z * h_prev + (1 - z) * h~ "
+    "with the weight (1 - z), so dh~ = dh * (1 - z).": lambda dh, z, r, h_tilde, h_prev, R_h: (
+        ((dh * z * (1 - h_tilde**2)) @ R_h.T) * h_prev * r * (1 - r)
     ),
-    (
-        "z where (1 - z) belongs: the candidate enters h = z * h_prev + (1 - z) * h~ "
-        "with the weight (1 - z), so dh~ = dh * (1 - z).",
-        lambda dh, z, r, h_tilde, h_prev, R_h: (
-            ((dh * z * (1 - h_tilde**2)) @ R_h.T) * h_prev * r * (1 - r)
-        ),
+    "The factor (1 - z) is missing: the candidate enters the new state with the "
+    "weight (1 - z), so dh~ = dh * (1 - z).": lambda dh, z, r, h_tilde, h_prev, R_h: (
+        ((dh * (1 - h_tilde**2)) @ R_h.T) * h_prev * r * (1 - r)
     ),
-    (
-        "The factor (1 - z) is missing: the candidate enters the new state with the "
-        "weight (1 - z), so dh~ = dh * (1 - z).",
-        lambda dh, z, r, h_tilde, h_prev, R_h: (
-            ((dh * (1 - h_tilde**2)) @ R_h.T) * h_prev * r * (1 - r)
-        ),
+    "The sigmoid's derivative is missing: that is dr. da_r goes one step further, "
+    "through r = sigmoid(a_r), whose derivative is r * (1 - "
+    "r).": lambda dh, z, r, h_tilde, h_prev, R_h: (_da_h(dh, z, h_tilde) @ R_h.T) * h_prev,
+    "In q = r * h_prev the product rule gives r the factor h_prev (and h_prev the "
+    "factor r). You multiplied by r.": lambda dh, z, r, h_tilde, h_prev, R_h: (
+        (_da_h(dh, z, h_tilde) @ R_h.T) * r * r * (1 - r)
     ),
-    (
-        "The sigmoid's derivative is missing: that is dr. da_r goes one step further, "
-        "through r = sigmoid(a_r), whose derivative is r * (1 - r).",
-        lambda dh, z, r, h_tilde, h_prev, R_h: (_da_h(dh, z, h_tilde) @ R_h.T) * h_prev,
-    ),
-    (
-        "In q = r * h_prev the product rule gives r the factor h_prev (and h_prev the "
-        "factor r). You multiplied by r.",
-        lambda dh, z, r, h_tilde, h_prev, R_h: (_da_h(dh, z, h_tilde) @ R_h.T) * r * r * (1 - r),
-    ),
-    (
-        "h_prev is missing: in q = r * h_prev the product rule gives r the factor h_prev.",
-        lambda dh, z, r, h_tilde, h_prev, R_h: (_da_h(dh, z, h_tilde) @ R_h.T) * r * (1 - r),
-    ),
-]
+    "h_prev is missing: in q = r * h_prev the product rule gives r the factor "
+    "h_prev.": lambda dh, z, r, h_tilde, h_prev, R_h: (_da_h(dh, z, h_tilde) @ R_h.T) * r * (1 - r),
+}
 
 
 q2 = Exercise(
@@ -332,77 +298,60 @@ def _pieces_wrong(build):
     return answer
 
 
-_PREVIOUS_STATE_MISTAKES = [  # wrong answers, with the arguments of previous_state_gradient
-    (
-        "The direct path is missing. h = z * h_prev + (1 - z) * h~ hands dh * z straight "
-        "to h_prev, besides the three products with R: the GRU's gradient highway, and "
-        "the most common bug in a hand-written backward pass.",
-        _pieces_wrong(lambda p: p.da_z @ p.R_z.T + p.da_r @ p.R_r.T + p.dm @ p.R_h.T),
+_PREVIOUS_STATE_MISTAKES = {  # message: wrong answer, with the arguments of previous_state_gradient
+    "The direct path is missing. h = z * h_prev + (1 - z) * h~ hands dh * z straight "
+    "to h_prev, besides the three products with R: the GRU's gradient highway, and "
+    "the most common bug in a hand-written backward pass.": _pieces_wrong(
+        lambda p: p.da_z @ p.R_z.T + p.da_r @ p.R_r.T + p.dm @ p.R_h.T
     ),
-    (
-        "The direct path carries dh * z, not dh * (1 - z): in h = z * h_prev + (1 - z) * h~ "
-        "the old state's weight is z.",
-        _pieces_wrong(
-            lambda p: p.dh * (1 - p.z) + p.da_z @ p.R_z.T + p.da_r @ p.R_r.T + p.dm @ p.R_h.T
-        ),
+    "The direct path carries dh * z, not dh * (1 - z): in h = z * h_prev + (1 - z) * h~ "
+    "the old state's weight is z.": _pieces_wrong(
+        lambda p: p.dh * (1 - p.z) + p.da_z @ p.R_z.T + p.da_r @ p.R_r.T + p.dm @ p.R_h.T
     ),
-    (
-        "You have only the direct path. h_prev also feeds the update gate, the reset gate "
-        "and the candidate, through h_prev R_z, h_prev R_r and h_prev R_h.",
-        _pieces_wrong(lambda p: p.direct),
+    "You have only the direct path. h_prev also feeds the update gate, the reset gate "
+    "and the candidate, through h_prev R_z, h_prev R_r and h_prev R_h.": _pieces_wrong(
+        lambda p: p.direct
     ),
-    (
-        "The matrices enter untransposed. For y = h_prev R_z the gradient with respect "
-        "to h_prev is dy R_z^T, and the same for R_r and R_h.",
-        _pieces_wrong(lambda p: p.direct + p.da_z @ p.R_z + p.da_r @ p.R_r + p.dm @ p.R_h),
+    "The matrices enter untransposed. For y = h_prev R_z the gradient with respect "
+    "to h_prev is dy R_z^T, and the same for R_r and R_h.": _pieces_wrong(
+        lambda p: p.direct + p.da_z @ p.R_z + p.da_r @ p.R_r + p.dm @ p.R_h
     ),
-    (
-        "On the candidate's path, h_prev R_h + bh_h is scaled by r before it reaches a_h: "
-        "its gradient is dm = da_h * r, not da_h.",
-        _pieces_wrong(lambda p: p.direct + p.da_z @ p.R_z.T + p.da_r @ p.R_r.T + p.da_h @ p.R_h.T),
+    "On the candidate's path, h_prev R_h + bh_h is scaled by r before it reaches a_h: "
+    "its gradient is dm = da_h * r, not da_h.": _pieces_wrong(
+        lambda p: p.direct + p.da_z @ p.R_z.T + p.da_r @ p.R_r.T + p.da_h @ p.R_h.T
     ),
-    (
-        "The path through the candidate (h_prev R_h, inside m) is missing.",
-        _pieces_wrong(lambda p: p.direct + p.da_z @ p.R_z.T + p.da_r @ p.R_r.T),
+    "The path through the candidate (h_prev R_h, inside m) is missing.": _pieces_wrong(
+        lambda p: p.direct + p.da_z @ p.R_z.T + p.da_r @ p.R_r.T
     ),
-    (
-        "The path through the update gate (h_prev R_z) is missing.",
-        _pieces_wrong(lambda p: p.direct + p.da_r @ p.R_r.T + p.dm @ p.R_h.T),
+    "The path through the update gate (h_prev R_z) is missing.": _pieces_wrong(
+        lambda p: p.direct + p.da_r @ p.R_r.T + p.dm @ p.R_h.T
     ),
-    (
-        "The path through the reset gate (h_prev R_r) is missing.",
-        _pieces_wrong(lambda p: p.direct + p.da_z @ p.R_z.T + p.dm @ p.R_h.T),
+    "The path through the reset gate (h_prev R_r) is missing.": _pieces_wrong(
+        lambda p: p.direct + p.da_z @ p.R_z.T + p.dm @ p.R_h.T
     ),
-    (
-        "The paths through the two gates (h_prev R_z and h_prev R_r) are missing.",
-        _pieces_wrong(lambda p: p.direct + p.dm @ p.R_h.T),
+    "The paths through the two gates (h_prev R_z and h_prev R_r) are missing.": _pieces_wrong(
+        lambda p: p.direct + p.dm @ p.R_h.T
     ),
-    (
-        "The sigmoids' derivatives are missing: the gradients that go back through R_z and "
-        "R_r are those of the pre-activations, da_z = dz * z * (1 - z) and "
-        "da_r = dr * r * (1 - r).",
-        _pieces_wrong(
-            lambda p: (
-                p.direct
-                + (p.dh * (p.h_prev - p.h_tilde)) @ p.R_z.T
-                + (p.da_h * p.m) @ p.R_r.T
-                + p.dm @ p.R_h.T
-            )
-        ),
+    "The sigmoids' derivatives are missing: the gradients that go back through R_z and "
+    "R_r are those of the pre-activations, da_z = dz * z * (1 - z) and "
+    "da_r = dr * r * (1 - r).": _pieces_wrong(
+        lambda p: (
+            p.direct
+            + (p.dh * (p.h_prev - p.h_tilde)) @ p.R_z.T
+            + (p.da_h * p.m) @ p.R_r.T
+            + p.dm @ p.R_h.T
+        )
     ),
-    (
-        "tanh's derivative is missing: the gradient reaching a_h is "
-        "da_h = dh * (1 - z) * (1 - h~**2).",
-        _pieces_wrong(
-            lambda p: (
-                p.direct
-                + p.da_z @ p.R_z.T
-                + (p.dh * (1 - p.z) * p.m * p.r * (1 - p.r)) @ p.R_r.T
-                + (p.dh * (1 - p.z) * p.r) @ p.R_h.T
-            )
-        ),
+    "tanh's derivative is missing: the gradient reaching a_h is "
+    "da_h = dh * (1 - z) * (1 - h~**2).": _pieces_wrong(
+        lambda p: (
+            p.direct
+            + p.da_z @ p.R_z.T
+            + (p.dh * (1 - p.z) * p.m * p.r * (1 - p.r)) @ p.R_r.T
+            + (p.dh * (1 - p.z) * p.r) @ p.R_h.T
+        )
     ),
-]
+}
 
 
 q3 = Exercise(
@@ -473,49 +422,30 @@ _WRONG_WAY = (
     "h0, so the later the step, the more factors z."
 )
 
-_INITIAL_STATE_MISTAKES = [  # wrong answers, with the arguments of initial_state_gradient
-    (
-        "Only the loss at step 0 reaches h0 in your answer. The gradient reaching h_t is "
-        "G_t plus what step t+1 hands back: add it, do not overwrite it.",
-        lambda G, z: G[:, 0] * z,
+_INITIAL_STATE_MISTAKES = {  # message: wrong answer, with the arguments of initial_state_gradient
+    "Only the loss at step 0 reaches h0 in your answer. The gradient reaching h_t is "
+    "G_t plus what step t+1 hands back: add it, do not overwrite it.": lambda G, z: G[:, 0] * z,
+    "Only the loss at the last step reaches h0 in your answer: the losses at the "
+    "earlier steps were dropped. The gradient reaching h_t is G_t plus what step t+1 "
+    "hands back.": lambda G, z: G[:, -1] * z ** G.shape[1],
+    "The direct path carries dh * z, not dh * (1 - z): in h = z * h_prev + (1 - z) * h~ "
+    "the old state's weight is z.": _powers(lambda t, T: t + 1, base=lambda z: 1 - z),
+    "One factor z too few: h0 comes before step 0, so even G_0 passes through one "
+    "step (its z) on its way back to h0.": _powers(lambda t, T: t),
+    "One factor z too many: G_0 passes through exactly one step on its way back to h0.": _powers(
+        lambda t, T: t + 2
     ),
-    (
-        "Only the loss at the last step reaches h0 in your answer: the losses at the "
-        "earlier steps were dropped. The gradient reaching h_t is G_t plus what step t+1 "
-        "hands back.",
-        lambda G, z: G[:, -1] * z ** G.shape[1],
+    _WRONG_WAY: (_powers(lambda t, T: T - t), _powers(lambda t, T: T - 1 - t)),
+    "Each step back multiplies by z again: the loss at step t crosses t + 1 steps, so "
+    "it reaches h0 multiplied by z to the power t + 1, not by a single z.": lambda G, z: (
+        G.sum(axis=1) * z
     ),
-    (
-        "The direct path carries dh * z, not dh * (1 - z): in h = z * h_prev + (1 - z) * h~ "
-        "the old state's weight is z.",
-        _powers(lambda t, T: t + 1, base=lambda z: 1 - z),
+    "Each step back multiplies by z again: the loss at step t crosses t + 1 steps, so "
+    "it reaches h0 multiplied by z to the power t + 1.": lambda G, z: G.sum(axis=1),
+    "You averaged over time. Every step's loss adds its own share: sum over t.": lambda G, z: (
+        _powers(lambda t, T: t + 1)(G, z) / G.shape[1]
     ),
-    (
-        "One factor z too few: h0 comes before step 0, so even G_0 passes through one "
-        "step (its z) on its way back to h0.",
-        _powers(lambda t, T: t),
-    ),
-    (
-        "One factor z too many: G_0 passes through exactly one step on its way back to h0.",
-        _powers(lambda t, T: t + 2),
-    ),
-    (_WRONG_WAY, _powers(lambda t, T: T - t)),
-    (_WRONG_WAY, _powers(lambda t, T: T - 1 - t)),
-    (
-        "Each step back multiplies by z again: the loss at step t crosses t + 1 steps, so "
-        "it reaches h0 multiplied by z to the power t + 1, not by a single z.",
-        lambda G, z: G.sum(axis=1) * z,
-    ),
-    (
-        "Each step back multiplies by z again: the loss at step t crosses t + 1 steps, so "
-        "it reaches h0 multiplied by z to the power t + 1.",
-        lambda G, z: G.sum(axis=1),
-    ),
-    (
-        "You averaged over time. Every step's loss adds its own share: sum over t.",
-        lambda G, z: _powers(lambda t, T: t + 1)(G, z) / G.shape[1],
-    ),
-]
+}
 
 
 q4 = Exercise(

@@ -1,23 +1,15 @@
 """The exercises of notebook 04, training a classifier: ``q1`` to ``q4``.
 
-``q1`` labels the memory task from its inputs, ``q2`` finds the update-gate bias
-with a given half-life, ``q3`` computes a padding mask, and ``q4`` the loss a
-model reaches without looking at its inputs. Each check runs your function on
-data of its own, made by :mod:`gru_lesson.tasks` or at random, and compares with
-the package (the task's own labels and masks, ``update_gate_memory``). No
-training, no TensorFlow: every check takes a fraction of a second.
+``q1`` labels the memory task, ``q2`` finds the update-gate bias with a given half-life,
+``q3`` computes a padding mask, ``q4`` the loss of a model that ignores its inputs. The
+checks compare with the task's own labels and masks, in NumPy: no training, no TensorFlow.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gru_lesson.exercises import (
-    CheckOnCases,
-    Exercise,
-    agrees,
-    as_number,
-)
+from gru_lesson.exercises import CheckOnCases, Exercise, agrees, as_number
 from gru_lesson.gru import sigmoid
 from gru_lesson.tasks import A, B, make_memory_task
 from gru_lesson.training import update_gate_memory
@@ -70,38 +62,31 @@ _COUNTS = (
     "the label. What matters is the order."
 )
 
-_LABEL_MISTAKES = [  # wrong answers, with the argument of which_came_first
-    (
-        "Your labels are swapped: y = 1 means that A came first (the cue is A then B), "
-        "y = 0 that B did.",
-        lambda x: 1 - which_came_first(x),
+_LABEL_MISTAKES = {  # message: wrong answer, with the argument of which_came_first
+    "Your labels are swapped: y = 1 means that A came first (the cue is A then B), "
+    "y = 0 that B did.": lambda x: 1 - which_came_first(x),
+    "You labelled each sequence by its last A or B. After the cue come distractors, "
+    "A's and B's that say nothing about the label: what counts is the first one.": lambda x: (
+        x[np.arange(len(x)), _last_ab(x), A] == 1
+    ).astype(int),
+    _COUNTS: (
+        lambda x: (x[:, :, A].sum(axis=1) > x[:, :, B].sum(axis=1)).astype(int),
+        lambda x: (x[:, :, A].sum(axis=1) >= x[:, :, B].sum(axis=1)).astype(int),
+        lambda x: (x[:, :, A].sum(axis=1) < x[:, :, B].sum(axis=1)).astype(int),
     ),
-    (
-        "You labelled each sequence by its last A or B. After the cue come distractors, "
-        "A's and B's that say nothing about the label: what counts is the first one.",
-        lambda x: (x[np.arange(len(x)), _last_ab(x), A] == 1).astype(int),
-    ),
-    (_COUNTS, lambda x: (x[:, :, A].sum(axis=1) > x[:, :, B].sum(axis=1)).astype(int)),
-    (_COUNTS, lambda x: (x[:, :, A].sum(axis=1) >= x[:, :, B].sum(axis=1)).astype(int)),
-    (_COUNTS, lambda x: (x[:, :, A].sum(axis=1) < x[:, :, B].sum(axis=1)).astype(int)),
-    (
-        "You checked whether an A appears at all. Every sequence has one (the cue brings "
-        "it), and later A's are distractors: look for the first A or B.",
-        lambda x: (x[:, :, A].sum(axis=1) > 0).astype(int),
-    ),
-    (
-        "You looked at step 0 only. The cue starts at a random step, with filler before "
-        "it (and padding, when a sequence is padded at the start): look for the first step "
-        "that holds an A or a B.",
-        lambda x: (x[:, 0, A] == 1).astype(int),
-    ),
-    (
-        "Right on sequences without padding at the start, but there your function reads the "
-        "padding as A: an all-zero step's argmax is 0, the index of A. Test the features "
-        "themselves (x[:, :, A] == 1) instead of the argmax.",
-        lambda x: (_first_symbol_by_argmax(x) == A).astype(int),
-    ),
-]
+    "You checked whether an A appears at all. Every sequence has one (the cue brings "
+    "it), and later A's are distractors: look for the first A or B.": lambda x: (
+        x[:, :, A].sum(axis=1) > 0
+    ).astype(int),
+    "You looked at step 0 only. The cue starts at a random step, with filler before "
+    "it (and padding, when a sequence is padded at the start): look for the first step "
+    "that holds an A or a B.": lambda x: (x[:, 0, A] == 1).astype(int),
+    "Right on sequences without padding at the start, but there your function reads the "
+    "padding as A: an all-zero step's argmax is 0, the index of A. Test the features "
+    "themselves (x[:, :, A] == 1) instead of the argmax.": lambda x: (
+        _first_symbol_by_argmax(x) == A
+    ).astype(int),
+}
 
 
 def _label_problem(mine, y, inputs):
@@ -177,53 +162,31 @@ def _logit(z):
         return np.log(z / (1 - z))
 
 
-_HALF_LIFE_MISTAKES = [  # wrong answers, with the argument of bias_for_half_life
-    (
-        "You returned the gate's value z, not its bias. z = sigmoid(b): the bias is "
-        "what goes *into* the sigmoid, so invert it.",
-        lambda T: 0.5 ** (1 / T),
+_HALF_LIFE_MISTAKES = {  # message: wrong answer, with the argument of bias_for_half_life
+    "You returned the gate's value z, not its bias. z = sigmoid(b): the bias is "
+    "what goes *into* the sigmoid, so invert it.": lambda T: 0.5 ** (1 / T),
+    "log(z) is not the sigmoid's inverse. From z = 1 / (1 + exp(-b)), solve for b.": lambda T: (
+        np.log(0.5 ** (1 / T))
     ),
-    (
-        "log(z) is not the sigmoid's inverse. From z = 1 / (1 + exp(-b)), solve for b.",
-        lambda T: np.log(0.5 ** (1 / T)),
+    "A sign error, or the flipped convention: with your bias, 1 - z is the share "
+    "that survives half. In this course (and in Keras) z is the share of the state "
+    "that is kept, h = z * h_prev + (1 - z) * h~.": lambda T: -_logit(0.5 ** (1 / T)),
+    "Off by a power: z**T = 1/2 needs z = 0.5 ** (1 / T). You raised 0.5 to the "
+    "power T, which makes z smaller as T grows: a shorter memory.": lambda T: _logit(0.5**T),
+    "Off by one step: after T steps the state has been multiplied by z exactly "
+    "T times, so z**T = 1/2.": lambda T: _logit(0.5 ** (1 / (T + 1))),
+    "b = log(T) is section 4's chrono start for a span of about 1 + T steps: "
+    "z = T / (1 + T), which keeps about 1/e of the state after T steps, not a half.": lambda T: (
+        np.log(T)
     ),
-    (
-        "A sign error, or the flipped convention: with your bias, 1 - z is the share "
-        "that survives half. In this course (and in Keras) z is the share of the state "
-        "that is kept, h = z * h_prev + (1 - z) * h~.",
-        lambda T: -_logit(0.5 ** (1 / T)),
-    ),
-    (
-        "Off by a power: z**T = 1/2 needs z = 0.5 ** (1 / T). You raised 0.5 to the "
-        "power T, which makes z smaller as T grows: a shorter memory.",
-        lambda T: _logit(0.5**T),
-    ),
-    (
-        "Off by one step: after T steps the state has been multiplied by z exactly "
-        "T times, so z**T = 1/2.",
-        lambda T: _logit(0.5 ** (1 / (T + 1))),
-    ),
-    (
-        "b = log(T) is section 4's chrono start for a span of about 1 + T steps: "
-        "z = T / (1 + T), which keeps about 1/e of the state after T steps, not a half.",
-        lambda T: np.log(T),
-    ),
-    (
-        "Your gate keeps 1/e of the state after T steps, not a half: the equation is "
-        "z**T = 1/2, so z = 0.5 ** (1 / T), not exp(-1 / T).",
-        lambda T: _logit(np.exp(-1 / T)),
-    ),
-    (
-        "The sigmoid uses the natural logarithm: 1 / (1 + exp(-b)). Invert it with "
-        "np.log, not np.log2 or np.log10.",
+    "Your gate keeps 1/e of the state after T steps, not a half: the equation is "
+    "z**T = 1/2, so z = 0.5 ** (1 / T), not exp(-1 / T).": lambda T: _logit(np.exp(-1 / T)),
+    "The sigmoid uses the natural logarithm: 1 / (1 + exp(-b)). Invert it with "
+    "np.log, not np.log2 or np.log10.": (
         lambda T: np.log2(0.5 ** (1 / T) / (1 - 0.5 ** (1 / T))),
-    ),
-    (
-        "The sigmoid uses the natural logarithm: 1 / (1 + exp(-b)). Invert it with "
-        "np.log, not np.log2 or np.log10.",
         lambda T: np.log10(0.5 ** (1 / T) / (1 - 0.5 ** (1 / T))),
     ),
-]
+}
 
 
 def _half_life_problem(b, expected, inputs):
@@ -330,64 +293,45 @@ def _mask_cases():
     yield {"x": x}, mask
 
 
-_MASK_MISTAKES = [  # wrong answers, with the argument of padding_mask
-    (
-        "Your mask is inverted: True must mark the real steps, the ones to read, as in "
-        "Keras and in GRU.trace's mask=.",
-        lambda x: ~np.any(x != 0, axis=-1),
+_MASK_MISTAKES = {  # message: wrong answer, with the argument of padding_mask
+    "Your mask is inverted: True must mark the real steps, the ones to read, as in "
+    "Keras and in GRU.trace's mask=.": lambda x: ~np.any(x != 0, axis=-1),
+    "Summing the features is not enough: a real step whose features add up to 0 "
+    "counts as padding in your mask. Test each feature (x != 0) or sum absolute "
+    "values.": lambda x: x.sum(axis=-1) != 0,
+    "A real step whose features add up to 0 or less counts as padding in your mask: "
+    "features can be negative. Test each feature (x != 0) or sum absolute values.": lambda x: (
+        x.sum(axis=-1) > 0
     ),
-    (
-        "Summing the features is not enough: a real step whose features add up to 0 "
-        "counts as padding in your mask. Test each feature (x != 0) or sum absolute values.",
-        lambda x: x.sum(axis=-1) != 0,
+    "A real step whose features are all negative counts as padding in your mask. "
+    "Padding means every feature is exactly 0: test x != 0, not x > 0.": lambda x: np.any(
+        x > 0, axis=-1
     ),
-    (
-        "A real step whose features add up to 0 or less counts as padding in your mask: "
-        "features can be negative. Test each feature (x != 0) or sum absolute values.",
-        lambda x: x.sum(axis=-1) > 0,
+    "Your mask looks at the first feature only. A step is padding when all of its "
+    "features are 0.": lambda x: x[..., 0] != 0,
+    "all() asks every feature to be non-zero, and a one-hot step has a single 1. A step "
+    "is padding when all of its features are 0, that is, when none is non-zero: any().": lambda x: (
+        np.all(x != 0, axis=-1)
     ),
-    (
-        "A real step whose features are all negative counts as padding in your mask. "
-        "Padding means every feature is exactly 0: test x != 0, not x > 0.",
-        lambda x: np.any(x > 0, axis=-1),
+    "Your mask puts the real steps first, which is right for padding at the end only. "
+    "With padding at the start the real steps come last: test the steps themselves.": lambda x: (
+        np.arange(x.shape[1]) < np.any(x != 0, axis=-1).sum(axis=1, keepdims=True)
     ),
-    (
-        "Your mask looks at the first feature only. A step is padding when all of its "
-        "features are 0.",
-        lambda x: x[..., 0] != 0,
-    ),
-    (
-        "all() asks every feature to be non-zero, and a one-hot step has a single 1. A step "
-        "is padding when all of its features are 0, that is, when none is non-zero: any().",
-        lambda x: np.all(x != 0, axis=-1),
-    ),
-    (
-        "Your mask puts the real steps first, which is right for padding at the end only. "
-        "With padding at the start the real steps come last: test the steps themselves.",
-        lambda x: np.arange(x.shape[1]) < np.any(x != 0, axis=-1).sum(axis=1, keepdims=True),
-    ),
-    (
-        "You used the argmax of each step. An all-zero step's argmax is 0, but so is an A's "
-        "(feature 0): test whether any feature is non-zero.",
-        lambda x: x.argmax(axis=-1) != 0,
-    ),
-]
+    "You used the argmax of each step. An all-zero step's argmax is 0, but so is an A's "
+    "(feature 0): test whether any feature is non-zero.": lambda x: x.argmax(axis=-1) != 0,
+}
 
 
 def _mask_problem(mine, mask, inputs):
     """What is wrong with the mask's shape or type, before comparing its values."""
     n, T, D = inputs["x"].shape
     if mine.shape != mask.shape:
-        if mine.shape == (n, D):
-            problem = "you reduced over time (axis=1); reduce over the features, the last axis"
-        elif mine.shape == (T, D):
-            problem = "you reduced over the batch (axis=0); reduce over the features, the last axis"
-        elif mine.shape == (T, n):
-            problem = "it looks transposed"
-        elif mine.shape == (n, T, D):
-            problem = "you tested each feature: combine a step's features into one answer"
-        else:
-            problem = "one value per step of each sequence"
+        problem = {
+            (n, D): "you reduced over time (axis=1); reduce over the features, the last axis",
+            (T, D): "you reduced over the batch (axis=0); reduce over the features, the last axis",
+            (T, n): "it looks transposed",
+            (n, T, D): "you tested each feature: combine a step's features into one answer",
+        }.get(mine.shape, "one value per step of each sequence")
         return (
             f"your mask has shape {mine.shape}, it should be (batch, time) = {mask.shape}: "
             f"{problem}."
@@ -478,47 +422,26 @@ def _mean(y):
     return np.mean(np.asarray(y, dtype=float))
 
 
-_CHANCE_LOSS_MISTAKES = [  # wrong answers, with the argument of chance_loss
-    (
-        "Right for balanced labels only. log 2 is the loss of p = 0.5; when the labels "
-        "are not half 0 and half 1, another constant p does better.",
-        lambda y: np.log(2),
+_CHANCE_LOSS_MISTAKES = {  # message: wrong answer, with the argument of chance_loss
+    "Right for balanced labels only. log 2 is the loss of p = 0.5; when the labels "
+    "are not half 0 and half 1, another constant p does better.": lambda y: np.log(2),
+    "You measured in bits (log base 2). Binary cross-entropy, in Keras as in this "
+    "notebook, uses the natural logarithm.": lambda y: _entropy(_mean(y)) / np.log(2),
+    "A sign error: a cross-entropy is never negative, L = -y log p - (1 - y) log(1 - "
+    "p).": lambda y: -_entropy(_mean(y)),
+    "That is the chance accuracy (the share of the most common label), not a loss.": lambda y: max(
+        _mean(y), 1 - _mean(y)
     ),
-    (
-        "You measured in bits (log base 2). Binary cross-entropy, in Keras as in this "
-        "notebook, uses the natural logarithm.",
-        lambda y: _entropy(_mean(y)) / np.log(2),
-    ),
-    (
-        "A sign error: a cross-entropy is never negative, L = -y log p - (1 - y) log(1 - p).",
-        lambda y: -_entropy(_mean(y)),
-    ),
-    (
-        "That is the chance accuracy (the share of the most common label), not a loss.",
-        lambda y: max(_mean(y), 1 - _mean(y)),
-    ),
-    (
-        "That is the error rate of always answering the most common label, not the "
-        "cross-entropy of the best constant probability.",
-        lambda y: min(_mean(y), 1 - _mean(y)),
-    ),
-    (
-        "That is the best constant prediction p itself (the mean label). The question asks "
-        "for the mean loss that this p reaches.",
-        _mean,
-    ),
-    (
-        "That is the loss of a model that predicts every label exactly, p_i = y_i: it would "
-        "have to tell the sequences apart, and a model that ignores x cannot. It gives all "
-        "of them the same p.",
-        lambda y: np.mean(_entropy(np.asarray(y, dtype=float))),
-    ),
-    (
-        "That is the lowest mean *squared* error of a constant prediction (the variance of "
-        "y). The question asks for the binary cross-entropy.",
-        lambda y: np.var(y),
-    ),
-]
+    "That is the error rate of always answering the most common label, not the "
+    "cross-entropy of the best constant probability.": lambda y: min(_mean(y), 1 - _mean(y)),
+    "That is the best constant prediction p itself (the mean label). The question asks "
+    "for the mean loss that this p reaches.": _mean,
+    "That is the loss of a model that predicts every label exactly, p_i = y_i: it would "
+    "have to tell the sequences apart, and a model that ignores x cannot. It gives all "
+    "of them the same p.": lambda y: np.mean(_entropy(np.asarray(y, dtype=float))),
+    "That is the lowest mean *squared* error of a constant prediction (the variance of "
+    "y). The question asks for the binary cross-entropy.": lambda y: np.var(y),
+}
 
 
 def _chance_loss_problem(loss, expected, inputs):

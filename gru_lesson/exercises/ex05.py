@@ -148,22 +148,22 @@ _DIVISORS = (
     "must use the same divisor (n, or n - 1, but the same in all three)."
 )
 
-_CORRELATION_MISTAKES = [  # wrong answers, with the arguments of label_correlation
-    (_COVARIANCE, lambda h_T, y: _covariance(h_T, y) / len(y)),
-    (_COVARIANCE, lambda h_T, y: _covariance(h_T, y) / (len(y) - 1)),
-    (_DIVISORS, lambda h_T, y: _label_correlation(h_T, y) * len(y) / (len(y) - 1)),
-    (_DIVISORS, lambda h_T, y: _label_correlation(h_T, y) * (len(y) - 1) / len(y)),
-    (
-        "Centre first: subtract each unit's mean over the sequences, and the label's mean, "
-        "before multiplying.",
-        lambda h_T, y: (y @ h_T) / np.sqrt((h_T**2).sum(axis=0) * (y**2).sum()),
+_CORRELATION_MISTAKES = {  # message: wrong answer, with the arguments of label_correlation
+    _COVARIANCE: (
+        lambda h_T, y: _covariance(h_T, y) / len(y),
+        lambda h_T, y: _covariance(h_T, y) / (len(y) - 1),
     ),
-    (
-        "Keep the sign: a negative correlation says the unit goes negative when A came "
-        "first, which is as useful as positive. Drop the abs().",
-        lambda h_T, y: np.abs(_label_correlation(h_T, y)),
+    _DIVISORS: (
+        lambda h_T, y: _label_correlation(h_T, y) * len(y) / (len(y) - 1),
+        lambda h_T, y: _label_correlation(h_T, y) * (len(y) - 1) / len(y),
     ),
-]
+    "Centre first: subtract each unit's mean over the sequences, and the label's mean, "
+    "before multiplying.": lambda h_T, y: (y @ h_T) / np.sqrt((h_T**2).sum(axis=0) * (y**2).sum()),
+    "Keep the sign: a negative correlation says the unit goes negative when A came "
+    "first, which is as useful as positive. Drop the abs().": lambda h_T, y: np.abs(
+        _label_correlation(h_T, y)
+    ),
+}
 
 
 def _correlation_shape(mine, expected, inputs):
@@ -233,41 +233,36 @@ def _share(gate, threshold, side):
     return (side * gate > side * threshold).mean(axis=(0, 1))
 
 
-_SATURATION_MISTAKES = [  # wrong answers, with the arguments of saturation_shares
-    (
-        "Your two shares are swapped: below first, then above.",
-        lambda gate, low, high: (_share(gate, high, +1), _share(gate, low, -1)),
+_SATURATION_MISTAKES = {  # message: wrong answer, with the arguments of saturation_shares
+    "Your two shares are swapped: below first, then above.": lambda gate, low, high: (
+        _share(gate, high, +1),
+        _share(gate, low, -1),
     ),
-    (
-        "Those are counts of steps; the exercise asks for shares (divide by the number "
-        "of steps counted, n * T).",
-        lambda gate, low, high: (
-            (gate < low).sum(axis=(0, 1)),
-            (gate > high).sum(axis=(0, 1)),
-        ),
+    "Those are counts of steps; the exercise asks for shares (divide by the number "
+    "of steps counted, n * T).": lambda gate, low, high: (
+        (gate < low).sum(axis=(0, 1)),
+        (gate > high).sum(axis=(0, 1)),
     ),
-    (
-        "You counted sequences in which the gate is ever below (or above) the threshold, "
-        "not steps. Every step of every sequence counts once.",
-        lambda gate, low, high: (
-            (gate < low).any(axis=1).mean(axis=0),
-            (gate > high).any(axis=1).mean(axis=0),
-        ),
+    "You counted sequences in which the gate is ever below (or above) the threshold, "
+    "not steps. Every step of every sequence counts once.": lambda gate, low, high: (
+        (gate < low).any(axis=1).mean(axis=0),
+        (gate > high).any(axis=1).mean(axis=0),
     ),
-    (
-        "The two shares need not add up to 1: a gate can also be in between. Compute "
-        "the share above high on its own.",
-        lambda gate, low, high: (_share(gate, low, -1), 1 - _share(gate, low, -1)),
+    "The two shares need not add up to 1: a gate can also be in between. Compute "
+    "the share above high on its own.": lambda gate, low, high: (
+        _share(gate, low, -1),
+        1 - _share(gate, low, -1),
     ),
-    (
-        "Above high means gate > high, not gate > 1 - high (the thresholds need not be symmetric).",
-        lambda gate, low, high: (_share(gate, low, -1), _share(gate, 1 - high, +1)),
+    "Above high means gate > high, not gate > 1 - high (the thresholds need not be "
+    "symmetric).": lambda gate, low, high: (
+        _share(gate, low, -1),
+        _share(gate, 1 - high, +1),
     ),
-    (
-        "Below low means gate < low, not gate < 1 - low.",
-        lambda gate, low, high: (_share(gate, 1 - low, -1), _share(gate, high, +1)),
+    "Below low means gate < low, not gate < 1 - low.": lambda gate, low, high: (
+        _share(gate, 1 - low, -1),
+        _share(gate, high, +1),
     ),
-]
+}
 
 
 def _as_two_shares(value, name):

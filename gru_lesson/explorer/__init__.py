@@ -30,13 +30,7 @@ the static figures (:func:`plot_gates`, :func:`plot_cell`, :func:`plot_unit`,
 :func:`plot_handset`, :func:`plot_saturation`) need NumPy and Matplotlib only.
 """
 
-from gru_lesson.explorer.gate_data import (
-    GateData,
-    flip_cue,
-    gate_data,
-    parse_sequence,
-    set_symbol,
-)
+from gru_lesson.explorer.gate_data import GateData, flip_cue, gate_data, parse_sequence, set_symbol
 from gru_lesson.explorer.gate_explorer import GateExplorer, plot_cell, plot_gates, plot_unit
 from gru_lesson.explorer.playground import (
     PLAYGROUND_SLIDERS,

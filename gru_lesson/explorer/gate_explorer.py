@@ -15,13 +15,7 @@ import html
 import numpy as np
 
 from gru_lesson.cell_diagram import CellFigure
-from gru_lesson.explorer._widgets import (
-    MAX_STEPS,
-    BlitCanvas,
-    BlitFigure,
-    Widget,
-    new_figure,
-)
+from gru_lesson.explorer._widgets import MAX_STEPS, BlitCanvas, BlitFigure, Widget, new_figure
 from gru_lesson.explorer.gate_data import _glyphs, flip_cue, gate_data, parse_sequence, set_symbol
 from gru_lesson.gates import memory_units
 from gru_lesson.tasks import make_memory_task, to_text
@@ -107,12 +101,9 @@ class GateFigure(BlitFigure):
                 transform=ax.get_yaxis_transform(), visible=mark,
             )  # fmt: skip
             self.markers[name] = marker
-        fig.colorbar(self.images["z"], cax=fig.add_subplot(grid[1:3, 1])).ax.tick_params(
-            labelsize=8
-        )
-        fig.colorbar(self.images["h"], cax=fig.add_subplot(grid[3:5, 1])).ax.tick_params(
-            labelsize=8
-        )
+        for name, rows in (("z", slice(1, 3)), ("h", slice(3, 5))):
+            bar = fig.colorbar(self.images[name], cax=fig.add_subplot(grid[rows, 1]))
+            bar.ax.tick_params(labelsize=8)
         ax = self.axes["p"]
         ax.axhline(0.5, color="gray", lw=0.8, ls="--")
         (self.p_line,) = ax.plot(np.arange(data.T), data.p_shown(), color="C3", lw=1.5)

@@ -111,11 +111,8 @@ def handset_data(gru, x):
 
 
 def _handset_code(values):
-    pieces = playground_pieces(values)
-    args = []
-    for name, arr in pieces.items():
-        if np.any(arr):
-            args.append(f"{name}={np.round(arr, 3).tolist()}")
+    pieces = playground_pieces(values).items()
+    args = [f"{name}={np.round(arr, 3).tolist()}" for name, arr in pieces if np.any(arr)]
     return "handset_gru(" + ", ".join(args) + ")"
 
 
@@ -148,25 +145,22 @@ class HandsetFigure(BlitFigure):
             # sliders): each curve gets its own line width, dash and marker, so that every
             # one stays visible when they coincide.
             z_style, r_style = _GATE_STYLES[u % len(_GATE_STYLES)]
-            self.lines[("z", u)] = self.ax_g.plot(
-                [], [], color=color, label=f"z, unit {u}", **z_style
-            )[0]
-            self.lines[("r", u)] = self.ax_g.plot(
-                [], [], color=color, label=f"r, unit {u}", **r_style
-            )[0]
-            self.lines[("h", u)] = self.ax_h.plot(
-                [], [], "o-", color=color, ms=3, label=f"h, unit {u}"
-            )[0]
+            h_style = dict(marker="o", ls="-", ms=3)
+            for name, ax, style in (("z", self.ax_g, z_style), ("r", self.ax_g, r_style),
+                                    ("h", self.ax_h, h_style)):  # fmt: skip
+                (self.lines[name, u],) = ax.plot(
+                    [], [], color=color, label=f"{name}, unit {u}", **style
+                )
         self.ax_g.set_ylim(-0.03, 1.03)
         self.ax_g.set_ylabel("gates", fontsize=9)
-        self.ax_g.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
         self.ax_h.set_ylim(-1.05, 1.05)
         self.ax_h.axhline(0, color="gray", lw=0.6)
         self.ax_h.set_ylabel("state h", fontsize=9)
         self.ax_h.set_xlabel("step t", fontsize=9)
-        self.ax_h.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
         for ax in axes:
             ax.tick_params(labelsize=8)
+            if ax is not self.ax_x:
+                ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
         self.title = self.ax_x.set_title("", fontsize=10)
         fig.subplots_adjust(left=0.09, right=0.83, top=0.9, bottom=0.1, hspace=0.15)
         dynamic = [self.x_line, *self.lines.values(), self.title]
