@@ -1,6 +1,6 @@
 """How fast is the course's NumPy GRU next to Keras', and how fast does the course run?
 
-    .venv/bin/python benchmarks/run.py            # everything (about 4 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py            # everything (about 6 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py --quick    # the three smaller sizes, fewer repeats, no notebooks
     .venv/bin/python benchmarks/run.py --suite    # also time the whole test suite
 
