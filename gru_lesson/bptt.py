@@ -546,8 +546,8 @@ def gradient_by_distance(
 ):
     """How much of the gradient reaches step t, by its distance to the loss, at initialization.
 
-    A fresh layer (Keras' default initialization; ``kind`` is ``"gru"`` or ``"tanh"``
-    for a plain tanh RNN) reads ``steps`` random inputs; the loss is a random projection
+    A fresh layer (Keras' default initialization; ``kind`` is ``"gru"`` or ``"simple_rnn"``,
+    the plain tanh RNN, :class:`~gru_lesson.rnn.TanhRNN`, as Keras names its layer) reads ``steps`` random inputs; the loss is a random projection
     of the *last* state only. Returns an array ``ratio`` of length ``steps`` where
     ``ratio[k]`` is ``||dL/dh|| k steps before the end / ||dL/dh|| at the end``, averaged
     over the batch and over one fresh layer per seed. ``update_gate_bias`` sets the update gate's
@@ -556,7 +556,7 @@ def gradient_by_distance(
     """
     from gru_lesson.rnn import TanhRNN, rnn_backward
 
-    kind = check_choice("kind", kind, ("gru", "tanh"))
+    kind = check_choice("kind", kind, ("gru", "simple_rnn"))
     units = check_int("units", units, minimum=1)
     input_dim = check_int("input_dim", input_dim, minimum=1)
     steps = check_int("steps", steps, minimum=2)
@@ -568,7 +568,7 @@ def gradient_by_distance(
     seeds = [check_int("seeds[]", seed, minimum=0) for seed in seeds]
     update_gate_bias = check_number("update_gate_bias", update_gate_bias)
     reset_after = check_flag("reset_after", reset_after)
-    if kind == "tanh" and update_gate_bias:
+    if kind == "simple_rnn" and update_gate_bias:
         raise ValueError(
             "update_gate_bias is the GRU's update-gate bias; a tanh RNN has no update gate"
         )

@@ -80,10 +80,11 @@ def server_env():
 
 
 @contextlib.contextmanager
-def jupyterlab(root_dir: Path, env=()):
+def jupyterlab(root_dir: Path, env=(), args=()):
     """Start JupyterLab on 127.0.0.1 serving ``root_dir``; yields ``(base_url, token)``.
 
-    ``env`` adds environment variables for the server (e.g. ``JUPYTER_CONFIG_PATH``)."""
+    ``env`` adds environment variables for the server (e.g. ``JUPYTER_CONFIG_PATH``), ``args``
+    command-line settings, which win over every config file."""
     port, token = free_port(), secrets.token_hex(16)
     settings = Path(root_dir) / "lab-settings"
     notification = (
@@ -100,6 +101,7 @@ def jupyterlab(root_dir: Path, env=()):
     ]  # fmt: skip
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
+    cmd += list(args)
     ready = f"http://127.0.0.1:{port}/api/status?token={token}"
     with _server(cmd, root_dir, ready, env=env) as _:
         yield f"http://127.0.0.1:{port}", token

@@ -273,7 +273,7 @@ def test_bad_input_is_refused_clearly():
 
 # ---------------------------------------------------------------- vanishing gradients
 def test_gradient_by_distance_claims_of_notebook_03():
-    tanh = gradient_by_distance("tanh")
+    tanh = gradient_by_distance("simple_rnn")
     gru = {b: gradient_by_distance("gru", update_gate_bias=b) for b in (0, 1, 2, 3)}
     assert tanh[0] == gru[0][0] == 1.0
     for curve in (tanh, *gru.values()):
@@ -292,4 +292,4 @@ def test_gradient_by_distance_refuses_nonsense():
     with pytest.raises(ValueError, match="kind"):
         gradient_by_distance("lstm")
     with pytest.raises(ValueError, match="no update gate"):
-        gradient_by_distance("tanh", update_gate_bias=2.0)
+        gradient_by_distance("simple_rnn", update_gate_bias=2.0)
