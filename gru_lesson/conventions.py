@@ -23,6 +23,7 @@ import numpy as np
 
 from gru_lesson.compare import max_abs_diff
 from gru_lesson.gru import GRU, sigmoid, split_gates
+from gru_lesson.keras_twin import check_keras_gru
 from gru_lesson.validation import check_array, check_dtype, check_finite, check_int, check_number
 
 __all__ = [
@@ -68,6 +69,15 @@ def reorder_gates(m, source="zrh", target="rzh"):
 
 
 # ------------------------------------------------------------- Keras <-> PyTorch
+def _three_blocks(name, a, axis, what):
+    """The size of one gate block of ``a``, whose ``axis`` holds three (``what`` names them)."""
+    if a.shape[axis] % 3 or 0 in a.shape:
+        raise ValueError(
+            f"{name} must have {what}, at least one unit and one input, got shape {a.shape}"
+        )
+    return a.shape[axis] // 3
+
+
 def keras_to_pytorch(kernel, recurrent_kernel, bias=None):
     """PyTorch ``nn.GRU`` weights (layer 0) from Keras ``GRU`` weights.
 
@@ -77,12 +87,7 @@ def keras_to_pytorch(kernel, recurrent_kernel, bias=None):
     Returns a dict of NumPy arrays keyed like a PyTorch ``state_dict``.
     """
     W = check_array("kernel", kernel, ndim=2, names="(input_dim, 3*units)", finite=True)
-    if W.shape[1] % 3 or 0 in W.shape:
-        raise ValueError(
-            "kernel must have 3*units columns (blocks z, r, h), at least one unit and one "
-            f"feature, got shape {W.shape}"
-        )
-    U = W.shape[1] // 3
+    U = _three_blocks("kernel", W, 1, "3*units columns (blocks z, r, h)")
     R = check_array("recurrent_kernel", recurrent_kernel, shape=(U, 3 * U), finite=True)
     out = {
         "weight_ih_l0": reorder_gates(W).T.copy(),
@@ -124,12 +129,7 @@ def pytorch_to_keras(state_dict):
         )
     w_ih = state_dict["weight_ih_l0"]
     w_ih = check_array("weight_ih_l0", w_ih, ndim=2, names="(3*hidden, input)", finite=True)
-    if w_ih.shape[0] % 3 or 0 in w_ih.shape:
-        raise ValueError(
-            "weight_ih_l0 must have 3*hidden rows (blocks r, z, n), at least one unit and one "
-            f"input, got shape {w_ih.shape}"
-        )
-    H = w_ih.shape[0] // 3
+    H = _three_blocks("weight_ih_l0", w_ih, 0, "3*hidden rows (blocks r, z, n)")
     w_hh = check_array("weight_hh_l0", state_dict["weight_hh_l0"], shape=(3 * H, H), finite=True)
     weights = [reorder_gates(w_ih.T, "rzh", "zrh"), reorder_gates(w_hh.T, "rzh", "zrh")]
     if has_ih:
@@ -229,10 +229,10 @@ def _states(gru, x, h0):
 
 def keras_equations(gru, x, h0):
     """The faithful path: Keras' equations, written out step by step (no mistake)."""
-    return _keras_steps(gru, x, h0, gate=sigmoid)
+    return _keras_steps(gru, x, h0)
 
 
-def _keras_steps(gru, x, h0, gate):
+def _keras_steps(gru, x, h0, gate=sigmoid):
     x, h = _checked(gru, x, h0)
     hs = []
     for t in range(x.shape[1]):
@@ -315,14 +315,7 @@ def randomize_biases(layer, seed=None, scale=0.5):
     Keras initializes biases to zero, and zeros hide every bias mistake, so
     a check against Keras should always start from random biases.
     """
-    import keras
-
-    if not isinstance(layer, keras.layers.GRU):
-        raise TypeError(f"layer must be a keras.layers.GRU, got {type(layer).__name__}")
-    if not layer.built:
-        raise ValueError(
-            f"layer {layer.name!r} is not built yet: call it on an input or build it first"
-        )
+    check_keras_gru(layer)
     if not layer.use_bias:
         raise ValueError(
             f"layer {layer.name!r} has use_bias=False: there are no biases to randomize"
@@ -379,10 +372,7 @@ def mistake_costs(layer, x, h0):
     and ``h0`` ``(batch, units)``. The first row is the faithful path
     (:func:`keras_equations`), the control: it should be about 1e-16 in float64.
     """
-    import keras
-
-    if not isinstance(layer, keras.layers.GRU):
-        raise TypeError(f"layer must be a keras.layers.GRU, got {type(layer).__name__}")
+    check_keras_gru(layer)
     if not layer.return_sequences or layer.return_state or layer.go_backwards:
         raise ValueError(
             "layer must return every state and read forwards (return_sequences=True, "

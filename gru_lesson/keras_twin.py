@@ -33,7 +33,7 @@ def _option_value(value):
 
 def gru_from_keras(layer):
     """A NumPy :class:`GRU` with the weights and options of a built Keras ``GRU`` layer."""
-    _check_keras_gru(layer)
+    check_keras_gru(layer)
     config = layer.get_config()
     for option, supported in _SUPPORTED.items():
         got = _option_value(config[option])
@@ -75,7 +75,8 @@ def _keras_bias(gru):
     return [gru.bx]
 
 
-def _check_keras_gru(layer, name="layer"):
+def check_keras_gru(layer, name="layer"):
+    """Refuse anything but a built ``keras.layers.GRU``, saying what was given."""
     import keras
 
     if not isinstance(layer, keras.layers.GRU):
@@ -92,7 +93,7 @@ def _check_keras_gru(layer, name="layer"):
 
 def set_keras_weights(layer, gru):
     """Copy the NumPy GRU's weights into a built Keras ``GRU`` layer, checking they fit."""
-    _check_keras_gru(layer)
+    check_keras_gru(layer)
     check_gru(gru)
     if layer.reset_after != gru.reset_after or layer.use_bias != gru.use_bias:
         raise ValueError(
