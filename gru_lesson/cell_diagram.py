@@ -17,11 +17,9 @@ with ``z`` near 0 it **writes** its candidate. The gates' bias ``b_z`` is
 
 Everything else reads that one description, so picture, equations and code
 cannot disagree: :func:`run_step` computes a step by following its wiring (the
-tests hold it to ``GRU.trace``); :func:`draw_cell` draws it, an arrow for every
-input of every node; :func:`lit_values` and :func:`draw_lit_cell` light the
-picture with a trace's values at one step, for one unit. :class:`CellFigure` is
-the drawing itself (Matplotlib), which the gate explorer redraws as its step
-slider moves.
+tests hold it to ``GRU.trace``); :class:`CellFigure` draws it (Matplotlib), an
+arrow for every input of every node, lit by :func:`lit_values` (a trace's values
+at one step, for one unit) in :func:`draw_lit_cell` and in the gate explorer.
 """
 
 from __future__ import annotations
@@ -106,9 +104,8 @@ def _weights(gru):
     """The per-gate weights ``compute`` reads, with the gates' two biases summed (0 without bias)."""
     p = gate_params(gru)
     zero = np.zeros(gru.units, dtype=gru.dtype)
-    for g in "zrh":
-        p.setdefault(f"bx_{g}", zero)
-        p.setdefault(f"bh_{g}", zero)
+    for key in ("bx_z", "bx_r", "bx_h", "bh_z", "bh_r", "bh_h"):
+        p.setdefault(key, zero)
     for g in "zr":
         p[f"b_{g}"] = p[f"bx_{g}"] + p[f"bh_{g}"]
     return p
@@ -179,11 +176,6 @@ def lit_values(gru, x, trace, t, *, unit=0, sequence=0):
                 "pass the GRU and the inputs the trace was made with"
             )
     return {name: float(v[0, unit]) for name, v in values.items() if name != "x_t"}
-
-
-def update_word(z):
-    """What the update gate does to the state: ``"keeps"`` (z ≥ 0.9), ``"writes"`` (z ≤ 0.1), or ``"mixes"``."""
-    return "keeps" if z >= 0.9 else "writes" if z <= 0.1 else "mixes"
 
 
 # ========================================================================= drawing
@@ -474,11 +466,11 @@ class CellFigure:
             text.set_text(f"{v:.2f}" if name in GATE_NODES else f"{v:+.2f}")
             text.set_color(_text_color(rgba))
         z = values["z"]
-        verb = {
-            "keeps": "the unit keeps its state",
-            "writes": "the unit writes its candidate",
-            "mixes": f"the unit keeps {z:.0%} of its state, writes {1 - z:.0%} of h~",
-        }[update_word(z)]
+        verb = (
+            "the unit keeps its state" if z >= 0.9
+            else "the unit writes its candidate" if z <= 0.1
+            else f"the unit keeps {z:.0%} of its state, writes {1 - z:.0%} of h~"
+        )  # fmt: skip
         self.title.set_text(f"{where + ': ' if where else ''}z = {z:.2f}, {verb}")
 
     def shown(self):
@@ -500,7 +492,6 @@ def draw_cell(reset_after=True, *, figsize=(10, 6)):
     """The GRU cell of :func:`cell_step` as a Matplotlib figure (for ``plt.show()``)."""
     import matplotlib.pyplot as plt
 
-    reset_after = check_flag("reset_after", reset_after)
     fig = plt.figure(figsize=figsize)
     CellFigure(fig, reset_after)
     return fig

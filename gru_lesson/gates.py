@@ -156,17 +156,18 @@ def memory_units(classifier, *, n=500, T=50, seed=0):
     )
 
 
-def _check_unit(classifier, unit):
-    return check_int("unit", unit, minimum=0, maximum=classifier.gru.units - 1)
-
-
-def _check_hold(n, T, delay):
-    """Both labels among ``n`` sequences, and a ``delay`` that leaves a step after every cue."""
+def _unit_run(classifier, unit, n, T, seed, delay):
+    """The checked arguments of one unit's study, and the classifier's run on fresh sequences:
+    ``(unit, delay, y, cue_start, trace)``. ``n`` holds both labels; ``delay`` leaves a step
+    after every cue."""
+    _check_classifier(classifier)
+    unit = check_int("unit", unit, minimum=0, maximum=classifier.gru.units - 1)
     n = check_int("n (number of sequences)", n, minimum=2)
     T = check_int("T (sequence length)", T, minimum=CUE_WINDOW + 2)
     # The cue ends by step CUE_WINDOW; holding starts `delay` steps later, before step T - 1.
     delay = check_int("delay (steps after the cue)", delay, minimum=0, maximum=T - 2 - CUE_WINDOW)
-    return n, T, delay
+    x, y, _, cue_start = cue_flip_batch(n, T, seed=seed, n_filler=classifier.gru.input_dim - 2)
+    return unit, delay, y, cue_start, classifier.gru.trace(x)
 
 
 def cue_response(classifier, unit, *, n=500, T=50, seed=0, settle=0.9, delay=4):
@@ -183,12 +184,9 @@ def cue_response(classifier, unit, *, n=500, T=50, seed=0, settle=0.9, delay=4):
     * ``z_after``: the update gate over the steps more than ``delay`` steps after the cue;
     * ``h_final``: the last state.
     """
-    _check_classifier(classifier)
-    unit = _check_unit(classifier, unit)
-    n, T, delay = _check_hold(n, T, delay)
     settle = check_number("settle", settle, minimum=0, maximum=1, min_open=True, max_open=True)
-    x, y, _, cue_start = cue_flip_batch(n, T, seed=seed, n_filler=classifier.gru.input_dim - 2)
-    trace = classifier.gru.trace(x)
+    unit, delay, y, cue_start, trace = _unit_run(classifier, unit, n, T, seed, delay)
+    n, T = trace.h.shape[:2]
     z, h = trace.z[..., unit], trace.h[..., unit]
     rows = np.arange(n)
     cue_end = cue_start + 1  # the cue's last step
@@ -229,11 +227,8 @@ def hold_statistics(classifier, unit, *, n=500, T=50, seed=0, delay=4):
       unit had when it started holding (what it held, it kept);
     * ``abs_h_final_median``: the median of ``|h_T|`` for that unit.
     """
-    _check_classifier(classifier)
-    unit = _check_unit(classifier, unit)
-    n, T, delay = _check_hold(n, T, delay)
-    x, _, _, cue_start = cue_flip_batch(n, T, seed=seed, n_filler=classifier.gru.input_dim - 2)
-    trace = classifier.gru.trace(x)
+    unit, delay, _, cue_start, trace = _unit_run(classifier, unit, n, T, seed, delay)
+    n, T = trace.h.shape[:2]
     z, h_tilde, h = trace.z[..., unit], trace.h_tilde[..., unit], trace.h[..., unit]
     rows = np.arange(n)
     held_at = np.minimum(cue_start + 1 + delay, T - 1)  # the step it starts holding
