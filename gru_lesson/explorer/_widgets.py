@@ -107,7 +107,12 @@ RUN_TO_GET_CONTROLS = (
 
 
 class Widget:
-    """What the three widgets share: a message line, an image, and no tracebacks."""
+    """What the three widgets share: a message line, an image, and no tracebacks.
+
+    A control that changes calls :meth:`_on_change`, which redraws: the subclass's
+    :meth:`_new_data` gives the numbers, its figure draws them, :meth:`_show` puts
+    them on screen. While ``_busy`` (several controls being set at once), a change draws nothing.
+    """
 
     title = ""
     plain = ""
@@ -116,6 +121,19 @@ class Widget:
         self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width="800px"))
         self.message = w.HTML("")
         self._busy = False
+
+    def _on_change(self, change):
+        if not self._busy:
+            self._safely(self._redraw)
+
+    def _redraw(self):
+        self.data = self._new_data()
+        self.figure.update(self.data)
+        self._show()
+        self.message.value = ""
+
+    def _show(self):
+        self.image.value = self.figure.png()
 
     def _show_error(self, error):
         self.message.value = f"<span style='{ERROR_STYLE}'>⚠ {html.escape(str(error))}</span>"

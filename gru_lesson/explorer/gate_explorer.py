@@ -283,9 +283,8 @@ class GateExplorer(Widget):
         self._show()
 
         self.sequence.observe(self._on_sequence, names="value")
-        self.text.observe(self._on_text, names="value")
-        self.step.observe(self._on_redraw, names="value")
-        self.unit.observe(self._on_redraw, names="value")
+        for control in (self.text, self.step, self.unit):
+            control.observe(self._on_change, names="value")
         self.flip_button.on_click(lambda _b: self._safely(self.flip_cue))
         for s, button in self.put_buttons.items():
             button.on_click(lambda _b, s=s: self._safely(lambda: self.put(s)))
@@ -314,16 +313,8 @@ class GateExplorer(Widget):
     def _on_sequence(self, change):
         self._safely(lambda: setattr(self.text, "value", self.bank[change["new"]]))
 
-    def _on_text(self, change):
-        self._safely(self._redraw)
-
-    def _on_redraw(self, change):
-        if not self._busy:
-            self._safely(self._redraw)
-
-    def _redraw(self):
-        text = self.text.value
-        x = parse_sequence(text, self.classifier.gru.input_dim)  # raises on bad text
+    def _new_data(self):
+        x = parse_sequence(self.text.value, self.classifier.gru.input_dim)  # raises on bad text
         T = x.shape[0]
         self._busy = True
         try:  # fit the step slider to the new length without a redraw per change
@@ -333,14 +324,11 @@ class GateExplorer(Widget):
                 self.step.max = T - 1
         finally:
             self._busy = False
-        self.data = gate_data(self.classifier, x, step=self.step.value, unit=self.unit.value)
-        self.figure.update(self.data)
-        self._show()
-        self.message.value = ""
+        return gate_data(self.classifier, x, step=self.step.value, unit=self.unit.value)
 
     def _show(self):
         """The drawn figure, the cell lit at the current step, and the readout, on screen."""
-        self.image.value = self.figure.png()
+        super()._show()
         _light(self.cell, self.data)
         self.cell_image.value = self.cell_canvas.png()
         self.readout.value = _readout_html(self.data)

@@ -241,8 +241,7 @@ class HandsetPlayground(Widget):
         self.code_box = w.HTML("")
         self.data = handset_data(self.gru(), parse_numbers(inputs))
         self.figure = HandsetFigure(new_figure((9, 5), pyplot=False), self.data, blit=True)
-        self.image.value = self.figure.png()
-        self.code_box.value = self._code_html()
+        self._show()
         for slider in self.sliders.values():
             slider.observe(self._on_change, names="value")
         self.text.observe(self._on_change, names="value")
@@ -286,18 +285,13 @@ class HandsetPlayground(Widget):
             f"<span style='font-size:90%'>in code: <code>{html.escape(self.code())}</code></span>"
         )
 
-    def _on_change(self, change):
-        if not self._busy:
-            self._safely(self._redraw)
+    def _new_data(self):
+        return handset_data(self.gru(), parse_numbers(self.text.value))
 
-    def _redraw(self):
-        x = parse_numbers(self.text.value)
-        self.data = handset_data(self.gru(), x)
-        self.figure.update(self.data)
-        self.image.value = self.figure.png()
+    def _show(self):
+        super()._show()
         self.code_box.value = self._code_html()
         self.verdict.value = ""
-        self.message.value = ""
 
     def check(self):
         """Judge the sliders' GRU on the puzzle; shows and returns ``(solved, message)``."""

@@ -201,8 +201,8 @@ class SaturationExplorer(Widget):
         )
         self.data = saturation_data(self._trace(500), carriers=self.carriers)
         self.figure = SaturationFigure(new_figure((9, 4.2), pyplot=False), self.data, blit=True)
-        self.image.value = self.figure.png()
-        self.summary = w.HTML(_saturation_summary(self.data))
+        self.summary = w.HTML()
+        self._show()
         for slider in (self.low, self.high, self.n):
             slider.observe(self._on_change, names="value")
         self.widget = w.VBox(
@@ -223,19 +223,15 @@ class SaturationExplorer(Widget):
             self._traces[n] = _saturation_trace(self.classifier, n, self.T, self.seed)
         return self._traces[n]
 
-    def _on_change(self, change):
-        self._safely(self._redraw)
-
-    def _redraw(self):
-        data = saturation_data(
+    def _new_data(self):
+        return saturation_data(
             self._trace(self.n.value), low=self.low.value, high=self.high.value,
             carriers=self.carriers,
         )  # fmt: skip
-        self.data = data
-        self.figure.update(data)
-        self.image.value = self.figure.png()
-        self.summary.value = _saturation_summary(data)
-        self.message.value = ""
+
+    def _show(self):
+        super()._show()
+        self.summary.value = _saturation_summary(self.data)
 
     def _benchmark_slider(self):
         return self.low, [0.2, 0.1]
