@@ -63,12 +63,14 @@ def parse_sequence(text, n_features=4):
     return x
 
 
-def first_symbol(text):
-    """``1`` if the first ``A``/``B`` of ``text`` is ``A``, ``0`` if it is ``B``, ``None`` if neither occurs."""
-    for ch in text.upper():
-        if ch in "AB":
-            return 1 if ch == "A" else 0
-    return None
+def _cue_span(text):
+    """The cue's steps ``range(p, end)``: the first ``A``/``B`` of ``text``, and the step after it
+    when that is the other letter; ``None`` when ``text`` has neither."""
+    p = next((t for t, ch in enumerate(text) if ch in "AB"), None)
+    if p is None:
+        return None
+    partner = p + 1 < len(text) and text[p + 1] in "AB" and text[p + 1] != text[p]
+    return range(p, p + 2 if partner else p + 1)
 
 
 def flip_cue(text):
@@ -79,13 +81,11 @@ def flip_cue(text):
     else changes, as with ``make_memory_task(..., labels=1 - y)``.
     """
     cleaned = _cleaned(text)
-    other = {"A": "B", "B": "A"}
-    for p, ch in enumerate(cleaned):
-        if ch in other:
-            end = p + 2 if p + 1 < len(cleaned) and cleaned[p + 1] == other[ch] else p + 1
-            swapped = "".join(other[c] for c in cleaned[p:end])
-            return cleaned[:p] + swapped + cleaned[end:]
-    raise ValueError("the sequence has no A or B, so it has no cue to flip")
+    cue = _cue_span(cleaned)
+    if cue is None:
+        raise ValueError("the sequence has no A or B, so it has no cue to flip")
+    swapped = "".join({"A": "B", "B": "A"}[cleaned[t]] for t in cue)
+    return cleaned[: cue.start] + swapped + cleaned[cue.stop :]
 
 
 def set_symbol(text, step, symbol):
@@ -137,12 +137,7 @@ class GateData:
     @property
     def cue(self):
         """The steps of the cue (the first ``A``/``B`` and its partner), or ``()``."""
-        p = next((t for t, ch in enumerate(self.text) if ch in "AB"), None)
-        if p is None:
-            return ()
-        if p + 1 < self.T and self.text[p + 1] in "AB" and self.text[p + 1] != self.text[p]:
-            return (p, p + 1)
-        return (p,)
+        return tuple(_cue_span(self.text) or ())
 
     def shown(self, name):
         """The heatmap of ``name`` as drawn: ``(rows, T)``, NaN on the steps after ``step``
@@ -208,6 +203,7 @@ def gate_data(classifier, sequence, *, step=None, unit=0):
         if len(x) == 0:
             raise ValueError(f"the sequence is empty: it has no steps (shape {x.shape})")
     text = to_text(x, name="sequence")
+    cue = _cue_span(text)
     T = x.shape[0]
     step = T - 1 if step is None else check_int("step", step, minimum=0, maximum=T - 1)
     unit = check_int("unit", unit, minimum=0, maximum=gru.units - 1)
@@ -224,7 +220,7 @@ def gate_data(classifier, sequence, *, step=None, unit=0):
         p_steps=p_steps,
         step=step,
         unit=unit,
-        truth=first_symbol(text),
+        truth=None if cue is None else int(text[cue.start] == "A"),  # A came first: 1
         gru=gru,
         trace=trace,
     )
