@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from gru_lesson.gru import GRU, split_gates
-from gru_lesson.validation import check_array, check_flag, check_int
+from gru_lesson.validation import check_array, check_flag, check_gru, check_int
 
 __all__ = ["handset_gru", "gate_params", "first_input_verdict"]
 
@@ -162,8 +162,7 @@ def gate_params(gru):
     so that ``handset_gru(**gate_params(gru), reset_after=gru.reset_after)``
     computes what ``gru`` computes.
     """
-    if not isinstance(gru, GRU):
-        raise TypeError(f"expected a gru_lesson.GRU, got {type(gru).__name__}")
+    check_gru(gru)
     out = {}
     for prefix, fused in gru.params.items():
         for g, part in zip(GATES, split_gates(fused), strict=True):

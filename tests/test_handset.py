@@ -146,7 +146,7 @@ def test_positional_and_unknown_arguments_are_refused():
 
 
 def test_gate_params_wants_a_gru():
-    with pytest.raises(TypeError, match="expected a gru_lesson.GRU, got dict"):
+    with pytest.raises(TypeError, match="gru must be a gru_lesson GRU, got dict"):
         gate_params({"W": np.ones((1, 3))})
 
 

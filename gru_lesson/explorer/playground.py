@@ -17,9 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gru_lesson.explorer._widgets import MAX_STEPS, BlitFigure, Widget, new_figure
-from gru_lesson.gru import GRU
 from gru_lesson.handset import first_input_verdict, handset_gru
-from gru_lesson.validation import check_array, check_number
+from gru_lesson.validation import check_array, check_gru, check_number
 
 # ======================================================= the hand-set GRU
 #: The playground's sliders: (key, handset_gru piece, index, label, starting value).
@@ -97,8 +96,7 @@ class HandsetData:
 
 def handset_data(gru, x):
     """Run a one-input GRU on the inputs ``x`` ``(T,)``: a :class:`HandsetData`."""
-    if not isinstance(gru, GRU):
-        raise TypeError(f"expected a gru_lesson.GRU, got {type(gru).__name__}")
+    check_gru(gru)
     if gru.input_dim != 1:
         raise ValueError(
             f"handset_data runs a GRU of one input feature, this one reads {gru.input_dim}"
