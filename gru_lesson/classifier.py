@@ -41,7 +41,6 @@ from gru_lesson.validation import (
     check_int,
     check_labels,
     check_mask,
-    check_number,
 )
 
 __all__ = ["GRUClassifier", "binary_cross_entropy"]
@@ -93,36 +92,17 @@ class GRUClassifier:
 
     # ------------------------------------------------------------------ build
     @classmethod
-    def initialize(
-        cls,
-        input_dim,
-        units,
-        *,
-        reset_after=True,
-        use_bias=True,
-        seed=None,
-        dtype=np.float64,
-        go_backwards=False,
-        zero_output_for_mask=False,
-        update_gate_bias=0.0,
-    ):
-        """Fresh weights, drawn the way Keras draws them (GRU as Keras, Dense Glorot-uniform, zero bias).
+    def initialize(cls, input_dim, units, *, seed=None, update_gate_bias=0.0, **gru_options):
+        """Fresh weights drawn the way Keras draws them: the GRU's by :meth:`GRU.initialize`
+        (which takes ``gru_options``: ``reset_after``, ``use_bias``, ``dtype``, ...), the
+        output layer's ``V`` Glorot-uniform and ``c`` zero.
 
         ``update_gate_bias`` sets the update gate's input bias ``bx_z`` (Keras' default is 0): a
         positive value makes ``z`` start close to 1, so that the state, and the gradient,
         survive more steps (notebook 03 shows what it does). One number for every unit,
         or an array of ``units`` numbers, one per unit (chrono initialization).
         """
-        gru = GRU.initialize(
-            input_dim,
-            units,
-            reset_after=reset_after,
-            use_bias=use_bias,
-            seed=seed,
-            dtype=dtype,
-            go_backwards=go_backwards,
-            zero_output_for_mask=zero_output_for_mask,
-        )
+        gru = GRU.initialize(input_dim, units, seed=seed, **gru_options)
         bias = check_update_gate_bias(update_gate_bias, gru.units, name="update_gate_bias")
         if np.any(bias != 0):
             set_update_gate_bias(gru, bias)
@@ -225,19 +205,17 @@ class GRUClassifier:
     ):
         """Train with mini-batch Adam; returns the history, a dict of per-epoch lists.
 
-        ``history["loss"]`` and ``history["accuracy"]`` are the means over the epoch's
-        batches (as Keras reports them), ``history["val_loss"]`` and
-        ``history["val_accuracy"]`` are measured after each epoch when
-        ``validation_data=(x_val, y_val)`` (or ``(x_val, y_val, mask_val)``) is given,
-        ``history["grad_norm"]`` is the largest
-        gradient norm of the epoch (before clipping), ``history["seconds"]`` the epoch's time.
+        ``"loss"`` and ``"accuracy"``: the means over the epoch's batches (as Keras reports
+        them); ``"val_loss"`` and ``"val_accuracy"``: measured after each epoch when
+        ``validation_data=(x_val, y_val[, mask_val])`` is given; ``"grad_norm"``: the epoch's
+        largest gradient norm (before clipping); ``"seconds"``: the epoch's time.
 
         Each call starts a fresh ``Adam(learning_rate, clipnorm=clipnorm)`` unless an
         ``optimizer`` is passed (to continue training, pass ``model.optimizer``).
         ``mask`` (n, time), True on real steps, skips padding (see :meth:`GRU.trace`).
-        ``seed`` fixes the order of the batches. ``progress`` is ``"auto"`` (a line that
-        updates in place in Jupyter or a terminal, a few lines when headless),
-        ``"notebook"``, ``"terminal"``, ``"lines"`` or ``"off"`` (or None).
+        ``seed`` fixes the order of the batches. ``progress``: a mode of
+        :class:`~gru_lesson.progress.ProgressLine` (``"auto"``, ``"notebook"``,
+        ``"terminal"``, ``"lines"``, ``"off"`` or None).
         """
         x, y = self._check_xy(x, y)
         epochs = check_int("epochs", epochs, minimum=1)
@@ -259,9 +237,6 @@ class GRUClassifier:
             mask_val = validation_data[2] if len(validation_data) == 3 else None
             mask_val = check_mask(mask_val, x_val.shape[:2], name="mask_val")
         if optimizer is None:
-            learning_rate = check_number("learning_rate", learning_rate, minimum=0, min_open=True)
-            if clipnorm is not None:
-                clipnorm = check_number("clipnorm", clipnorm, minimum=0, min_open=True)
             optimizer = Adam(learning_rate, clipnorm=clipnorm)
         elif not isinstance(optimizer, Adam):
             raise TypeError(
@@ -349,13 +324,9 @@ class GRUClassifier:
                     f"only Masking(mask_value=0.0) is supported, got {layers[0].mask_value!r}"
                 )
             layers = layers[1:]
-        kinds = [type(layer).__name__ for layer in layers] if layers is not None else None
-        if (
-            layers is None
-            or len(layers) != 2
-            or not isinstance(layers[0], keras.layers.GRU)
-            or not isinstance(layers[1], keras.layers.Dense)
-        ):
+        wanted = (keras.layers.GRU, keras.layers.Dense)
+        if layers is None or len(layers) != 2 or not all(map(isinstance, layers, wanted)):
+            kinds = None if layers is None else [type(layer).__name__ for layer in layers]
             raise ValueError(
                 "expected a Keras model with two layers, GRU then Dense "
                 f"(optionally after a Masking layer), got {kinds}"

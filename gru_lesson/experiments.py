@@ -142,20 +142,19 @@ def run_experiment(
     """
     T = _check_run(model, T, config)
     check_choice("progress", progress, (*MODES, None))
-    x, y, x_val, y_val = train_val_sets(T, seed, config)
-    data = (x, y, x_val, y_val)
-    keras_model, history, bias = _build_and_train(
-        model, T, seed, config, data, update_gate_bias=update_gate_bias, progress=progress
-    )
+    data = train_val_sets(T, seed, config)
+    bias = _model_options(model, update_gate_bias).get("update_gate_bias")
     row = {
         "model": model,
-        "T": int(T),
+        "T": T,
         "seed": int(seed),
         "update_gate_bias": (
             bias if (bias is None or isinstance(bias, str)) else np.asarray(bias, float).tolist()
         ),
-        **_curves(history),
     }
+    row, keras_model = _build_and_train(
+        row, config, data, update_gate_bias=update_gate_bias, progress=progress
+    )
     return (row, keras_model) if return_model else row
 
 
@@ -165,28 +164,11 @@ def build_model(model, T, seed, *, config=CONFIG, update_gate_bias="default", ma
     as ``config`` says, its starting weights fixed by ``seed``. ``update_gate_bias`` overrides
     the model's; ``mask=True`` puts ``Masking(0.0)`` first."""
     T = _check_run(model, T, config)
-    return _build(model, T, seed, config, update_gate_bias, mask)[0]
-
-
-def _check_run(model, T, config):
-    check_choice("model", model, tuple(MODELS))
-    _check_config(config)
-    return check_int("T (sequence length)", T, minimum=2)
-
-
-def _build(model, T, seed, config, update_gate_bias="default", mask=False):
-    """:func:`build_model` and the update gate's bias as a row shows it (a name, or numbers)."""
-    options = dict(MODELS[model])
-    if not (isinstance(update_gate_bias, str) and update_gate_bias == "default"):
-        if options["kind"] != "gru":
-            raise ValueError(f"{model} has no update gate")
-        options["update_gate_bias"] = update_gate_bias
-    named_bias = options.get("update_gate_bias")
-    is_chrono = isinstance(named_bias, str) and named_bias == "chrono"
-    if is_chrono and (config.staged or config.chrono_T_max is not None):
-        # a model that reads any length has no T of its own: chrono's T_max is given here
+    options = _model_options(model, update_gate_bias)
+    bias = options.get("update_gate_bias")
+    if isinstance(bias, str) and bias == "chrono":  # spans up to chrono_T_max, else up to T
         options["update_gate_bias"] = chrono_bias(config.units, config.chrono_T_max or T, seed=seed)
-    keras_model = build_classifier(
+    return build_classifier(
         T=None if config.staged else T,
         D=config.D,
         units=config.units,
@@ -196,19 +178,35 @@ def _build(model, T, seed, config, update_gate_bias="default", mask=False):
         clipnorm=config.clipnorm,
         **options,
     )
-    shown = named_bias if isinstance(named_bias, str) else options.get("update_gate_bias")
-    return keras_model, shown
 
 
-def _build_and_train(
-    model, T, seed, config, data, *, update_gate_bias="default", mask=False, progress="auto"
-):
-    """Build ``model`` (see :func:`build_model`) and train it on ``data = (x, y, x_val, y_val)``
-    as ``config`` says: ``(keras_model, history, update_gate_bias as a row shows it)``.
+def _check_run(model, T, config):
+    check_choice("model", model, tuple(MODELS))
+    _check_config(config)
+    return check_int("T (sequence length)", T, minimum=2)
+
+
+def _model_options(model, update_gate_bias="default"):
+    """The arguments of :func:`build_classifier` for ``model``, with ``update_gate_bias``
+    unless it is ``"default"``."""
+    options = dict(MODELS[model])
+    if not (isinstance(update_gate_bias, str) and update_gate_bias == "default"):
+        if options["kind"] != "gru":
+            raise ValueError(f"{model} has no update gate")
+        options["update_gate_bias"] = update_gate_bias
+    return options
+
+
+def _build_and_train(row, config, data, *, update_gate_bias="default", mask=False, progress="auto"):
+    """Build ``row["model"]`` (see :func:`build_model`) and train it on
+    ``data = (x, y, x_val, y_val)`` as ``config`` says: ``(row with the curves, keras_model)``.
 
     A staged config (a curriculum or fresh data) makes its own training sequences, stage by
     stage, and validates on ``x_val``; the model then reads sequences of any length."""
-    keras_model, bias = _build(model, T, seed, config, update_gate_bias, mask)
+    model, T, seed = row["model"], row["T"], row["seed"]
+    keras_model = build_model(
+        model, T, seed, config=config, update_gate_bias=update_gate_bias, mask=mask
+    )
     x, y, x_val, y_val = data
     label = f"{model} T={T} seed {seed}" + (" with mask" if mask else "")
     if config.staged:
@@ -218,7 +216,7 @@ def _build_and_train(
         history = train(
             keras_model, x, y, x_val, y_val, seed=seed, progress=progress, label=label, **fit
         )
-    return keras_model, history, bias
+    return {**row, **_curves(history)}, keras_model
 
 
 def _curves(history):
@@ -310,20 +308,17 @@ def run_masking_experiment(
     check_choice("progress", progress, (*MODES, None))
     x, y, x_val, y_val = train_val_sets(T, seed, config, min_length=min_length, padding=padding)
     results = {"data": (x, y, x_val, y_val, x_val.any(axis=-1))}
+    row = {
+        "model": model,
+        "T": int(T),
+        "min_length": int(min_length),
+        "padding": padding,
+        "seed": int(seed),
+    }
     for mask in masks:
-        keras_model, history, _ = _build_and_train(
-            model, T, seed, config, (x, y, x_val, y_val), mask=mask, progress=progress
+        results[mask] = _build_and_train(
+            {**row, "mask": bool(mask)}, config, (x, y, x_val, y_val), mask=mask, progress=progress
         )
-        row = {
-            "model": model,
-            "T": int(T),
-            "min_length": int(min_length),
-            "padding": padding,
-            "seed": int(seed),
-            "mask": bool(mask),
-            **_curves(history),
-        }
-        results[mask] = (row, keras_model)
     return results
 
 
