@@ -216,22 +216,13 @@ def _build_and_train(row, config, data, *, update_gate_bias="default", mask=Fals
         history = train(
             keras_model, x, y, x_val, y_val, seed=seed, progress=progress, label=label, **fit
         )
-    return {**row, **_curves(history)}, keras_model
-
-
-def _curves(history):
-    """A row's share of a training history: the last validation accuracy, the epochs run,
-    the time, the accuracy after each epoch (and, for staged training, the stages)."""
-    row = {
-        "val_accuracy": history["val_accuracy"][-1],
-        "epochs": len(history["val_accuracy"]),
-        "seconds": round(history["seconds"], 2),
-        "val_curve": [round(a, 4) for a in history["val_accuracy"]],
-    }
-    if "stage_T" in history:
+    curve = history["val_accuracy"]
+    row = dict(row, val_accuracy=curve[-1], epochs=len(curve), seconds=round(history["seconds"], 2))
+    row["val_curve"] = [round(a, 4) for a in curve]
+    if config.staged:
         row["stage_curve"] = history["stage_T"]
         row["stage_accuracy"] = [round(a, 4) for a in history["stage_accuracy"]]
-    return row
+    return row, keras_model
 
 
 def _train_in_stages(model, T, seed, config, x_val, y_val, progress="auto", label=""):
@@ -249,20 +240,15 @@ def _train_in_stages(model, T, seed, config, x_val, y_val, progress="auto", labe
     history = {"val_accuracy": [], "stage_T": [], "stage_accuracy": []}
     line = ProgressLine(config.epochs, mode=progress)
     start = time.perf_counter()
-    k, x, held_out = 0, None, {}
+    k, x, held_out = 0, None, {T: (x_val, y_val)}
     for epoch in range(config.epochs):
         T_k = stages[k]
         if config.fresh_data or x is None or x.shape[1] != T_k:
             key = [seed, T, T_k, 3] + ([epoch] if config.fresh_data else [])
             x, y = make_memory_task(config.n_train, T_k, seed=np.random.default_rng(key), **task)
         if T_k not in held_out:
-            held_out[T_k] = (
-                (x_val, y_val)
-                if T_k == T
-                else make_memory_task(
-                    config.n_val // 2, T_k, seed=np.random.default_rng([seed, T_k, 2]), **task
-                )
-            )
+            rng = np.random.default_rng([seed, T_k, 2])
+            held_out[T_k] = make_memory_task(config.n_val // 2, T_k, seed=rng, **task)
         once = dict(epochs=1, batch_size=config.batch_size, seed=seed * 1000 + epoch, progress=None)
         fit = train(model, x, y, *held_out[T_k], **once)
         stage_accuracy = fit["val_accuracy"][-1]

@@ -12,16 +12,13 @@ The experiments run with them (sweeps, shipped results) are in
 
 The update gate's bias
 ----------------------
-Keras starts every GRU bias at zero, so the update gate starts at
-``z = sigmoid(0) = 0.5``: with ``h = z * h_prev + (1 - z) * h~``, half of the
-state is replaced at every step, and what the GRU saw ``k`` steps ago weighs
-``0.5**k`` (see :func:`update_gate_memory`). A bias ``b`` on the update gate
-makes that ``sigmoid(b)**k``. *Chrono initialization* (Tallec and Ollivier,
-2018) draws one bias per unit, ``b = log(u)`` with ``u`` uniform in
-``[1, T_max - 1]``, so the units start with memory spans spread from about
-2 to ``T_max`` steps (:func:`chrono_bias`). The LSTM has Keras'
-``unit_forget_bias=True`` for the same reason; the GRU has no such switch,
-so :func:`set_update_gate_bias` writes the bias into the layer.
+Keras starts every GRU bias at zero, so the update gate starts at ``z = sigmoid(0) = 0.5``:
+with ``h = z * h_prev + (1 - z) * h~``, what the GRU saw ``k`` steps ago weighs ``0.5**k``
+(:func:`update_gate_memory`); a bias ``b`` on the update gate makes that ``sigmoid(b)**k``.
+*Chrono initialization* (Tallec and Ollivier, 2018) draws one bias per unit, so that the
+units start with memory spans spread from about 2 to ``T_max`` steps (:func:`chrono_bias`).
+The LSTM has Keras' ``unit_forget_bias=True`` for the same reason; the GRU has no such
+switch, so :func:`set_update_gate_bias` writes the bias into the layer.
 """
 
 from __future__ import annotations
@@ -59,6 +56,17 @@ __all__ = [
 ]
 
 
+_POSITIVE = dict(minimum=0, min_open=True)  # rates, norms
+_SHARE = dict(minimum=0, maximum=1, min_open=True)  # an accuracy to reach
+_TARGET = "target (validation accuracy)"
+_KERAS_SEED = dict(minimum=0, maximum=2**32 - 1)
+
+
+def _optional(check, name, value, **bounds):
+    """``None`` (not used), or ``check(name, value, **bounds)``."""
+    return None if value is None else check(name, value, **bounds)
+
+
 @dataclass(frozen=True)
 class TrainingConfig:
     """Everything that defines a training run, apart from the model, the length and the seed.
@@ -85,28 +93,20 @@ class TrainingConfig:
     chrono_T_max: int | None = None
 
     def __post_init__(self):
-        checked = {
-            **{
-                name: check_int(name, getattr(self, name), minimum=1)
-                for name in "units n_train n_val epochs batch_size n_filler cue_window".split()
-            },
-            "learning_rate": _check_rate("learning_rate", self.learning_rate),
-            "clipnorm": _check_clipnorm(self.clipnorm),
-            "target": _check_target(self.target),
-            "distractor_rate": check_number(
+        ints = "units n_train n_val epochs batch_size n_filler cue_window".split()
+        checked = {name: check_int(name, getattr(self, name), minimum=1) for name in ints}
+        checked.update(
+            learning_rate=check_number("learning_rate", self.learning_rate, **_POSITIVE),
+            clipnorm=_optional(check_number, "clipnorm", self.clipnorm, **_POSITIVE),
+            target=_optional(check_number, _TARGET, self.target, **_SHARE),
+            distractor_rate=check_number(
                 "distractor_rate", self.distractor_rate, minimum=0, maximum=1
             ),
-            "curriculum": _check_curriculum(self.curriculum, self.cue_window),
-            "fresh_data": check_flag("fresh_data", self.fresh_data),
-            "advance_at": check_number(
-                "advance_at (stage accuracy)", self.advance_at, minimum=0, maximum=1, min_open=True
-            ),
-            "chrono_T_max": (
-                None
-                if self.chrono_T_max is None
-                else check_int("chrono_T_max", self.chrono_T_max, minimum=3)
-            ),
-        }
+            curriculum=_check_curriculum(self.curriculum, self.cue_window),
+            fresh_data=check_flag("fresh_data", self.fresh_data),
+            advance_at=check_number("advance_at (stage accuracy)", self.advance_at, **_SHARE),
+            chrono_T_max=_optional(check_int, "chrono_T_max", self.chrono_T_max, minimum=3),
+        )
         for name, value in checked.items():
             object.__setattr__(self, name, value)  # frozen: store the plain Python numbers
 
@@ -143,25 +143,6 @@ def _check_curriculum(curriculum, cue_window):
     if any(b <= a for a, b in zip(lengths, lengths[1:], strict=False)):
         raise ValueError(f"curriculum must be increasing lengths, got {lengths}")
     return lengths
-
-
-def _check_rate(name, value):
-    return check_number(name, value, minimum=0, min_open=True)
-
-
-def _check_clipnorm(clipnorm):
-    return None if clipnorm is None else _check_rate("clipnorm", clipnorm)
-
-
-def _check_target(target):
-    """``None`` (never stop early) or a validation accuracy in ``(0, 1]``."""
-    if target is None:
-        return None
-    return check_number("target (validation accuracy)", target, minimum=0, maximum=1, min_open=True)
-
-
-def _check_keras_seed(seed):
-    return check_int("seed", seed, minimum=0, maximum=2**32 - 1)
 
 
 CONFIG = TrainingConfig()
@@ -236,9 +217,9 @@ def build_classifier(
     kind, units, T, D, mask = _check_layers(kind, units, T, D, mask)
     if kind != "gru" and update_gate_bias is not None:
         raise ValueError(f"a {kind} layer has no update gate: update_gate_bias must be None")
-    seed = _check_keras_seed(seed)
-    learning_rate = _check_rate("learning_rate", learning_rate)
-    clipnorm = _check_clipnorm(clipnorm)
+    seed = check_int("seed", seed, **_KERAS_SEED)
+    learning_rate = check_number("learning_rate", learning_rate, **_POSITIVE)
+    clipnorm = _optional(check_number, "clipnorm", clipnorm, **_POSITIVE)
     bias = _resolve_update_gate_bias(update_gate_bias, units, T, seed)
 
     import keras
@@ -305,13 +286,9 @@ def accuracy(model, x, y, batch_size=1000):
     x = _check_sequences("x", x, model)
     y = check_labels("y (labels)", y, n=len(x))
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    p = np.concatenate(
-        [
-            np.asarray(model(x[i : i + batch_size], training=False))
-            for i in range(0, len(x), batch_size)
-        ]
-    ).reshape(-1)
-    return float(np.mean((p > 0.5) == (y == 1)))
+    starts = range(0, len(x), batch_size)
+    p = np.concatenate([np.asarray(model(x[i : i + batch_size], training=False)) for i in starts])
+    return float(np.mean((p.reshape(-1) > 0.5) == (y == 1)))
 
 
 def train(
@@ -331,11 +308,9 @@ def train(
     """Fit ``model`` with seeded shuffling; returns the history (a dict of per-epoch lists).
 
     Stops early once the validation accuracy reaches ``target`` (if given). ``progress``
-    shows the epoch, the loss and the accuracies as training goes, on one line updated in
-    place (:class:`~gru_lesson.progress.ProgressLine`: ``"auto"``, ``"notebook"``,
-    ``"terminal"``, ``"lines"``, or ``None`` / ``"off"``), after ``label`` (which run).
-    ``history["seconds"]`` is the wall time of the whole fit. TensorFlow's op
-    determinism is turned on, so the same call gives the same numbers.
+    (a mode of :class:`~gru_lesson.progress.ProgressLine`, or None) shows the epoch, the
+    loss and the accuracies after ``label`` (which run) as training goes.
+    ``history["seconds"]`` is the wall time of the whole fit.
 
     The data go through a ``tf.data`` pipeline built here (Keras' own pipeline
     for NumPy arrays makes TensorFlow print a spurious error line when op
@@ -347,10 +322,12 @@ def train(
     y_val = check_labels("y_val (labels)", y_val, n=len(x_val)).astype("float32").reshape(-1, 1)
     epochs = check_int("epochs", epochs, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    seed = _check_keras_seed(seed)
-    target = _check_target(target)
+    seed = check_int("seed", seed, **_KERAS_SEED)
+    target = _optional(check_number, _TARGET, target, **_SHARE)
     line = ProgressLine(epochs, mode=progress)
-    label = _check_label(label)
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a string (which run), got {type(label).__name__} {label!r}")
+    label = f"{label}: " if label else ""
 
     import keras
     import tensorflow as tf
@@ -363,7 +340,6 @@ def train(
         .batch(batch_size)
     )
     val = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(1000)
-
     n_batches = -(-len(x) // batch_size)
 
     class ShowProgressAndStopAtTarget(keras.callbacks.Callback):
@@ -379,13 +355,9 @@ def train(
                 self.model.stop_training = True
 
     start = time.perf_counter()
+    callbacks = [ShowProgressAndStopAtTarget()]
     fit = model.fit(
-        data,
-        validation_data=val,
-        epochs=epochs,
-        verbose=0,
-        shuffle=False,
-        callbacks=[ShowProgressAndStopAtTarget()],
+        data, validation_data=val, epochs=epochs, verbose=0, shuffle=False, callbacks=callbacks
     )
     line.close()
     history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
@@ -401,9 +373,3 @@ def _scores(logs):
     return "  ".join(
         f"{short} {logs[key]:.{digits}f}" for key, short, digits in names if key in logs
     )
-
-
-def _check_label(label):
-    if not isinstance(label, str):
-        raise TypeError(f"label must be a string (which run), got {type(label).__name__} {label!r}")
-    return f"{label}: " if label else ""
