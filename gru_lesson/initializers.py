@@ -23,8 +23,7 @@ __all__ = [
 
 
 def glorot_uniform(shape, seed=None):
-    """A ``(fan_in, fan_out)`` array drawn uniformly in ``[-limit, limit]``,
-    ``limit = sqrt(6 / (fan_in + fan_out))``. ``seed``: an int, ``None`` or a Generator."""
+    """A ``(fan_in, fan_out)`` Glorot-uniform array; ``seed``: an int, ``None`` or a Generator."""
     fan_in, fan_out = _check_shape(shape)
     limit = np.sqrt(6.0 / (fan_in + fan_out))
     return _rng(seed).uniform(-limit, limit, size=(fan_in, fan_out))
@@ -76,37 +75,30 @@ def set_update_gate_bias(gru, bias):
     """
     from gru_lesson.gru import GRU
 
-    if isinstance(gru, GRU):
-        _check_has_bias(gru)
-        b = check_update_gate_bias(bias, gru.units)
-        gru.bx[: gru.units] = b
-        if gru.bh is not None:
-            gru.bh[: gru.units] = 0.0
-        return gru
-    import keras
+    is_keras = not isinstance(gru, GRU)
+    if is_keras:
+        import keras
 
-    if not isinstance(gru, keras.layers.GRU):
-        raise TypeError(
-            f"expected a gru_lesson GRU or a keras.layers.GRU, got {type(gru).__name__}"
-        )
-    if not gru.built:
-        raise ValueError("the GRU layer is not built yet: build it (or its model) first")
-    _check_has_bias(gru)
-    U = gru.units
-    b = check_update_gate_bias(bias, U)
-    kernel, recurrent_kernel, full = gru.get_weights()
-    if gru.reset_after:
-        full[0, :U] = b
-        full[1, :U] = 0.0
-    else:
-        full[:U] = b
-    gru.set_weights([kernel, recurrent_kernel, full])
-    return gru
-
-
-def _check_has_bias(gru):
+        if not isinstance(gru, keras.layers.GRU):
+            raise TypeError(
+                f"expected a gru_lesson GRU or a keras.layers.GRU, got {type(gru).__name__}"
+            )
+        if not gru.built:
+            raise ValueError("the GRU layer is not built yet: build it (or its model) first")
     if not gru.use_bias:
         raise ValueError("the GRU has no bias (use_bias=False) to hold an update_gate_bias")
+    b = check_update_gate_bias(bias, gru.units)
+    if is_keras:  # Keras keeps both biases in one array, (2, 3*units) with reset_after
+        weights = gru.get_weights()
+        bx, bh = weights[2] if gru.reset_after else (weights[2], None)
+    else:
+        bx, bh = gru.bx, gru.bh
+    bx[: gru.units] = b
+    if bh is not None:
+        bh[: gru.units] = 0.0
+    if is_keras:
+        gru.set_weights(weights)
+    return gru
 
 
 def check_update_gate_bias(bias, units, name="bias"):
