@@ -15,10 +15,7 @@ Backwards, the cross-entropy and the sigmoid together give the famously simple::
 and ``dh_T`` enters :func:`gru_lesson.bptt.gru_backward` at the last step (through
 :func:`~gru_lesson.bptt.dh_seq_from_outputs`, which follows masked steps).
 :class:`~gru_lesson.optim.Adam` does the updates. The same model in Keras is
-``Sequential([GRU(units), Dense(1, activation="sigmoid")])``: :meth:`GRUClassifier.to_keras`
-and :meth:`GRUClassifier.from_keras` move the weights both ways, and
-:meth:`GRUClassifier.save_npz` / :meth:`GRUClassifier.load_npz` store them in a plain
-``.npz`` file (no pickles).
+``Sequential([GRU(units), Dense(1, activation="sigmoid")])``.
 """
 
 from __future__ import annotations
@@ -33,7 +30,7 @@ from gru_lesson.bptt import dh_seq_from_outputs, gru_backward
 from gru_lesson.gru import GRU, sigmoid
 from gru_lesson.initializers import check_update_gate_bias, glorot_uniform, set_update_gate_bias
 from gru_lesson.optim import Adam
-from gru_lesson.progress import ProgressLine
+from gru_lesson.progress import ProgressLine, scores_text
 from gru_lesson.validation import (
     check_array,
     check_flag,
@@ -69,12 +66,16 @@ def binary_cross_entropy(o, y):
     return float(np.mean(np.maximum(o, 0) - o * y + np.log1p(np.exp(-np.abs(o)))))
 
 
-class GRUClassifier:
-    """GRU, then its last state, then a dense sigmoid output: a binary sequence classifier.
+def _accuracy(o, y):
+    """The share of logits ``o`` on the side of their label ``y`` (a positive logit means 1)."""
+    return float(np.mean((o > 0) == (y == 1)))
 
-    ``params`` holds every weight by name: the GRU's ``W``, ``R``, ``bx``, ``bh`` and the
-    output layer's ``V`` (units, 1) and ``c`` (1,). They are the arrays the model uses, so
-    an optimizer updating them in place trains the model.
+
+class GRUClassifier:
+    """GRU, then its last output, then a dense sigmoid output: a binary sequence classifier.
+
+    ``V`` (units, 1) and ``c`` (1,) are the output layer's weights. :attr:`params` are the
+    arrays the model uses, so an optimizer updating them in place trains the model.
     """
 
     def __init__(self, gru, V, c):
@@ -157,10 +158,7 @@ class GRUClassifier:
         """``{"loss", "accuracy"}`` on a data set."""
         x, y = self._check_xy(x, y)
         o = self.logits(x, mask=mask)
-        return {
-            "loss": binary_cross_entropy(o, y),
-            "accuracy": float(np.mean((o > 0) == (y == 1))),
-        }
+        return {"loss": binary_cross_entropy(o, y), "accuracy": _accuracy(o, y)}
 
     # --------------------------------------------------------------- backward
     def loss_and_grads(self, x, y, mask=None):
@@ -183,8 +181,7 @@ class GRUClassifier:
         grads = {k: grads[k] for k in gru.params}
         grads["V"] = h_T.T @ do
         grads["c"] = do.sum(axis=0)
-        accuracy = float(np.mean((o > 0) == (y == 1)))
-        return loss, grads, accuracy
+        return loss, grads, _accuracy(o, y)
 
     # ---------------------------------------------------------------- training
     def fit(
@@ -262,23 +259,19 @@ class GRUClassifier:
                 loss, grads, accuracy = self.loss_and_grads(
                     x[batch], y[batch], mask=None if mask is None else mask[batch]
                 )
-                norm = optimizer.step(params, grads)
+                worst_norm = max(worst_norm, optimizer.step(params, grads))
                 loss_sum += loss * len(batch)
                 correct += accuracy * len(batch)
-                worst_norm = max(worst_norm, norm)
                 seen = min((k + 1) * batch_size, N)
-                line.update(epoch, (k + 1) / n_batches, f"loss {loss_sum / seen:.4f}")
-            history["loss"].append(loss_sum / N)
-            history["accuracy"].append(correct / N)
-            history["grad_norm"].append(worst_norm)
-            text = f"loss {loss_sum / N:.4f}  acc {correct / N:.3f}"
+                line.update(epoch, (k + 1) / n_batches, scores_text({"loss": loss_sum / seen}))
+            scores = {"loss": loss_sum / N, "accuracy": correct / N, "grad_norm": worst_norm}
             if validation_data is not None:
                 val = self.evaluate(x_val, y_val, mask=mask_val)
-                history["val_loss"].append(val["loss"])
-                history["val_accuracy"].append(val["accuracy"])
-                text += f"  val_loss {val['loss']:.4f}  val_acc {val['accuracy']:.3f}"
-            history["seconds"].append(time.perf_counter() - start)
-            line.end_epoch(epoch, text)
+                scores.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
+            scores["seconds"] = time.perf_counter() - start
+            for name, value in scores.items():
+                history[name].append(value)
+            line.end_epoch(epoch, scores_text(scores))
         line.close()
         return history
 

@@ -19,6 +19,14 @@ __all__ = ["ProgressLine", "detect_mode", "MODES"]
 
 MODES = ("auto", "notebook", "terminal", "lines", "off")
 
+#: How a line of training progress writes each score it shows, in this order.
+SCORES = {
+    "loss": "loss {:.4f}",
+    "accuracy": "acc {:.3f}",
+    "val_loss": "val_loss {:.4f}",
+    "val_accuracy": "val_acc {:.3f}",
+}
+
 
 def detect_mode():
     """``"notebook"`` inside a Jupyter kernel, ``"terminal"`` on a TTY, else ``"lines"``."""
@@ -33,6 +41,13 @@ def detect_mode():
     if getattr(sys.stdout, "isatty", lambda: False)():
         return "terminal"
     return "lines"
+
+
+def scores_text(scores, skip=()):
+    """``loss 0.6931  acc 0.512  val_loss 0.6940  val_acc 0.498``: the scores of :data:`SCORES`
+    that ``scores`` (a dict by name, such as Keras' logs) holds, but those named in ``skip``."""
+    shown = [name for name in SCORES if name in scores and name not in skip]
+    return "  ".join(SCORES[name].format(scores[name]) for name in shown)
 
 
 def bar(fraction, width=20):

@@ -30,7 +30,7 @@ import numpy as np
 
 from gru_lesson.gru import sigmoid
 from gru_lesson.initializers import check_update_gate_bias, set_update_gate_bias
-from gru_lesson.progress import ProgressLine
+from gru_lesson.progress import ProgressLine, scores_text
 from gru_lesson.validation import (
     check_array,
     check_choice,
@@ -342,15 +342,18 @@ def train(
     val = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(1000)
     n_batches = -(-len(x) // batch_size)
 
+    def text(logs):  # as the NumPy classifier's line writes them, but for val_loss
+        return label + scores_text(logs or {}, skip=("val_loss",))
+
     class ShowProgressAndStopAtTarget(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch + 1
 
         def on_train_batch_end(self, batch, logs=None):
-            line.update(self.epoch, (batch + 1) / n_batches, label + _scores(logs))
+            line.update(self.epoch, (batch + 1) / n_batches, text(logs))
 
         def on_epoch_end(self, epoch, logs=None):
-            line.end_epoch(epoch + 1, label + _scores(logs))
+            line.end_epoch(epoch + 1, text(logs))
             if target is not None and logs and logs.get("val_accuracy", 0.0) >= target:
                 self.model.stop_training = True
 
@@ -363,13 +366,3 @@ def train(
     history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
     history["seconds"] = time.perf_counter() - start
     return history
-
-
-def _scores(logs):
-    """``loss 0.6931  acc 0.512  val_acc 0.498``: what Keras' logs hold of these, written as the
-    NumPy classifier's progress line writes them."""
-    names = (("loss", "loss", 4), ("accuracy", "acc", 3), ("val_accuracy", "val_acc", 3))
-    logs = logs or {}
-    return "  ".join(
-        f"{short} {logs[key]:.{digits}f}" for key, short, digits in names if key in logs
-    )
