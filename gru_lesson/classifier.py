@@ -331,12 +331,8 @@ class GRUClassifier:
                 "the output layer must be Dense(1, activation='sigmoid') with a bias, got "
                 f"Dense({dense.units}, activation={activation!r}, use_bias={dense.use_bias})"
             )
-        if gru_layer.return_sequences or gru_layer.return_state:
-            raise ValueError(
-                "the GRU layer must return its last state only (return_sequences=False)"
-            )
         V, c = dense.get_weights()
-        return cls(gru_from_keras(gru_layer), V, c)
+        return cls(gru_from_keras(gru_layer), V, c)  # which refuses return_sequences=True
 
     # ------------------------------------------------------------------- files
     def save_npz(self, path, metadata=None):
@@ -365,11 +361,5 @@ class GRUClassifier:
                 )
             # Files from before an option was stored hold its default.
             options = {name: f[name].item() for name in _GRU_OPTIONS if name in f.files}
-            gru = GRU(
-                f["W"],
-                f["R"],
-                f["bx"] if "bx" in f.files else None,
-                f["bh"] if "bh" in f.files else None,
-                **options,
-            )
-            return cls(gru, f["V"], f["c"])
+            biases = [f[name] if name in f.files else None for name in ("bx", "bh")]
+            return cls(GRU(f["W"], f["R"], *biases, **options), f["V"], f["c"])

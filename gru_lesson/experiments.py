@@ -128,17 +128,14 @@ def run_experiment(
     return_model=False,
     progress="auto",
 ):
-    """Train one model (a name of :data:`MODELS`) at length ``T`` with ``seed``.
+    """Train one model (a name of :data:`MODELS`) at length ``T`` with ``seed``; returns a row.
 
-    ``update_gate_bias`` overrides the model's (for the update-gate bias experiment).
-    Returns a row: ``{"model", "T", "seed", "update_gate_bias", "val_accuracy"`` (after
-    the last epoch run), ``"epochs"`` (run), ``"seconds", "val_curve"}``; with
-    ``return_model=True`` the pair ``(row, keras_model)``. ``progress`` shows the training as it
-    goes (see :func:`train`).
-
-    A config with a curriculum or fresh data (:attr:`TrainingConfig.staged`, such as
-    :data:`LONG_MEMORY`) trains stage by stage (see :func:`_train_in_stages`); its row adds
+    The row: ``{"model", "T", "seed", "update_gate_bias", "val_accuracy"`` (after the last
+    epoch run), ``"epochs"`` (run), ``"seconds", "val_curve"}``, and with a staged config
+    (:attr:`TrainingConfig.staged`, such as :data:`LONG_MEMORY`: see :func:`_train_in_stages`)
     ``"stage_curve"`` (the length trained on at each epoch) and ``"stage_accuracy"``.
+    ``update_gate_bias`` overrides the model's (for the update-gate bias experiment);
+    ``return_model=True`` returns ``(row, keras_model)``; ``progress``: see :func:`train`.
     """
     T = _check_run(model, T, config)
     check_choice("progress", progress, (*MODES, None))
@@ -198,11 +195,8 @@ def _model_options(model, update_gate_bias="default"):
 
 
 def _build_and_train(row, config, data, *, update_gate_bias="default", mask=False, progress="auto"):
-    """Build ``row["model"]`` (see :func:`build_model`) and train it on
-    ``data = (x, y, x_val, y_val)`` as ``config`` says: ``(row with the curves, keras_model)``.
-
-    A staged config (a curriculum or fresh data) makes its own training sequences, stage by
-    stage, and validates on ``x_val``; the model then reads sequences of any length."""
+    """Build ``row["model"]`` (:func:`build_model`) and train it on ``data = (x, y, x_val, y_val)``
+    as ``config`` says (see :func:`_train_in_stages`): ``(row with the curves, keras_model)``."""
     model, T, seed = row["model"], row["T"], row["seed"]
     keras_model = build_model(
         model, T, seed, config=config, update_gate_bias=update_gate_bias, mask=mask
@@ -284,10 +278,9 @@ def run_masking_experiment(
     """Train the same classifier on padded sequences (lengths ``min_length .. T``),
     with a ``Masking`` layer and without one.
 
-    Returns ``{True: (row, keras_model), False: (row, keras_model)}`` keyed by
-    ``mask`` (rows as in :func:`run_experiment`, plus ``"mask"``), and the data
-    under ``"data"``: ``(x, y, x_val, y_val, mask_val)``. ``progress`` shows each training as
-    it goes (see :func:`train`).
+    Returns ``{True: (row, keras_model), False: (row, keras_model)}`` keyed by ``mask`` (rows
+    as in :func:`run_experiment`, plus ``"mask"``), and the data under ``"data"``:
+    ``(x, y, x_val, y_val, mask_val)``. ``progress``: see :func:`train`.
     """
     check_choice("model", model, tuple(MODELS))
     masks = [check_flag("each of masks", mask) for mask in check_list("masks", masks)]
@@ -378,7 +371,7 @@ def summarize(rows, key="model"):
 # ------------------------------------------------------------------- files
 def save_results(name, rows, *, experiment, config=CONFIG, directory=None, **meta):
     """Write rows and what produced them to ``<directory>/<name>.json`` (default :data:`DATA_DIR`)."""
-    _check_name(name)
+    path = _results_path(name, directory)
     _check_config(config)
     try:  # NumPy numbers become plain ones; NaN and infinity are not JSON
         json.dumps({"rows": rows, **meta}, allow_nan=False, default=_plain)
@@ -386,8 +379,7 @@ def save_results(name, rows, *, experiment, config=CONFIG, directory=None, **met
         raise ValueError(f"rows and meta must hold finite numbers only: {error}") from None
     import keras
 
-    directory = Path(directory) if directory is not None else DATA_DIR
-    directory.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "experiment": experiment,
         "config": asdict(config),
@@ -395,7 +387,6 @@ def save_results(name, rows, *, experiment, config=CONFIG, directory=None, **met
         **meta,
         "rows": rows,
     }
-    path = directory / f"{name}.json"
     path.write_text(json.dumps(payload, indent=1, default=_plain) + "\n", encoding="utf-8")
     return path
 
@@ -403,22 +394,22 @@ def save_results(name, rows, *, experiment, config=CONFIG, directory=None, **met
 def load_results(name, directory=None):
     """The shipped results ``name`` (``"length_sweep"`` or ``"update_gate_bias"``): the dict
     :func:`save_results` wrote, with ``"config"`` turned back into a :class:`TrainingConfig`."""
-    _check_name(name)
-    directory = Path(directory) if directory is not None else DATA_DIR
-    path = directory / f"{name}.json"
+    path = _results_path(name, directory)
     if not path.exists():
-        available = sorted(p.stem for p in directory.glob("*.json"))
-        raise FileNotFoundError(f"no results named {name!r} in {directory}; found {available}")
+        available = sorted(p.stem for p in path.parent.glob("*.json"))
+        raise FileNotFoundError(f"no results named {name!r} in {path.parent}; found {available}")
     payload = json.loads(path.read_text(encoding="utf-8"))
     payload["config"] = replace(CONFIG, **payload["config"])
     return payload
 
 
-def _check_name(name):
+def _results_path(name, directory):
+    """``<directory>/<name>.json`` (default :data:`DATA_DIR`), for a plain file name ``name``."""
     if not isinstance(name, str):
         raise TypeError(f"name must be a string such as 'length_sweep', got {name!r}")
     if not name or name.startswith(".") or "/" in name or "\\" in name:
         raise ValueError(f"name must be a plain file name such as 'length_sweep', got {name!r}")
+    return Path(directory if directory is not None else DATA_DIR) / f"{name}.json"
 
 
 def _plain(value):
