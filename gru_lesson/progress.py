@@ -33,14 +33,12 @@ def detect_mode():
     try:
         from IPython import get_ipython
 
-        shell = get_ipython()
+        kernel = getattr(get_ipython(), "kernel", None)  # None outside a Jupyter kernel
     except ImportError:
-        shell = None
-    if shell is not None and getattr(shell, "kernel", None) is not None:  # a Jupyter kernel
+        kernel = None
+    if kernel is not None:
         return "notebook"
-    if getattr(sys.stdout, "isatty", lambda: False)():
-        return "terminal"
-    return "lines"
+    return "terminal" if getattr(sys.stdout, "isatty", lambda: False)() else "lines"
 
 
 def scores_text(scores, skip=()):
@@ -108,9 +106,8 @@ class ProgressLine:
     def update(self, epoch, fraction, text=""):
         """Progress within an epoch (``fraction`` of it done); throttled."""
         epoch, fraction = self._check(epoch, text, fraction)
-        if self.mode in ("off", "lines"):
-            return
-        if time.perf_counter() - self._last_shown >= self.min_interval:
+        due = time.perf_counter() - self._last_shown >= self.min_interval
+        if self.mode in ("notebook", "terminal") and due:
             self._show(self._line(epoch, fraction, text))
 
     def end_epoch(self, epoch, text=""):

@@ -206,13 +206,12 @@ def build_classifier(
     learning_rate=CONFIG.learning_rate,
     clipnorm=CONFIG.clipnorm,
 ):
-    """A compiled Keras classifier ``[Masking] -> GRU, LSTM or SimpleRNN -> Dense(1, sigmoid)``.
+    """:func:`keras_classifier` compiled (binary cross-entropy, Adam), its weights fixed by ``seed``.
 
-    ``kind`` is ``"gru"``, ``"lstm"`` (Keras' defaults, ``unit_forget_bias=True``) or
-    ``"simple_rnn"``. ``T`` may be ``None`` for sequences of any length. ``update_gate_bias``
-    (GRU only): ``None`` for Keras' zeros, a number, one number per unit, or ``"chrono"``
-    (:func:`chrono_bias` with ``T_max = T``). ``mask=True`` puts ``Masking(0.0)`` first so
-    all-zero steps (padding) are skipped. ``seed`` fixes the starting weights.
+    ``kind``: ``"gru"``, ``"lstm"`` (Keras' defaults, ``unit_forget_bias=True``) or
+    ``"simple_rnn"``; ``T=None`` reads any length; ``mask=True`` skips all-zero steps
+    (padding). ``update_gate_bias`` (GRU only): ``None`` for Keras' zeros, a number, one
+    number per unit, or ``"chrono"`` (:func:`chrono_bias` with ``T_max = T``).
     """
     kind, units, T, D, mask = _check_layers(kind, units, T, D, mask)
     if kind != "gru" and update_gate_bias is not None:
