@@ -120,14 +120,10 @@ class GRUClassifier:
         return self.gru.dtype
 
     def count_params(self):
-        return sum(p.size for p in self.params.values())
+        return self.gru.count_params() + self.V.size + self.c.size
 
-    def __repr__(self):
-        return (
-            f"GRUClassifier(input_dim={self.gru.input_dim}, units={self.gru.units}, "
-            f"reset_after={self.gru.reset_after}, use_bias={self.gru.use_bias}, "
-            f"dtype={self.dtype.name})"
-        )
+    def __repr__(self):  # the GRU's sizes and options, under the classifier's name
+        return "GRUClassifier" + repr(self.gru).removeprefix("GRU")
 
     # ---------------------------------------------------------------- forward
     def _check_xy(self, x, y=None):
