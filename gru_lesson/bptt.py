@@ -26,44 +26,27 @@ Going backwards through that step, with ``dh`` the whole gradient reaching
                    dh_prev = dh * z + dq * r + [da_z | da_r] R_zr^T
     da_r   = dr * r * (1 - r)
 
-and the weights collect one term per step and per example::
+and the weights collect one term per step and per example (:func:`weight_gradients`)::
 
     dW  = sum_t x_t^T [da_z | da_r | da_h]          dbx = sum_t sum_batch [da_z | da_r | da_h]
     dR  = sum_t h_prev^T [da_z | da_r | dm]         dbh = sum_t sum_batch [da_z | da_r | dm]
     (reset before:  dR = sum_t [h_prev^T da_z | h_prev^T da_r | q^T da_h])
 
-:func:`gru_backward` is that derivation, line by line, with the same names.
-:func:`numerical_gradient` and :func:`gradient_check` check it by central
-differences, :func:`keras_gru_gradients` against TensorFlow's autodiff of the
-real Keras layer, and :func:`gradient_by_distance` measures how the gradient
-fades with the distance to the loss (vanishing gradients).
+:func:`gru_backward` is that derivation, line by line, with the same names; the checks
+that it is right are in :mod:`gru_lesson.gradcheck`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gru_lesson.gru import GRU
-from gru_lesson.initializers import set_update_gate_bias
-from gru_lesson.validation import (
-    check_array,
-    check_choice,
-    check_flag,
-    check_gru,
-    check_int,
-    check_number,
-    check_trace,
-)
+from gru_lesson.validation import check_array, check_flag, check_gru, check_trace
 
 __all__ = [
     "GRADIENT_NAMES",
     "dh_seq_from_outputs",
     "gru_backward",
     "gru_loss_and_grads",
-    "numerical_gradient",
-    "gradient_check",
-    "keras_gru_gradients",
-    "gradient_by_distance",
 ]
 
 # The arrays gru_backward returns a gradient for, in the order tables print them.
@@ -137,8 +120,8 @@ def gru_backward(gru, x, trace, dh_seq, *, inputs=True):
         ``"W"``, ``"R"``, ``"bx"``, ``"bh"`` (the keys of ``gru.params``), ``"x"`` (shaped
         like ``x``, original order), ``"h0"`` (batch, units), and ``"h"``: the whole gradient
         that reached each state (batch, time, units), processing order, useful to watch
-        gradients vanish. (With ``inputs=False``, ``"x"`` and ``"h0"`` are computed only if
-        read: see :class:`Gradients`.)
+        gradients vanish. (With ``inputs=False`` there is no ``"x"`` nor ``"h0"``: see
+        :class:`Gradients`.)
 
     At a masked step the state is carried over (``h = h_prev``), so its gradient passes
     straight through to ``h_prev`` and the gates of that step get none.
@@ -163,13 +146,11 @@ def _backward(gru, x, trace, dh_seq, inputs):
     h_prev_seq, m_seq = states_read(gru, trace)
     R_h = gru.R[:, 2 * U :]
     R_zr = gru.R[:, : 2 * U]
-    if not gru.reset_after:
-        q_seq = trace.r * h_prev_seq  # q = r * h_prev, what R_h multiplies
 
-    # Gradients of the pre-activations at every step, filled from the last step back.
-    da_seq = np.empty((B, T, 3 * U), gru.dtype)  # [da_z | da_r | da_h]: the input side
-    if gru.reset_after:
-        ds_seq = np.empty((B, T, 3 * U), gru.dtype)  # [da_z | da_r | dm]: the recurrent side
+    # Every step's gradients, filled from the last step back: [da_z | da_r | da_h] (the
+    # input side), reset after dm too (the recurrent side is [da_z | da_r | dm]).
+    da_seq = np.empty((B, T, 3 * U), gru.dtype)
+    dm_seq = np.empty((B, T, U), gru.dtype) if gru.reset_after else None
     dh_all = np.empty((B, T, U), gru.dtype)
 
     dh_next = np.zeros((B, U), gru.dtype)  # gradient flowing back from step t+1 into h_t
@@ -194,43 +175,64 @@ def _backward(gru, x, trace, dh_seq, inputs):
             da_r = dr * r * (1 - r)
             ds = np.concatenate([da_z, da_r, dm], axis=1)  # gradient of h_prev R + bh
             dh_prev = dh * z + ds @ gru.R.T
-            ds_seq[:, t] = ds
+            dm_seq[:, t] = dm
         else:
             dq = da_h @ R_h.T
             dr = dq * h_prev
             da_r = dr * r * (1 - r)
             da_zr = np.concatenate([da_z, da_r], axis=1)
             dh_prev = dh * z + dq * r + da_zr @ R_zr.T
-        da = np.concatenate([da_z, da_r, da_h], axis=1)  # gradient of x_t W + bx
-        da_seq[:, t] = da
+        da_seq[:, t] = np.concatenate([da_z, da_r, da_h], axis=1)  # gradient of x_t W + bx
 
         if any_masked:
             dh_prev += dh_skip
         dh_next = dh_prev
 
-    # The weights collect one term per step and per example: one product each,
-    # with time and batch flattened together.
-    da = da_seq.reshape(B * T, 3 * U)
-    h_prev_flat = h_prev_seq.reshape(B * T, U)
-    grads = {"W": x.reshape(B * T, D).T @ da}
-    if gru.reset_after:
-        ds = ds_seq.reshape(B * T, 3 * U)
-        grads["R"] = h_prev_flat.T @ ds
-    else:
-        dR = np.empty_like(gru.R)
-        dR[:, : 2 * U] = h_prev_flat.T @ da[:, : 2 * U]
-        dR[:, 2 * U :] = q_seq.reshape(B * T, U).T @ da[:, 2 * U :]
-        grads["R"] = dR
-    if gru.bx is not None:
-        grads["bx"] = da.sum(axis=0)
-    if gru.bh is not None:
-        grads["bh"] = ds.sum(axis=0)
+    def rows(a):  # time and batch flattened together: one row per step and example
+        return a.reshape(B * T, a.shape[-1])
+
+    da = rows(da_seq)
+    da_zr, da_h = da[:, : 2 * U], da[:, 2 * U :]
+    if gru.reset_after:  # R_h multiplies h_prev, its pre-activation gradient is dm
+        recurrent_h = rows(h_prev_seq), rows(dm_seq)
+    else:  # R_h multiplies q = r * h_prev, its pre-activation gradient is da_h
+        recurrent_h = rows(trace.r * h_prev_seq), da_h
+    grads = weight_gradients(gru, rows(x), rows(h_prev_seq), da_zr, da_h, *recurrent_h)
     grads["h"] = dh_all
+    return Gradients.of(
+        gru, grads, lambda: input_gradient(gru, da_zr, da_h).reshape(B, T, D), dh_next, inputs
+    )
 
-    def dx():
-        return (da @ gru.W.T).reshape(B, T, D)
 
-    return Gradients.of(gru, grads, dx, dh_next, inputs)
+def weight_gradients(gru, x, h_prev, da_zr, da_h, q, dq_h):
+    """The weights' gradients, one product each over all steps and examples (the rows).
+
+    ``x`` (rows, features) and ``h_prev`` (rows, units) are what each step read; ``da_zr =
+    [da_z | da_r]`` and ``da_h`` the gradients of the pre-activations; ``q`` what ``R_h``
+    multiplies and ``dq_h`` the gradient of that product: ``h_prev`` and ``dm`` (reset
+    after), ``r * h_prev`` and ``da_h`` (reset before). Used by both backward passes.
+    """
+    U = gru.units
+    dW, dR = np.empty_like(gru.W), np.empty_like(gru.R)
+    dW[:, : 2 * U] = x.T @ da_zr
+    dW[:, 2 * U :] = x.T @ da_h
+    dR[:, : 2 * U] = h_prev.T @ da_zr
+    dR[:, 2 * U :] = q.T @ dq_h
+    grads = {"W": dW, "R": dR}
+    if gru.bx is not None:
+        dzr = da_zr.sum(axis=0)
+        grads["bx"] = np.concatenate([dzr, da_h.sum(axis=0)])
+    if gru.bh is not None:
+        grads["bh"] = np.concatenate([dzr, dq_h.sum(axis=0)])
+    return grads
+
+
+def input_gradient(gru, da_zr, da_h):
+    """``dx = [da_z | da_r | da_h] W^T`` (rows, features), from the two blocks."""
+    U = gru.units
+    dx = da_zr @ gru.W[:, : 2 * U].T
+    dx += da_h @ gru.W[:, 2 * U :].T
+    return dx
 
 
 def states_read(gru, trace):
@@ -408,183 +410,3 @@ def gru_loss_and_grads(gru, x, G, initial_state=None, mask=None, *, inputs=False
     return loss_and_grads(
         gru, trace, G, lambda dh_seq: gru_backward(gru, x, trace, dh_seq, inputs=inputs)
     )
-
-
-# ---------------------------------------------------------------------------
-# checking gradients
-# ---------------------------------------------------------------------------
-def numerical_gradient(f, a, eps=1e-6, indices=None):
-    """Central differences: dL/da[i] ~ (f() with a[i]+eps  -  f() with a[i]-eps) / (2 eps).
-
-    ``f`` takes no argument and reads ``a``, which is changed in place during the
-    computation and restored afterwards. ``indices`` (flat positions) limits the work
-    to a subset; the other entries of the result are NaN.
-    """
-    if not isinstance(a, np.ndarray) or not np.issubdtype(a.dtype, np.floating):
-        raise TypeError(
-            "numerical_gradient needs the floating NumPy array f reads (changed in place), "
-            f"got {type(a).__name__}"
-        )
-    if a.dtype != np.float64:
-        raise TypeError(
-            f"central differences need float64 to be meaningful, got an array of {a.dtype}"
-        )
-    if not callable(f):
-        raise TypeError(f"f must be a function of no argument that returns the loss, got {f!r}")
-    eps = check_number("eps", eps, minimum=0, min_open=True)
-    if indices is not None:
-        indices = [check_int("indices[]", i, minimum=0, maximum=a.size - 1) for i in indices]
-    grad = np.full(a.shape, np.nan)
-    for i in range(a.size) if indices is None else indices:
-        i = np.unravel_index(i, a.shape)
-        old = a[i]
-        a[i] = old + eps
-        f_plus = f()
-        a[i] = old - eps
-        f_minus = f()
-        a[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * eps)
-    return grad
-
-
-def gradient_check(gru, x, G, initial_state=None, mask=None, eps=1e-6, tolerance=1e-7, show=True):
-    """Check :func:`gru_backward` by central differences on every entry of every array.
-
-    The loss is ``L = sum(G * gru(x, initial_state, mask))`` (``G`` as in
-    :func:`gru_loss_and_grads`). Returns ``{name: relative error}`` for the weights, ``x``
-    and ``h0``, where the relative error is ``max |analytic - numerical| / max(|analytic|,
-    |numerical|)``. With ``show``, prints a table: one line per array with its error and
-    "ok" (below ``tolerance``) or "WRONG". Everything must be float64.
-    """
-    from gru_lesson.compare import relative_error
-
-    check_gru(gru)
-    if gru.dtype != np.float64:
-        raise TypeError(f"a gradient check needs a float64 GRU, got {gru.dtype}")
-    eps = check_number("eps", eps, minimum=0, min_open=True)
-    tolerance = check_number("tolerance", tolerance, minimum=0, min_open=True)
-    show = check_flag("show", show)
-    trace = gru.trace(x, initial_state=initial_state, mask=mask)  # checks x, h0 and mask
-    _, weights = _returned_and_weights(gru, gru._layer_outputs(trace), G)
-    x = np.array(x, dtype=np.float64)  # private copies: they get nudged in place
-    h0 = trace.h0.copy()
-    _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask, inputs=True)
-
-    def loss():  # the forward pass alone, reading the arrays being nudged
-        return _projection_loss(_as_pair(gru, gru(x, initial_state=h0, mask=mask)), weights)
-
-    arrays = dict(gru.params, x=x, h0=h0)
-    errors = {}
-    if show:
-        print(
-            f"{'array':<6s} {'shape':<12s} {'relative error':>15s}  verdict (tolerance {tolerance:.0e})"
-        )
-    for name in GRADIENT_NAMES:
-        if name not in arrays:
-            continue
-        numerical = numerical_gradient(loss, arrays[name], eps=eps)
-        errors[name] = relative_error(grads[name], numerical)
-        if show:
-            verdict = "ok" if errors[name] < tolerance else "WRONG"
-            print(f"{name:<6s} {str(arrays[name].shape):<12s} {errors[name]:>15.1e}  {verdict}")
-    return errors
-
-
-def keras_gru_gradients(gru, x, G, initial_state=None, mask=None):
-    """The same gradients by TensorFlow's autodiff through the real ``keras.layers.GRU``.
-
-    Builds the Keras twin of ``gru`` (same weights, same dtype, same options), computes
-    ``L = sum(G * layer(x, initial_state, mask))`` under ``tf.GradientTape`` (``G`` as in
-    :func:`gru_loss_and_grads`) and returns a dict keyed like :func:`gru_backward`'s
-    (``"bx"``/``"bh"`` are the rows of Keras' bias).
-    """
-    check_gru(gru)
-    trace = gru.trace(x, initial_state=initial_state, mask=mask)  # checks x, h0 and mask
-    _, weights = _returned_and_weights(gru, gru._layer_outputs(trace), G)
-
-    import tensorflow as tf
-
-    layer = gru.to_keras()
-    dtype = gru.dtype.name
-    x = tf.constant(np.asarray(x, dtype=dtype))
-    h0 = tf.constant(trace.h0)
-    kwargs = {} if mask is None else {"mask": tf.constant(np.asarray(mask, dtype=bool))}
-    with tf.GradientTape() as tape:
-        tape.watch([x, h0])
-        returned = _as_pair(gru, layer(x, initial_state=h0, **kwargs))
-        L = sum(
-            tf.reduce_sum(G * out)
-            for out, G in zip(returned, weights, strict=True)
-            if G is not None
-        )
-    kernel, recurrent_kernel, *bias = layer.weights
-    dW, dR, dx, dh0, *dbias = tape.gradient(L, [kernel, recurrent_kernel, x, h0, *bias])
-    grads = {"W": dW.numpy(), "R": dR.numpy()}
-    if dbias:
-        if gru.reset_after:
-            grads["bx"], grads["bh"] = dbias[0].numpy()
-        else:
-            grads["bx"] = dbias[0].numpy()
-    grads["x"] = dx.numpy()
-    grads["h0"] = dh0.numpy()
-    return grads
-
-
-# ---------------------------------------------------------------------------
-# vanishing gradients
-# ---------------------------------------------------------------------------
-def gradient_by_distance(
-    kind="gru",
-    *,
-    units=16,
-    input_dim=4,
-    steps=60,
-    batch=32,
-    seeds=(0, 1, 2, 3, 4),
-    update_gate_bias=0.0,
-    reset_after=True,
-):
-    """How much of the gradient reaches step t, by its distance to the loss, at initialization.
-
-    A fresh layer (Keras' default initialization; ``kind`` is ``"gru"`` or ``"simple_rnn"``,
-    the plain tanh RNN, :class:`~gru_lesson.rnn.TanhRNN`, as Keras names its layer) reads ``steps`` random inputs; the loss is a random projection
-    of the *last* state only. Returns an array ``ratio`` of length ``steps`` where
-    ``ratio[k]`` is ``||dL/dh|| k steps before the end / ||dL/dh|| at the end``, averaged
-    over the batch and over one fresh layer per seed. ``update_gate_bias`` sets the update gate's
-    input bias ``bx_z`` (GRU only): the larger, the closer ``z`` is to 1 and the more of
-    ``h_prev`` each step keeps.
-    """
-    from gru_lesson.rnn import TanhRNN, rnn_backward
-
-    kind = check_choice("kind", kind, ("gru", "simple_rnn"))
-    units = check_int("units", units, minimum=1)
-    input_dim = check_int("input_dim", input_dim, minimum=1)
-    steps = check_int("steps", steps, minimum=2)
-    batch = check_int("batch", batch, minimum=1)
-    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__len__"):
-        raise TypeError(f"seeds must be a list of seeds, got {seeds!r}")
-    if len(seeds) == 0:
-        raise ValueError("seeds must name at least one seed")
-    seeds = [check_int("seeds[]", seed, minimum=0) for seed in seeds]
-    update_gate_bias = check_number("update_gate_bias", update_gate_bias)
-    reset_after = check_flag("reset_after", reset_after)
-    if kind == "simple_rnn" and update_gate_bias:
-        raise ValueError(
-            "update_gate_bias is the GRU's update-gate bias; a tanh RNN has no update gate"
-        )
-    ratios = []
-    for seed in seeds:
-        rng = np.random.default_rng(seed)
-        x = rng.normal(size=(batch, steps, input_dim))
-        dh_seq = np.zeros((batch, steps, units))
-        dh_seq[:, -1] = rng.normal(size=(batch, units))  # L = sum(G * h_T)
-        if kind == "gru":
-            model = GRU.initialize(input_dim, units, seed=seed, reset_after=reset_after)
-            set_update_gate_bias(model, update_gate_bias)
-            dh = gru_backward(model, x, model.trace(x), dh_seq)["h"]
-        else:
-            model = TanhRNN.initialize(input_dim, units, seed=seed)
-            dh = rnn_backward(model, x, model.trace(x), dh_seq)["h"]
-        norms = np.linalg.norm(dh, axis=2)  # (batch, steps)
-        ratios.append((norms / norms[:, -1:]).mean(axis=0)[::-1])  # by distance 0, 1, 2, ...
-    return np.mean(ratios, axis=0)

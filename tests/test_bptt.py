@@ -7,12 +7,10 @@ import numpy as np
 import pytest
 
 from gru_lesson import GRU
-from gru_lesson.bptt import (
-    dh_seq_from_outputs,
+from gru_lesson.bptt import dh_seq_from_outputs, gru_backward, gru_loss_and_grads
+from gru_lesson.gradcheck import (
     gradient_by_distance,
     gradient_check,
-    gru_backward,
-    gru_loss_and_grads,
     keras_gru_gradients,
     numerical_gradient,
 )

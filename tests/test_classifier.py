@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from gru_lesson.bptt import numerical_gradient
 from gru_lesson.classifier import GRUClassifier, binary_cross_entropy
 from gru_lesson.compare import relative_error
+from gru_lesson.gradcheck import numerical_gradient
 from gru_lesson.progress import ProgressLine, bar
 
 

@@ -13,8 +13,9 @@ import pytest
 from conftest import randomize_biases
 
 from gru_lesson import GRU
-from gru_lesson.bptt import gru_loss_and_grads, keras_gru_gradients
+from gru_lesson.bptt import gru_loss_and_grads
 from gru_lesson.fast import fast_loss_and_grads
+from gru_lesson.gradcheck import keras_gru_gradients
 
 OPTIONS = ("reset_after", "use_bias", "go_backwards", "return_sequences", "return_state")
 GRID = [

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from gru_lesson.bptt import numerical_gradient
 from gru_lesson.compare import relative_error
+from gru_lesson.gradcheck import numerical_gradient
 from gru_lesson.rnn import TanhRNN, rnn_backward
 
 
