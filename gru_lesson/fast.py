@@ -2,62 +2,50 @@
 
 :meth:`gru_lesson.GRU.trace` and :func:`gru_lesson.bptt.gru_backward` are the
 readable versions: one line per equation. This module computes the very same
-numbers (to rounding) with the tricks libraries use, so that a NumPy GRU runs
-about as fast as Keras' own layer:
+numbers (to rounding) with the tricks libraries use (notebook 06, section 2):
 
 1. **Input projections out of the recurrence.** ``x_t W`` does not depend on the
-   state, so many steps are projected in one product, ``(steps*B, D) @ (D, 3U)``;
-   only ``h_prev R`` has to wait for the previous step. (All ``T`` steps at once
-   is the textbook form; a block of steps that stays in the cache is faster once
-   ``T*B`` is large.)
+   state, so a block of steps is projected in one product, ``(steps*B, D) @ (D, 3U)``
+   (a block that stays in the cache, rather than all ``T`` steps at once);
+   only ``h_prev R`` has to wait for the previous step.
 2. **Fused gate products.** ``h_prev @ R`` computes ``[h R_z | h R_r | h R_h]``
-   in one call, and the z and r gates go through one sigmoid on a ``(B, 2U)``
-   block.
-3. **Time-major buffers.** Arrays are stored ``(time, batch, units)`` so that
-   step ``t`` is one contiguous block; the trace hands them back as
-   ``(batch, time, units)`` views, so nothing is copied.
-4. **In-place work.** Every step writes into preallocated arrays
-   (``np.tanh(a, out=a)``, ``np.matmul(h, R, out=buf)``): no new arrays in the loop.
-5. **Biases folded in** before the loop (``bx`` and the z, r part of ``bh`` are
-   added to the input projections once), and ``sigmoid(a) = (1 + tanh(a/2)) / 2``,
-   with the ``1/2`` folded into the z and r columns of the weights (an exact
-   scaling by a power of two).
-6. **The backward pass precomputes** what does not depend on the gradient
-   flowing back: with ``dh`` the gradient reaching ``h_t``, every pre-activation
-   gradient is ``dh`` times a coefficient the forward pass fixed
-   (``da_z = dh * (h_prev - h~) * z * (1 - z)`` and so on). The coefficients of a
-   block of steps are computed at once, just before the loop reaches the block
-   (so the block is still in the cache), and the loop only does what truly is
-   sequential: ``dh_prev = dh * z + [da_z | da_r | dm] R^T``. The weight gradients
-   are then one matrix product each, over time and batch together.
+   in one call, and the z and r gates go through one sigmoid on a ``(B, 2U)`` block.
+3. **Time-major buffers.** Arrays are stored ``(time, batch, units)`` so that step
+   ``t`` is one contiguous block; the trace hands them back as ``(batch, time, units)``
+   views, so nothing is copied.
+4. **In-place work.** Every step writes into preallocated arrays (``np.tanh(a, out=a)``,
+   ``np.matmul(h, R, out=buf)``): no new arrays in the loop. A training step
+   (:func:`fast_loss_and_grads`) goes further: its backward pass writes its gradients
+   over the gates of its own forward pass, which nothing reads again, so the step
+   asks the system for half the fresh memory.
+5. **Biases folded in** before the loop (``bx`` and the z, r part of ``bh`` are added to
+   the input projections once), and ``sigmoid(a) = (1 + tanh(a/2)) / 2``, with the
+   ``1/2`` folded into the z and r columns of the weights (exact: a power of two).
+6. **The backward pass precomputes** what does not depend on the gradient flowing back:
+   every pre-activation gradient is ``dh`` times a coefficient the forward pass fixed
+   (``da_z = dh * (h_prev - h~) * z * (1 - z)`` and so on), computed a block of steps at
+   a time just before the loop reaches the block (still in the cache). The loop does only
+   what truly is sequential, ``dh_prev = dh * z + [da_z | da_r | dm] R^T``; the weights'
+   gradients are then one product each, over time and batch together.
 7. **float32** when the weights are float32 (:meth:`GRU.from_keras` gives float32):
    half the memory traffic, twice the numbers per vector instruction.
-8. **One BLAS thread.** A step's product is small; waking a second thread for it
-   at every step costs more than it saves, and far more when the other cores are
-   busy (a shared machine, Binder). :func:`blas_threads` limits the BLAS library
-   NumPy uses for the whole pass (TensorFlow, instead, sizes its work per op).
-9. **The batch split over threads.** The examples of a batch do not interact until
-   the weights' gradients are summed, so a large batch is cut into parts, one per
-   core (``workers``), each computed on a thread of its own with one BLAS thread.
-   NumPy releases Python's lock inside its products and its element-wise loops on
-   large arrays, so the parts really run at once; each part writes its rows of the
-   shared time-major buffers (at each step, one contiguous block), and the weights'
-   gradients are the sums of the parts'. Small batches stay on one thread: there,
-   starting threads and taking turns at the lock cost more than they save.
-10. **Only what training needs.** A training step needs the weights' gradients;
-    ``dx = da W^T``, as large a product as ``dW``, is computed only on request
-    (``inputs=True``).
+8. **One BLAS thread.** A step's product is small; waking a second thread for it at every
+   step costs more than it saves, and far more on a busy machine. :func:`blas_threads`
+   limits NumPy's BLAS for the whole pass (TensorFlow, instead, sizes its work per op).
+9. **The batch split over threads.** The examples of a batch do not interact until the
+   weights' gradients are summed, so a large batch is cut into parts, one per core
+   (``workers``), each on a thread of its own writing its rows of the shared buffers
+   (NumPy releases Python's lock inside its products and element-wise loops); the
+   weights' products after the loop are split the same way, by steps. Small batches
+   stay on one thread.
+10. **Only what training needs.** ``dx = da W^T``, as large a product as ``dW``, is
+    computed only on request (``inputs=True``).
 
-Keras' GRU on a CPU (its default ``implementation=2``) does 2 and 7: at every step
-one product for the three input blocks and one for the three recurrent blocks,
-inside a TensorFlow ``while_loop``. It does not do 1 (the input product runs once
-per step; cuDNN does 1 on a GPU), and it can spread its element-wise operations
-and products over all cores. Masks cost nothing here when there are none: a masked step
-is handled by zeroing its coefficients, never with ``np.where`` in the loop.
-
-The results equal the readable versions to about 1e-15 in float64 and within 1e-5
-in float32 (tests/test_fast_path.py checks every layer option, with and without masks,
-on one thread and on several).
+Keras' GRU on a CPU (``implementation=2``) does 2 and 7, inside a TensorFlow
+``while_loop``, with the input product at every step, and spreads its operations over
+all cores. Masks cost nothing here when there are none: a masked step zeroes its
+coefficients, never ``np.where`` in the loop. The results equal the readable versions to
+about 1e-15 in float64 and within 1e-5 in float32 (tests/test_fast_path.py).
 """
 
 from __future__ import annotations
@@ -69,7 +57,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gru_lesson.bptt import Gradients, check_backward_inputs, loss_and_grads, states_read
+from gru_lesson.bptt import (
+    Gradients,
+    check_backward_inputs,
+    input_gradient,
+    loss_and_grads,
+    states_read,
+    weight_gradients,
+)
 from gru_lesson.gru import GRUTrace
 from gru_lesson.validation import check_flag, check_gru, check_int
 
@@ -159,11 +154,11 @@ def _check_workers(workers, batch, units):
     return check_int("workers", workers, minimum=1)
 
 
-def _batch_parts(batch, workers):
-    """The rows of the batch as ``workers`` slices of (nearly) equal size, none empty
-    (one, empty, for an empty batch)."""
-    n = max(1, min(workers, batch))
-    bounds = [batch * k // n for k in range(n + 1)]
+def _parts(size, workers):
+    """``range(size)`` as ``workers`` slices of (nearly) equal size, none empty (one,
+    empty, for size 0): the rows of a batch, or the steps of a sequence."""
+    n = max(1, min(workers, size))
+    bounds = [size * k // n for k in range(n + 1)]
     return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
@@ -184,15 +179,15 @@ def _on_threads(run, parts):
 # ---------------------------------------------------------------------------
 # forward
 # ---------------------------------------------------------------------------
-def _check_inputs(gru, x, initial_state, mask):
-    """What the forward pass needs, checked once: ``x`` and the mask in processing order."""
-    check_gru(gru)
-    return gru._check_inputs(x, initial_state, mask)
-
-
 def _forward(gru, x, h0, mask, keep, workers=1):
-    """The fast forward pass on checked inputs; ``keep`` stores every gate (for a backward
-    pass). The rows of the batch are split into ``workers`` parts, computed at once."""
+    """The fast forward pass on checked inputs (``x``, ``mask`` in processing order), the
+    batch's rows split into ``workers`` parts computed at once.
+
+    Returns time-major buffers: ``h_ext`` (T + 1, B, U), ``h_ext[0]`` is h0 and
+    ``h_ext[t + 1]`` the state after step t; with ``keep``, also ``gates`` (T, B, 3U) =
+    ``[z | r | m]`` of every step (reset before, ``[z | r | q]``, ``q = r * h_prev``) and
+    ``h_tilde`` (T, B, U), else ``None`` for both (a step's gates are overwritten by the next).
+    """
     B, T, D = x.shape
     U = gru.units
     dtype = gru.dtype
@@ -214,33 +209,27 @@ def _forward(gru, x, h0, mask, keep, workers=1):
         R_s = gru.R * half  # [R_z/2 | R_r/2 | R_h]: one product for all three gates
         bh_h = None if gru.bh is None else gru.bh[2 * U :]
     else:
-        R_zr_s = 0.5 * gru.R[:, : 2 * U]
+        R_s = 0.5 * gru.R[:, : 2 * U]
         R_h = np.ascontiguousarray(gru.R[:, 2 * U :])
 
-    # 3. Time-major buffers; h_ext[0] is h0, h_ext[t + 1] the state after step t. A part
-    # of the batch writes its rows: at each step, one contiguous block.
+    # 3. Time-major buffers. A part of the batch writes its rows: at each step, one block.
     h_ext = np.empty((T + 1, B, U), dtype)
     h_ext[0] = h0
-    if keep:
-        zr_all = np.empty((T, B, 2 * U), dtype)
-        h_tilde_all = np.empty((T, B, U), dtype)
-        m_all = np.empty((T, B, U), dtype) if gru.reset_after else None
+    gates = np.empty((T, B, 3 * U), dtype) if keep else None
+    h_tilde_all = np.empty((T, B, U), dtype) if keep else None
 
     def run(rows):
         """Every step, for the batch rows ``rows``."""
         n = rows.stop - rows.start
         # 1. The input projections of a block of steps in one product, time-major: xp[k]
-        # is the (n, 3U) block of step start + k. (All steps at once would need a
-        # (T, n, 3U) array; a block that stays in the cache is faster when T * n is large.)
+        # is the (n, 3U) block of step start + k.
         x_tm = np.ascontiguousarray(_time_major(x[rows])).reshape(T * n, D)
         block = max(1, _BLOCK_ELEMENTS_FORWARD // max(1, n * 3 * U))
         xp_buf = np.empty((min(block, T) * n, 3 * U), dtype)
-        if not keep:  # one step's scratch space, reused at every step
-            zr_buf = np.empty((n, 2 * U), dtype)
+        if not keep:  # one step's gates, reused at every step
+            gates_buf = np.empty((n, 3 * U), dtype)
             h_tilde_buf = np.empty((n, U), dtype)
-            m_buf = np.empty((n, U), dtype)
-        hR = np.empty((n, 3 * U if gru.reset_after else 2 * U), dtype)
-        q = None if gru.reset_after else np.empty((n, U), dtype)
+        hR = np.empty((n, R_s.shape[1]), dtype)
 
         for t in range(T):
             if t % block == 0:  # the next block's input projections, in one product
@@ -249,56 +238,70 @@ def _forward(gru, x, h0, mask, keep, workers=1):
                 xp += b_s
                 xp = xp.reshape(stop - t, n, 3 * U)
             h_prev, h = h_ext[t, rows], h_ext[t + 1, rows]
-            zr = zr_all[t, rows] if keep else zr_buf
+            g = gates[t, rows] if keep else gates_buf
+            zr, m_or_q = g[:, : 2 * U], g[:, 2 * U :]
             h_tilde = h_tilde_all[t, rows] if keep else h_tilde_buf
             xp_t = xp[t % block]
             # 2. z and r: one product, one tanh on the (n, 2U) block.
-            if gru.reset_after:
-                np.matmul(h_prev, R_s, out=hR)
-            else:
-                np.matmul(h_prev, R_zr_s, out=hR)
-            np.add(xp_t[:, : 2 * U], hR[:, : 2 * U], out=zr)
+            np.matmul(
+                h_prev, R_s, out=hR
+            )  # R_s = [R_z/2 | R_r/2 | R_h]: one product for all three gates
+            np.add(xp_t[:, : 2 * U], hR[:, : 2 * U], out=zr)  # [a_z | a_r] / 2
             np.tanh(zr, out=zr)
             zr *= 0.5
-            zr += 0.5
-            z, r = zr[:, :U], zr[:, U:]
+            zr += 0.5  # now zr = [z | r], one (B, 2U) block
+            r = zr[:, U:]
             # The candidate h~, in place.
             if gru.reset_after:
+                m = m_or_q  # m = h_prev R_h + bh_h
                 if bh_h is None:
-                    m = hR[:, 2 * U :]
-                    if keep:
-                        m_all[t, rows] = m
+                    m[...] = hR[:, 2 * U :]
                 else:
-                    m = m_all[t, rows] if keep else m_buf
                     np.add(hR[:, 2 * U :], bh_h, out=m)
-                np.multiply(r, m, out=h_tilde)  # r * (h_prev R_h + bh_h)
+                np.multiply(r, m, out=h_tilde)
             else:
+                q = m_or_q
                 np.multiply(r, h_prev, out=q)  # q = r * h_prev, then q R_h
                 np.matmul(q, R_h, out=h_tilde)
             h_tilde += xp_t[:, 2 * U :]
             np.tanh(h_tilde, out=h_tilde)
             # h = z * h_prev + (1 - z) * h~  =  h~ + z * (h_prev - h~)
             np.subtract(h_prev, h_tilde, out=h)
-            h *= z
+            h *= zr[:, :U]
             h += h_tilde
             if any_masked:  # masked steps carry the state over
                 np.copyto(h, h_prev, where=carried[t, rows])
 
-    _on_threads(run, _batch_parts(B, workers))
-    h_seq = _time_major(h_ext[1:])
-    if not keep:
-        return GRUTrace(z=None, r=None, h_tilde=None, h=h_seq, h0=h0, mask=mask)
-    zr_seq = _time_major(zr_all)
+    _on_threads(run, _parts(B, workers))
+    return h_ext, gates, h_tilde_all
+
+
+def _as_trace(gru, h_ext, gates, h_tilde, h0, mask):
+    """The (batch, time, units) trace the buffers of :func:`_forward` hold (views)."""
+    U = gru.units
+    h = _time_major(h_ext[1:])
+    if gates is None:
+        return GRUTrace(z=None, r=None, h_tilde=None, h=h, h0=h0, mask=mask)
+    g = _time_major(gates)
     return FastTrace(
-        z=zr_seq[..., :U],
-        r=zr_seq[..., U:],
-        h_tilde=_time_major(h_tilde_all),
-        h=h_seq,
+        z=g[..., :U],
+        r=g[..., U : 2 * U],
+        h_tilde=_time_major(h_tilde),
+        h=h,
         h0=h0,
         mask=mask,
         h_prev=_time_major(h_ext[:-1]),
-        m=None if m_all is None else _time_major(m_all),
+        m=g[..., 2 * U :] if gru.reset_after else None,
     )
+
+
+def _run_forward(gru, x, initial_state, mask, threads, workers, keep):
+    """Check the arguments, run :func:`_forward`: ``(x, h0, mask, workers, buffers)``."""
+    check_gru(gru)
+    x, h0, mask = gru._check_inputs(x, initial_state, mask)
+    workers = _check_workers(workers, x.shape[0], gru.units)
+    with blas_threads(threads):
+        return x, h0, mask, workers, _forward(gru, x, h0, mask, keep, workers)
 
 
 def fast_trace(gru, x, initial_state=None, mask=None, *, threads=1, workers=None):
@@ -310,24 +313,16 @@ def fast_trace(gru, x, initial_state=None, mask=None, *, threads=1, workers=None
     up); ``workers`` the number of parts of the batch computed at once, on threads of
     their own (``None``: as many as pay, from the usable cores and the batch's size).
     """
-    x, h0, mask = _check_inputs(gru, x, initial_state, mask)
-    workers = _check_workers(workers, x.shape[0], gru.units)
-    with blas_threads(threads):
-        return _forward(gru, x, h0, mask, keep=True, workers=workers)
+    _, h0, mask, _, buffers = _run_forward(gru, x, initial_state, mask, threads, workers, True)
+    return _as_trace(gru, *buffers, h0, mask)
 
 
 def fast_forward(gru, x, initial_state=None, mask=None, *, threads=1, workers=None):
-    """What ``gru(x, initial_state, mask)`` returns, computed the fast way.
-
-    Keeps only the states (the gates of a step are overwritten by the next), the
-    way a library's inference forward pass does. ``threads``, ``workers``: as in
-    :func:`fast_trace`.
-    """
-    x, h0, mask = _check_inputs(gru, x, initial_state, mask)
-    workers = _check_workers(workers, x.shape[0], gru.units)
-    with blas_threads(threads):
-        trace = _forward(gru, x, h0, mask, keep=False, workers=workers)
-    return gru._layer_outputs(trace)
+    """What ``gru(x, initial_state, mask)`` returns, computed the fast way, keeping only
+    the states, as a library's inference pass does. ``threads``, ``workers``: as in
+    :func:`fast_trace`."""
+    _, h0, mask, _, buffers = _run_forward(gru, x, initial_state, mask, threads, workers, False)
+    return gru._layer_outputs(_as_trace(gru, *buffers, h0, mask))
 
 
 # ---------------------------------------------------------------------------
@@ -337,11 +332,9 @@ def fast_backward(gru, x, trace, dh_seq, *, inputs=True, threads=1, workers=None
     """What :func:`gru_lesson.bptt.gru_backward` returns, computed the fast way.
 
     Takes the same arguments (a trace from :func:`fast_trace` is fastest; one from
-    ``gru.trace`` works too) and returns the same :class:`~gru_lesson.bptt.Gradients`:
-    ``"W"``, ``"R"``, ``"bx"``, ``"bh"`` (as in ``gru.params``), ``"x"`` and ``"h0"``
-    (computed now with ``inputs=True``, else only if read) and ``"h"`` (the whole
-    gradient reaching each state, processing order). Some are views of time-major
-    arrays. ``threads``, ``workers``: as in :func:`fast_trace`.
+    ``gru.trace`` works too) and returns the same :class:`~gru_lesson.bptt.Gradients`
+    (some of them views of time-major arrays). ``threads``, ``workers``: as in
+    :func:`fast_trace`.
     """
     inputs = check_flag("inputs", inputs)
     x, dh_seq = check_backward_inputs(gru, x, trace, dh_seq)  # x in processing order
@@ -350,9 +343,13 @@ def fast_backward(gru, x, trace, dh_seq, *, inputs=True, threads=1, workers=None
         return _backward(gru, x, trace, dh_seq, inputs, workers)
 
 
-def _backward(gru, x, trace, dh_seq, inputs, workers=1):
-    """The fast backward pass on checked arguments, ``x`` in processing order; the rows
-    of the batch split into ``workers`` parts, computed at once."""
+def _backward(gru, x, trace, dh_seq, inputs, workers=1, reuse=None):
+    """The fast backward pass on checked arguments, ``x`` in processing order.
+
+    ``reuse``: the buffers ``(gates, h_tilde)`` of :func:`_forward` that made ``trace``,
+    which the pass may overwrite with its gradients (nothing reads them afterwards), or
+    ``None`` to leave the trace as it is and make new ones.
+    """
     B, T, D = x.shape
     U = gru.units
     h_prev, m = states_read(gru, trace)
@@ -364,152 +361,142 @@ def _backward(gru, x, trace, dh_seq, inputs, workers=1):
         "h_prev": h_prev,
         "m": m,
         "dh_seq": dh_seq,
-        "x": x,
         "mask": trace.mask[..., None],
     }
     steps = {k: None if a is None else _time_major(a) for k, a in steps.items()}
+    # The gradients: ds = [da_z | da_r | dm] (reset before, [da_z | da_r | q]) and da_h,
+    # in the trace's own buffers when they may be overwritten.
+    ds, da_h = reuse or (np.empty((T, B, 3 * U), gru.dtype), np.empty((T, B, U), gru.dtype))
     dh_all = np.empty((T, B, U), gru.dtype)  # the whole gradient reaching each h_t
 
     def run(rows):
         rows_of = {k: None if a is None else a[:, rows] for k, a in steps.items()}
-        return _backward_rows(gru, **rows_of, dh_all=dh_all[:, rows], inputs=inputs)
+        return _backward_rows(
+            gru, **rows_of, ds=ds[:, rows], da_h=da_h[:, rows], dh_all=dh_all[:, rows]
+        )
 
-    parts = _on_threads(run, _batch_parts(B, workers))
-    grads = {name: sum(part[0][name] for part in parts) for name in gru.params}
+    dh0 = np.concatenate(_on_threads(run, _parts(B, workers)))
+
+    # The weights: one product each over time and batch (rows t*B to t*B + B - 1 are
+    # step t), the steps split over the workers, the parts' sums added.
+    N = T * B
+    X = np.ascontiguousarray(_time_major(x)).reshape(N, D)
+    Hp = np.ascontiguousarray(steps["h_prev"]).reshape(N, U)
+    ds = ds.reshape(N, 3 * U)
+    da_zr, da_h = ds[:, : 2 * U], da_h.reshape(N, U)
+    q, dq_h = (Hp, ds[:, 2 * U :]) if gru.reset_after else (ds[:, 2 * U :], da_h)
+    parts = [slice(p.start * B, p.stop * B) for p in _parts(T, workers)]
+
+    def products(p):
+        return weight_gradients(gru, X[p], Hp[p], da_zr[p], da_h[p], q[p], dq_h[p])
+
+    sums = _on_threads(products, parts)
+    grads = {name: sum(part[name] for part in sums) for name in sums[0]}
     grads["h"] = _time_major(dh_all)
-    dh0 = parts[0][1] if len(parts) == 1 else np.concatenate([part[1] for part in parts])
 
     def dx():
-        dx_parts = [d if isinstance(d, np.ndarray) else d() for _, _, d in parts]
-        if len(dx_parts) == 1:
-            return _time_major(dx_parts[0])
-        return np.concatenate([_time_major(d) for d in dx_parts])
+        d = np.empty((N, D), gru.dtype)
+
+        def rows(p):
+            d[p] = input_gradient(gru, da_zr[p], da_h[p])
+
+        _on_threads(rows, parts)
+        return _time_major(d.reshape(T, B, D))
 
     return Gradients.of(gru, grads, dx, dh0, inputs)
 
 
-def _backward_rows(gru, *, z, r, h_tilde, h_prev, m, dh_seq, x, mask, dh_all, inputs):
+def _backward_rows(gru, *, z, r, h_tilde, h_prev, m, dh_seq, mask, ds, da_h, dh_all):
     """The backward pass through some rows of the batch, every array time-major.
 
-    Writes the gradient reaching each state into ``dh_all``; returns the weights'
-    gradients over these rows, ``dL/dh0`` of these rows and ``dL/dx`` of these rows
-    (time-major; with ``inputs=False``, a function that computes it).
+    Fills ``ds``, ``da_h`` and ``dh_all`` (the gradient reaching each state) for these rows,
+    and returns their ``dL/dh0``. ``ds`` and ``da_h`` may be the buffers that ``z``, ``r``,
+    ``m`` and ``h_tilde`` are views of: each block of steps is read before it is overwritten.
     """
-    T, B, D = x.shape
-    U = gru.units
+    T, B, U = h_prev.shape
     dtype = gru.dtype
     any_masked = not mask.all()
+    ds3 = ds.reshape(T, B, 3, U)
+    C, E, F = ds3[:, :, 0], ds3[:, :, 1], ds3[:, :, 2]  # F: dm, or reset before q
+    A = da_h
 
     # 6. Each pre-activation gradient is dh times a coefficient the forward pass fixed:
     #    da_h = dh * A,  A = (1 - z) * (1 - h~**2)
     #    da_z = dh * C,  C = (h_prev - h~) * z * (1 - z)
     #    reset after:  dm = dh * F, F = A * r;   da_r = dh * E, E = F * m * (1 - r)
     #    reset before: da_r = dq * E,  E = h_prev * r * (1 - r)
-    # The coefficients go straight into the arrays of gradients, which the loop then
-    # multiplies by dh in place. They are computed a block of steps at a time, right
-    # before the loop reaches the block, so that the block is still in the cache.
+    # They are computed a block of steps at a time, right before the loop reaches the
+    # block (so that it is still in the cache), straight into the arrays of gradients,
+    # which the loop then multiplies by dh in place.
+    block = max(1, _BLOCK_ELEMENTS // max(1, B * U))
+    zr_block = np.empty((min(block, T), B, 2, U), dtype)  # z and r, kept for the loop
+    tmp_block = np.empty((2, min(block, T), B, U), dtype)
+
+    def coefficients(s):
+        """Fill A, C, E, F for the steps of slice ``s``; return z and r of those steps,
+        z set to 1 where dh goes straight on (masked steps)."""
+        k = s.stop - s.start
+        zr = zr_block[:k]
+        np.copyto(zr[:, :, 0], z[s])
+        np.copyto(zr[:, :, 1], r[s])
+        z_s, r_s = zr[:, :, 0], zr[:, :, 1]
+        one_minus, t2 = tmp_block[0, :k], tmp_block[1, :k]
+        if not gru.reset_after:
+            np.multiply(r_s, h_prev[s], out=F[s])  # q = r * h_prev, for dR
+        np.subtract(1, z_s, out=one_minus)
+        np.subtract(h_prev[s], h_tilde[s], out=C[s])
+        C[s] *= z_s
+        C[s] *= one_minus
+        np.multiply(h_tilde[s], h_tilde[s], out=A[s])
+        np.subtract(1, A[s], out=A[s])
+        A[s] *= one_minus
+        np.subtract(1, r_s, out=one_minus)
+        if gru.reset_after:
+            np.multiply(A[s], r_s, out=t2)  # F = A * r
+            np.multiply(t2, m[s], out=E[s])
+            E[s] *= one_minus
+            np.copyto(F[s], t2)  # over m, read just before
+        else:
+            np.multiply(h_prev[s], r_s, out=E[s])
+            E[s] *= one_minus
+        if any_masked:  # a masked step is h = h_prev: dh goes straight on, no gate gets any
+            for coefficient in (A, C, E) + ((F,) if gru.reset_after else ()):
+                coefficient[s] *= mask[s]
+            np.copyto(z_s, 1, where=~mask[s])
+        return z_s, r_s
+
     if gru.reset_after:
-        ds = np.empty((T, B, 3, U), dtype)  # [da_z | da_r | dm], the recurrent side
-        A = np.empty((T, B, U), dtype)  # becomes da_h
-        C, E, F = ds[:, :, 0], ds[:, :, 1], ds[:, :, 2]
         RT = np.ascontiguousarray(gru.R.T)  # (3U, U)
     else:
-        da4 = np.empty((T, B, 3, U), dtype)  # [da_z | da_r | da_h]
-        C, E, A = da4[:, :, 0], da4[:, :, 1], da4[:, :, 2]
         R_hT = np.ascontiguousarray(gru.R[:, 2 * U :].T)
         R_zrT = np.ascontiguousarray(gru.R[:, : 2 * U].T)
         dq = np.empty((B, U), dtype)
-
-    def coefficients(s):
-        """Fill A, C, E (and F) for the steps of slice ``s``; return z where dh goes on."""
-        one_minus_z = 1 - z[s]
-        np.multiply(h_tilde[s], h_tilde[s], out=A[s])
-        np.subtract(1, A[s], out=A[s])
-        A[s] *= one_minus_z
-        np.subtract(h_prev[s], h_tilde[s], out=C[s])
-        C[s] *= z[s]
-        C[s] *= one_minus_z
-        one_minus_r = np.subtract(1, r[s], out=one_minus_z)
-        if gru.reset_after:
-            np.multiply(A[s], r[s], out=F[s])
-            np.multiply(F[s], m[s], out=E[s])
-            E[s] *= one_minus_r
-        else:
-            np.multiply(h_prev[s], r[s], out=E[s])
-            E[s] *= one_minus_r
-        if not any_masked:
-            return z[s]
-        # A masked step is h = h_prev: dh goes straight to h_prev, no gate gets any.
-        A[s] *= mask[s]
-        C[s] *= mask[s]
-        E[s] *= mask[s]
-        if gru.reset_after:
-            F[s] *= mask[s]
-        return np.where(mask[s], z[s], 1)
-
     dh_next = np.zeros((B, U), dtype)  # what flows back from step t + 1
     tmp = np.empty((B, U), dtype)
-    block = max(1, _BLOCK_ELEMENTS // max(1, B * U))
     for stop in range(T, 0, -block):
         start = max(0, stop - block)
-        z_eff = coefficients(slice(start, stop))
+        z_eff, r_block = coefficients(slice(start, stop))
         for t in reversed(range(start, stop)):
             dh = dh_all[t]
             np.add(dh_seq[t], dh_next, out=dh)  # everything that reaches h_t
             k = t - start
             if gru.reset_after:
-                ds_t = ds[t]
+                ds_t = ds3[t]
                 ds_t *= dh[:, None, :]  # [da_z | da_r | dm] = dh * [C | E | F]
                 np.matmul(ds_t.reshape(B, 3 * U), RT, out=dh_next)  # [da_z|da_r|dm] R^T
             else:
-                da_t = da4[t]
-                da_t[:, 0] *= dh  # da_z
-                da_t[:, 2] *= dh  # da_h
-                np.matmul(da_t[:, 2], R_hT, out=dq)  # dq = da_h R_h^T
-                da_t[:, 1] *= dq  # da_r
-                np.matmul(da_t[:, :2].reshape(B, 2 * U), R_zrT, out=dh_next)
-                np.multiply(dq, r[t], out=tmp)  # dq * r
+                C[t] *= dh  # da_z
+                A[t] *= dh  # da_h
+                np.matmul(A[t], R_hT, out=dq)  # dq = da_h R_h^T
+                E[t] *= dq  # da_r
+                np.matmul(ds3[t, :, :2].reshape(B, 2 * U), R_zrT, out=dh_next)
+                np.multiply(dq, r_block[k], out=tmp)  # dq * r
                 dh_next += tmp
             np.multiply(dh, z_eff[k], out=tmp)  # the direct path, dh * z
             dh_next += tmp
         if gru.reset_after:
             A[start:stop] *= dh_all[start:stop]  # da_h = dh * A, while the block is in cache
-    if gru.reset_after:
-        ds = ds.reshape(T * B, 3 * U)
-        da_zr = ds[:, : 2 * U]
-        da_h = A.reshape(T * B, U)
-    else:
-        da = da4.reshape(T * B, 3 * U)
-        da_zr, da_h = da[:, : 2 * U], da[:, 2 * U :]
-
-    # The weights: one product each, time and batch flattened together.
-    X = np.ascontiguousarray(x).reshape(T * B, D)
-    Hp = np.ascontiguousarray(h_prev).reshape(T * B, U)
-    dW = np.empty_like(gru.W)
-    dW[:, : 2 * U] = X.T @ da_zr
-    dW[:, 2 * U :] = X.T @ da_h
-    grads = {"W": dW}
-    if gru.reset_after:
-        grads["R"] = Hp.T @ ds
-    else:
-        dR = np.empty_like(gru.R)
-        dR[:, : 2 * U] = Hp.T @ da_zr
-        q = (r * h_prev).reshape(T * B, U)
-        dR[:, 2 * U :] = q.T @ da_h
-        grads["R"] = dR
-    if gru.bx is not None and gru.reset_after:  # bh's sums hold bx's z and r columns
-        dbh = ds.sum(axis=0)  # [da_z | da_r | dm]
-        grads["bx"] = np.concatenate([dbh[: 2 * U], da_h.sum(axis=0)])
-        grads["bh"] = dbh
-    elif gru.bx is not None:
-        grads["bx"] = da.sum(axis=0)  # [da_z | da_r | da_h]
-
-    def dx():
-        d = da_zr @ gru.W[:, : 2 * U].T
-        d += da_h @ gru.W[:, 2 * U :].T
-        return d.reshape(T, B, D)
-
-    return grads, dh_next, dx() if inputs else dx
+    return dh_next
 
 
 def fast_loss_and_grads(
@@ -517,12 +504,19 @@ def fast_loss_and_grads(
 ):
     """:func:`gru_lesson.bptt.gru_loss_and_grads`, the fast way: ``L = sum(G * gru(x))``
     and the gradient of every weight (and with ``inputs=True``, of ``x`` and ``h0``).
-    ``threads``, ``workers``: as in :func:`fast_trace`."""
+    ``threads``, ``workers``: as in :func:`fast_trace`.
+
+    The trace of its forward pass is its own: the backward pass writes over its gates.
+    """
     inputs = check_flag("inputs", inputs)
-    x, h0, mask = _check_inputs(gru, x, initial_state, mask)
-    workers = _check_workers(workers, x.shape[0], gru.units)
+    x, h0, mask, workers, buffers = _run_forward(
+        gru, x, initial_state, mask, threads, workers, True
+    )
+    trace = _as_trace(gru, *buffers, h0, mask)
     with blas_threads(threads):
-        trace = _forward(gru, x, h0, mask, keep=True, workers=workers)
         return loss_and_grads(
-            gru, trace, G, lambda dh_seq: _backward(gru, x, trace, dh_seq, inputs, workers)
+            gru,
+            trace,
+            G,
+            lambda dh_seq: _backward(gru, x, trace, dh_seq, inputs, workers, reuse=buffers[1:]),
         )

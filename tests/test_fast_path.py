@@ -317,14 +317,14 @@ def test_the_batch_split_over_threads_gives_the_same_numbers(rng, options, mask_
 
 
 def test_the_parts_of_the_batch_cover_it_once():
-    from gru_lesson.fast import _batch_parts
+    from gru_lesson.fast import _parts
 
-    assert _batch_parts(0, 2) == [slice(0, 0)]
-    assert _batch_parts(1, 2) == [slice(0, 1)]
-    assert _batch_parts(7, 2) == [slice(0, 3), slice(3, 7)]
+    assert _parts(0, 2) == [slice(0, 0)]
+    assert _parts(1, 2) == [slice(0, 1)]
+    assert _parts(7, 2) == [slice(0, 3), slice(3, 7)]
     for batch in range(1, 12):
         for workers in (1, 2, 3, 16):
-            parts = _batch_parts(batch, workers)
+            parts = _parts(batch, workers)
             rows = [i for s in parts for i in range(s.start, s.stop)]
             assert rows == list(range(batch)) and all(s.stop > s.start for s in parts)
 
