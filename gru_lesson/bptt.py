@@ -380,19 +380,10 @@ def _projection_loss(returned, weights):
 
 
 def loss_and_dh_seq(gru, trace, G):
-    """``L = sum(G * what the layer returned)`` from a trace, and its ``dh_seq``."""
+    """``L = sum(G * what the layer returned)`` from a trace, and its ``dh_seq``: the start
+    of :func:`gru_loss_and_grads` and :func:`gru_lesson.fast.fast_loss_and_grads`."""
     returned, weights = _returned_and_weights(gru, gru._layer_outputs(trace), G)
     return _projection_loss(returned, weights), _dh_seq(gru, trace, *weights)
-
-
-def loss_and_grads(gru, trace, G, backward):
-    """``L = sum(G * what the layer returned)`` from a trace, and its gradients:
-    ``backward(dh_seq)``, a backward pass through that trace.
-
-    Shared by :func:`gru_loss_and_grads` and :func:`gru_lesson.fast.fast_loss_and_grads`.
-    """
-    loss, dh_seq = loss_and_dh_seq(gru, trace, G)
-    return loss, backward(dh_seq)
 
 
 def gru_loss_and_grads(gru, x, G, initial_state=None, mask=None, *, inputs=False):
@@ -407,6 +398,5 @@ def gru_loss_and_grads(gru, x, G, initial_state=None, mask=None, *, inputs=False
     check_gru(gru)
     inputs = check_flag("inputs", inputs)
     trace = gru.trace(x, initial_state=initial_state, mask=mask)
-    return loss_and_grads(
-        gru, trace, G, lambda dh_seq: gru_backward(gru, x, trace, dh_seq, inputs=inputs)
-    )
+    loss, dh_seq = loss_and_dh_seq(gru, trace, G)
+    return loss, gru_backward(gru, x, trace, dh_seq, inputs=inputs)

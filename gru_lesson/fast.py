@@ -41,16 +41,16 @@ numbers (to rounding) with the tricks libraries use (notebook 06, section 2):
 10. **Only what training needs.** ``dx = da W^T``, as large a product as ``dW``, is
     computed only on request (``inputs=True``).
 
-Keras' GRU on a CPU (``implementation=2``) does 2 and 7, inside a TensorFlow
-``while_loop``, with the input product at every step, and spreads its operations over
-all cores. Masks cost nothing here when there are none: a masked step zeroes its
-coefficients, never ``np.where`` in the loop. The results equal the readable versions to
-about 1e-15 in float64 and within 1e-5 in float32 (tests/test_fast_path.py).
+Keras' GRU on a CPU (``implementation=2``) does 2 and 7 in a TensorFlow ``while_loop``,
+the input product at every step, its operations spread over all cores. A masked step
+zeroes its coefficients (no ``np.where`` in the loop). The results equal the readable
+versions to about 1e-15 in float64, within 1e-5 in float32 (tests/test_fast_path.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -61,7 +61,7 @@ from gru_lesson.bptt import (
     Gradients,
     check_backward_inputs,
     input_gradient,
-    loss_and_grads,
+    loss_and_dh_seq,
     states_read,
     weight_gradients,
 )
@@ -92,16 +92,12 @@ class FastTrace(GRUTrace):
     m: np.ndarray | None = None
 
 
-_CONTROLLER = None  # threadpoolctl's view of the loaded BLAS, made once on first use
-
-
+@functools.cache
 def _controller():
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
+    """threadpoolctl's view of the loaded BLAS, made once, on first use."""
+    from threadpoolctl import ThreadpoolController
 
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER
+    return ThreadpoolController()
 
 
 @contextlib.contextmanager
@@ -130,9 +126,6 @@ def _time_major(a):
     return a.swapaxes(0, 1)
 
 
-# ---------------------------------------------------------------------------
-# the batch, split over threads
-# ---------------------------------------------------------------------------
 # A part of the batch is worth a thread of its own from about this many numbers per
 # (rows, units) block of a step: below, the threads' turns at Python's lock cost more than
 # the second core gives, above all when another program keeps a core busy.
@@ -242,10 +235,9 @@ def _forward(gru, x, h0, mask, keep, workers=1):
             zr, m_or_q = g[:, : 2 * U], g[:, 2 * U :]
             h_tilde = h_tilde_all[t, rows] if keep else h_tilde_buf
             xp_t = xp[t % block]
-            # 2. z and r: one product, one tanh on the (n, 2U) block.
-            np.matmul(
-                h_prev, R_s, out=hR
-            )  # R_s = [R_z/2 | R_r/2 | R_h]: one product for all three gates
+            # 2. One product for the gates (reset after, R_s = [R_z/2 | R_r/2 | R_h]),
+            # one tanh for z and r, on the (n, 2U) block.
+            np.matmul(h_prev, R_s, out=hR)
             np.add(xp_t[:, : 2 * U], hR[:, : 2 * U], out=zr)  # [a_z | a_r] / 2
             np.tanh(zr, out=zr)
             zr *= 0.5
@@ -354,16 +346,9 @@ def _backward(gru, x, trace, dh_seq, inputs, workers=1, reuse=None):
     U = gru.units
     h_prev, m = states_read(gru, trace)
     # Everything time-major: step t is z[t], a (B, U) block.
-    steps = {
-        "z": trace.z,
-        "r": trace.r,
-        "h_tilde": trace.h_tilde,
-        "h_prev": h_prev,
-        "m": m,
-        "dh_seq": dh_seq,
-        "mask": trace.mask[..., None],
-    }
+    steps = dict(z=trace.z, r=trace.r, h_tilde=trace.h_tilde, h_prev=h_prev, m=m, dh_seq=dh_seq)
     steps = {k: None if a is None else _time_major(a) for k, a in steps.items()}
+    steps["mask"] = _time_major(trace.mask)[..., None]
     # The gradients: ds = [da_z | da_r | dm] (reset before, [da_z | da_r | q]) and da_h,
     # in the trace's own buffers when they may be overwritten.
     ds, da_h = reuse or (np.empty((T, B, 3 * U), gru.dtype), np.empty((T, B, U), gru.dtype))
@@ -513,10 +498,6 @@ def fast_loss_and_grads(
         gru, x, initial_state, mask, threads, workers, True
     )
     trace = _as_trace(gru, *buffers, h0, mask)
+    loss, dh_seq = loss_and_dh_seq(gru, trace, G)
     with blas_threads(threads):
-        return loss_and_grads(
-            gru,
-            trace,
-            G,
-            lambda dh_seq: _backward(gru, x, trace, dh_seq, inputs, workers, reuse=buffers[1:]),
-        )
+        return loss, _backward(gru, x, trace, dh_seq, inputs, workers, reuse=buffers[1:])
