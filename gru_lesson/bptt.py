@@ -64,13 +64,7 @@ def check_backward_inputs(gru, x, trace, dh_seq):
     Returns ``x`` in *processing* order and ``dh_seq``, both in the GRU's dtype.
     (:func:`gru_lesson.fast.fast_backward` takes the same arguments and uses this too.)
     """
-    check_gru(gru)
-    x = check_array("x", x, ndim=3, names="(batch, time, features)", finite=True)
-    if x.shape[2] != gru.input_dim:
-        raise ValueError(
-            f"x must have {gru.input_dim} features (the GRU's input_dim) on its last axis, "
-            f"got shape {x.shape}"
-        )
+    x = check_gru(gru)._check_x(x)
     check_trace(trace, gru)
     B, T, _ = x.shape
     if trace.h.shape != (B, T, gru.units):

@@ -94,7 +94,30 @@ class GRUTrace:
     mask: np.ndarray
 
 
-class GRU:
+class RecurrentLayer:
+    """What the NumPy GRU and the tanh RNN share: sizes read off ``W`` (input_dim, ...)
+    and ``R`` (units, ...), and the check of an input sequence."""
+
+    @property
+    def units(self):
+        return self.R.shape[0]
+
+    @property
+    def input_dim(self):
+        return self.W.shape[0]
+
+    def _check_x(self, x):
+        """``x`` as a finite (batch, time, input_dim) array."""
+        x = check_array("x", x, ndim=3, names="(batch, time, features)")
+        if x.shape[2] != self.input_dim:
+            raise ValueError(
+                f"x must have {self.input_dim} features (the {type(self).__name__}'s "
+                f"input_dim) on its last axis, got shape {x.shape}"
+            )
+        return check_finite("x", x)
+
+
+class GRU(RecurrentLayer):
     """A GRU layer in NumPy that computes what ``keras.layers.GRU`` computes.
 
     Call it like the Keras layer: ``gru(x, initial_state=None, mask=None)``
@@ -166,14 +189,6 @@ class GRU:
         )
 
     # ------------------------------------------------------------------ shape
-    @property
-    def units(self):
-        return self.R.shape[0]
-
-    @property
-    def input_dim(self):
-        return self.W.shape[0]
-
     @property
     def use_bias(self):
         return self.bx is not None
@@ -251,15 +266,9 @@ class GRU:
 
     # ---------------------------------------------------------------- forward
     def _check_inputs(self, x, initial_state, mask):
-        x = check_array("x", x, ndim=3, names="(batch, time, features)")
-        if x.shape[2] != self.input_dim:
-            raise ValueError(
-                f"x must have {self.input_dim} features (the GRU's input_dim) on its last axis, "
-                f"got shape {x.shape}"
-            )
+        x = self._check_x(x)
         if x.shape[1] == 0:
             raise ValueError(f"x must have at least one time step, got shape {x.shape}")
-        check_finite("x", x)
         x = x.astype(self.dtype, copy=False)
         batch = x.shape[0]
         if initial_state is None:

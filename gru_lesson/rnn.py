@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gru_lesson.gru import RecurrentLayer
 from gru_lesson.initializers import recurrent_weights
 from gru_lesson.validation import check_array
 
@@ -37,7 +38,7 @@ class RNNTrace:
     h0: np.ndarray
 
 
-class TanhRNN:
+class TanhRNN(RecurrentLayer):
     """``h = tanh(x_t W + h_prev R + b)``: weights shaped like Keras' ``SimpleRNN``."""
 
     def __init__(self, W, R, b):
@@ -50,14 +51,6 @@ class TanhRNN:
         units = self.W.shape[1]
         self.R = check_array("R (recurrent weights)", R, shape=(units, units), finite=True)
         self.b = check_array("b (bias)", b, shape=(units,), finite=True)
-
-    @property
-    def units(self):
-        return self.R.shape[0]
-
-    @property
-    def input_dim(self):
-        return self.W.shape[0]
 
     @property
     def params(self):
@@ -74,7 +67,7 @@ class TanhRNN:
 
     def trace(self, x, initial_state=None):
         """Run over ``x`` (batch, time, features) and keep every state (an :class:`RNNTrace`)."""
-        x = _check_x(self, x)
+        x = self._check_x(x)
         batch, steps, _ = x.shape
         if steps == 0:
             raise ValueError(f"x must have at least one time step, got shape {x.shape}")
@@ -95,15 +88,6 @@ class TanhRNN:
         return self.trace(x, initial_state).h[:, -1]
 
 
-def _check_x(rnn, x):
-    x = check_array("x", x, ndim=3, names="(batch, time, features)", finite=True)
-    if x.shape[2] != rnn.input_dim:
-        raise ValueError(
-            f"x must have {rnn.input_dim} features on its last axis, got shape {x.shape}"
-        )
-    return x
-
-
 def rnn_backward(rnn, x, trace, dh_seq):
     """Gradients of ``W``, ``R``, ``b``, ``x``, ``h0``, and ``"h"`` (what reached each state).
 
@@ -111,7 +95,7 @@ def rnn_backward(rnn, x, trace, dh_seq):
     """
     if not isinstance(rnn, TanhRNN):
         raise TypeError(f"rnn must be a TanhRNN, got {type(rnn).__name__}")
-    x = _check_x(rnn, x)
+    x = rnn._check_x(x)
     B, T, D = x.shape
     U = rnn.units
     if not isinstance(trace, RNNTrace):
