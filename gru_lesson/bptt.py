@@ -55,14 +55,11 @@ GRADIENT_NAMES = ("W", "R", "bx", "bh", "x", "h0")
 INPUT_NAMES = ("x", "h0")
 
 
-# ---------------------------------------------------------------------------
-# checks of the arguments
-# ---------------------------------------------------------------------------
 def check_backward_inputs(gru, x, trace, dh_seq):
     """The arguments of a backward pass, checked once at its entry.
 
     Returns ``x`` in *processing* order and ``dh_seq``, both in the GRU's dtype.
-    (:func:`gru_lesson.fast.fast_backward` takes the same arguments and uses this too.)
+    (:func:`gru_lesson.fast.fast_backward` takes the same arguments.)
     """
     x = check_gru(gru)._check_x(x)
     check_trace(trace, gru)
@@ -85,37 +82,20 @@ def check_backward_inputs(gru, x, trace, dh_seq):
     return x, dh_seq.astype(gru.dtype, copy=False)
 
 
-# ---------------------------------------------------------------------------
-# the backward pass
-# ---------------------------------------------------------------------------
 def gru_backward(gru, x, trace, dh_seq, *, inputs=True):
     """Backpropagate through a GRU forward pass: the gradient of every weight, of ``x`` and of ``h0``.
 
-    Parameters
-    ----------
-    gru : GRU
-        The layer that ran the forward pass.
-    x : array (batch, time, features)
-        The inputs given to ``gru.trace`` (in their original order, also with ``go_backwards``).
-    trace : GRUTrace
-        What ``gru.trace(x, initial_state, mask)`` returned.
-    dh_seq : array (batch, time, units)
-        dLoss/dh for every state ``trace.h``, in *processing* order. A loss on the last
-        state only has its gradient at the last step and zeros elsewhere; a Keras-style
-        output sequence (masks, ``return_sequences``) converts with :func:`dh_seq_from_outputs`.
-    inputs : bool
-        Also compute the gradients of the inputs, ``"x"`` and ``"h0"`` (the default here).
-        A training step needs only the weights': ``inputs=False`` skips the product
-        ``dx = da W^T``.
+    ``x`` (batch, time, features) is what ``gru.trace`` read (in its original order, also
+    with ``go_backwards``) and ``trace`` what it returned. ``dh_seq`` (batch, time, units)
+    is dLoss/dh for every state ``trace.h``, in *processing* order: a loss on the last
+    state only has its gradient at the last step and zeros elsewhere; a Keras-style
+    output (masks, ``return_sequences``) converts with :func:`dh_seq_from_outputs`.
 
-    Returns
-    -------
-    Gradients (a dict)
-        ``"W"``, ``"R"``, ``"bx"``, ``"bh"`` (the keys of ``gru.params``), ``"x"`` (shaped
-        like ``x``, original order), ``"h0"`` (batch, units), and ``"h"``: the whole gradient
-        that reached each state (batch, time, units), processing order, useful to watch
-        gradients vanish. (With ``inputs=False`` there is no ``"x"`` nor ``"h0"``: see
-        :class:`Gradients`.)
+    Returns a :class:`Gradients` dict: ``"W"``, ``"R"``, ``"bx"``, ``"bh"`` (the keys of
+    ``gru.params``), ``"x"`` (shaped like ``x``, original order), ``"h0"`` (batch, units),
+    and ``"h"``, the whole gradient that reached each state (batch, time, units),
+    processing order, to watch gradients vanish. A training step needs only the
+    weights': ``inputs=False`` skips ``dx = da W^T`` and has no ``"x"`` nor ``"h0"``.
 
     At a masked step the state is carried over (``h = h_prev``), so its gradient passes
     straight through to ``h_prev`` and the gates of that step get none.
@@ -283,24 +263,18 @@ def dh_seq_from_outputs(gru, trace, d_output, d_final_state=None):
     returns it). ``d_final_state`` is the gradient of the extra state that
     ``return_state=True`` returns, if the loss uses it.
 
-    Both the readable backward pass and the fast one start from here. Without
-    ``return_sequences`` the output is the output of the last step. With a mask,
-    the output of a masked step is the previous step's output (zeros before the
-    first valid step), so its gradient flows to that earlier step; with
-    ``zero_output_for_mask=True`` it is zeros, which depend on nothing, so its
-    gradient is dropped.
+    Without ``return_sequences`` the output is the last step's. With a mask, a masked
+    step outputs the previous step's output (zeros before the first valid step), so its
+    gradient flows to that earlier step; with ``zero_output_for_mask=True`` it outputs
+    zeros, which depend on nothing, so its gradient is dropped.
     """
-    check_gru(gru)
-    check_trace(trace, gru)
+    check_trace(trace, check_gru(gru))
     B, T, U = trace.h.shape
     if gru.return_sequences:
-        d_output = check_array(
-            "d_output", d_output, shape=(B, T, U), names="(batch, time, units)", finite=True
-        )
+        shape, names = (B, T, U), "(batch, time, units)"
     else:
-        d_output = check_array(
-            "d_output", d_output, shape=(B, U), names="(batch, units)", finite=True
-        )
+        shape, names = (B, U), "(batch, units)"
+    d_output = check_array("d_output", d_output, shape=shape, names=names, finite=True)
     if d_final_state is not None:
         d_final_state = check_array(
             "d_final_state", d_final_state, shape=(B, U), names="(batch, units)", finite=True

@@ -80,13 +80,9 @@ __all__ = [
 
 @dataclass
 class FastTrace(GRUTrace):
-    """A :class:`GRUTrace` that also keeps what the backward pass needs again.
-
-    ``h_prev`` is the state each step read (``h0`` at step 0), and ``m`` the
-    reset-after recurrent candidate ``h_prev R_h + bh_h`` (``None`` with
-    ``reset_after=False``); both ``(batch, time, units)``, processing order.
-    All arrays are views of time-major buffers.
-    """
+    """A :class:`GRUTrace` that also keeps what the backward pass needs again: ``h_prev``,
+    the state each step read (``h0`` at step 0), and ``m = h_prev R_h + bh_h`` (``None``
+    with ``reset_after=False``). All arrays are views of time-major buffers."""
 
     h_prev: np.ndarray | None = None
     m: np.ndarray | None = None
@@ -297,10 +293,9 @@ def _run_forward(gru, x, initial_state, mask, threads, workers, keep):
 
 
 def fast_trace(gru, x, initial_state=None, mask=None, *, threads=1, workers=None):
-    """What ``gru.trace(x, initial_state, mask)`` returns, computed the fast way.
+    """What ``gru.trace(x, initial_state, mask)`` returns, computed the fast way: a
+    :class:`FastTrace`, which also keeps what :func:`fast_backward` needs again.
 
-    Returns a :class:`FastTrace`: the gates of every step, as ``(batch, time, units)``
-    views of time-major buffers, plus what :func:`fast_backward` needs again.
     ``threads`` is the number of BLAS threads each part uses (``None``: as NumPy is set
     up); ``workers`` the number of parts of the batch computed at once, on threads of
     their own (``None``: as many as pay, from the usable cores and the batch's size).

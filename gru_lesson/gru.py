@@ -200,12 +200,8 @@ class GRU(RecurrentLayer):
     @property
     def params(self):
         """The weights by name, in Keras' order: ``{"W", "R"[, "bx"[, "bh"]]}``."""
-        p = {"W": self.W, "R": self.R}
-        if self.bx is not None:
-            p["bx"] = self.bx
-        if self.bh is not None:
-            p["bh"] = self.bh
-        return p
+        p = {"W": self.W, "R": self.R, "bx": self.bx, "bh": self.bh}
+        return {name: a for name, a in p.items() if a is not None}
 
     def count_params(self):
         return sum(p.size for p in self.params.values())
