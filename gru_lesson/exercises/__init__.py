@@ -25,6 +25,10 @@ still yours to make.
 Numbers are compared at the precision of your answer: float64 to about 13
 significant digits, float32 to about 4 (a float32 computation rounds at every
 step). Arrays, lists, tuples, NumPy scalars and Python numbers are all fine.
+
+A question module holds, for each exercise, its reference solution, its cases,
+its catalogue of mistakes and its hints; :class:`Exercise` and
+:class:`CheckOnCases` do the rest.
 """
 
 from __future__ import annotations
@@ -40,12 +44,13 @@ __all__ = [
     "Exercise",
     "Mistake",
     "NOT_ATTEMPTED",
+    "Shape",
     "WRONG",
     "agrees",
+    "answer_of",
     "as_array",
     "as_number",
     "as_parts",
-    "named_mistake",
     "require_function",
 ]
 
@@ -62,21 +67,24 @@ class Mistake(Exception):
 
 
 class Exercise:
-    """One exercise: a checker, hints that get more specific, and a reference solution.
+    """One exercise: a check, hints that get more specific, and a reference solution.
 
-    ``checker(answer)`` returns quietly when ``answer`` is right and raises
-    :class:`Mistake` when it is not. ``reference`` is a right answer, a
-    function: the checker must accept it (the tests make sure of that), and
-    :meth:`solution` prints its source. ``mistakes`` is the checker's catalogue
-    of classic wrong answers, ``(message, wrong_function)`` pairs, when it has one.
+    The check is most often a :class:`CheckOnCases`, built from the keyword
+    arguments ``on_cases`` (``cases``, ``mistakes``, ``otherwise``, ...) and named
+    after ``reference``. Any other ``checker(answer)`` returns quietly when
+    ``answer`` is right and raises :class:`Mistake` when it is not. ``reference``
+    is a right answer, a function: the check must accept it (the tests make sure
+    of that), and :meth:`solution` prints its source. ``mistakes`` is the
+    check's catalogue of classic wrong answers, ``(message, wrong_function)``
+    pairs, when it has one.
     """
 
-    def __init__(self, title, checker, *, hints, reference):
+    def __init__(self, title, checker=None, *, hints, reference, **on_cases):
         self.title = title
         self.name = reference.__name__
         self.reference = reference
-        self.mistakes = tuple(getattr(checker, "mistakes", ()))
-        self._checker = checker
+        self._checker = checker or CheckOnCases(self.name, **on_cases)
+        self.mistakes = tuple(getattr(self._checker, "mistakes", ()))
         self._hints = list(hints)
         self._hints_shown = 0
         self.status = NOT_ATTEMPTED
@@ -104,12 +112,8 @@ class Exercise:
     def check(self, answer=None):
         """Check ``answer`` and print one verdict. Returns nothing."""
         self.status, message = self.diagnose(answer)
-        if self.status == NOT_ATTEMPTED:
-            print(f"{self.title}: not attempted yet. {message}")
-        elif self.status == CORRECT:
-            print(f"{self.title}: correct. Well done!")
-        else:
-            print(f"{self.title}: not yet. {message}")
+        verdict = {NOT_ATTEMPTED: "not attempted yet.", CORRECT: "correct. Well done!"}
+        print(f"{self.title}: {verdict.get(self.status, 'not yet.')} {message}".rstrip())
 
     def assert_correct(self, answer):
         """Raise ``AssertionError`` unless ``answer`` is right (for autograded test cells)."""
@@ -153,6 +157,21 @@ def require_function(answer, name):
         )
 
 
+def _not_none(value, what):
+    if value is None:
+        raise Mistake(f"{what} returned None: did you forget the `return`?")
+    return value
+
+
+def answer_of(answer, name, *args):
+    """What the student's function ``answer`` (named ``name``) returns for ``args``.
+
+    A :class:`Mistake` when ``answer`` is not a function, or when it returns None.
+    """
+    require_function(answer, name)
+    return _not_none(answer(*args), name)
+
+
 def as_array(value, what, *, finite=True):
     """``value`` as a NumPy array of real numbers, or a :class:`Mistake` saying what came back.
 
@@ -163,9 +182,7 @@ def as_array(value, what, *, finite=True):
     With ``finite=False`` NaN and infinity pass, for checkers that explain them
     in their own words.
     """
-    if value is None:
-        raise Mistake(f"{what} returned None: did you forget the `return`?")
-    kind = type(value).__name__
+    kind = type(_not_none(value, what)).__name__
     try:
         if isinstance(value, (str, bytes)):
             raise TypeError
@@ -197,13 +214,11 @@ def as_number(value, what, *, finite=True):
     return array.reshape(())
 
 
-def as_parts(value, what, names, kind="things"):
+def as_parts(value, what, names, kind="arrays"):
     """The parts of an answer that returns several ``kind`` (``names``): a tuple, a list or an array."""
-    if value is None:
-        raise Mistake(f"{what} returned None: did you forget the `return`?")
     count = {2: "two", 3: "three"}.get(len(names), len(names))
     wanted = f"{what} should return {count} {kind}: {', '.join(names)}."
-    if isinstance(value, (str, bytes, dict, set)) or not hasattr(value, "__len__"):
+    if isinstance(_not_none(value, what), (str, bytes, dict, set)) or not hasattr(value, "__len__"):
         raise Mistake(wanted)
     if len(value) != len(names):
         raise Mistake(f"{wanted} It returned {len(value)}.")
@@ -241,24 +256,6 @@ def agrees(mine, expected, *, precision=None):
         return bool(np.all(np.abs(mine.astype(float) - expected) <= ROUNDING * eps * scale))
 
 
-def named_mistake(answers, catalogue, inputs):
-    """The message of the first catalogued mistake that gives ``answers`` on every case, else None.
-
-    ``catalogue`` holds ``(message, wrong_function)`` pairs; each wrong function
-    takes the same arguments as the answer, ``inputs`` one dict of them per case.
-    The match is made at the answers' own precision.
-    """
-    for message, wrong in catalogue:
-        try:
-            with np.errstate(all="ignore"):
-                values = [wrong(*_copies(args)) for args in inputs]
-        except ArithmeticError:  # a wrong formula that divides by zero on some case
-            continue
-        if all(agrees(mine, value) for mine, value in zip(answers, values, strict=True)):
-            return message
-    return None
-
-
 FLOAT32_ONLY = (
     "Your numbers are close: they agree to float32's precision, but they are float64 numbers "
     "and do not agree to float64's. Did part of your computation run in float32, or use an "
@@ -274,11 +271,6 @@ def _copy(value):
     if isinstance(value, dict):
         return {key: _copy(v) for key, v in value.items()}
     return value
-
-
-def _copies(args):
-    """The values of the arguments ``args`` (a dict), copied (see :func:`_copy`)."""
-    return [_copy(v) for v in args.values()]
 
 
 def what_differs(answers, expected):
@@ -311,38 +303,66 @@ def _rows(numbers):
     return f"rows {', '.join(map(str, numbers[:-1]))} and {numbers[-1]} are"
 
 
-def _catalogue(mistakes):
-    """A catalogue of mistakes as ``(message, wrong_function)`` pairs. It may be written as
-    pairs, or as a dict ``{message: wrong_function}`` whose value may be a tuple of wrong
-    functions that earn the same message."""
-    if isinstance(mistakes, dict):
-        return tuple(
-            (message, wrong)
-            for message, wrongs in mistakes.items()
-            for wrong in (wrongs if isinstance(wrongs, tuple) else (wrongs,))
-        )
-    return tuple(mistakes)
+# ------------------------------------------------------- checking on cases
+def _given(function, names):
+    """``function`` called with the values in the dict ``names`` that it names as parameters."""
+    return function(**{name: names[name] for name in inspect.signature(function).parameters})
+
+
+class Shape:
+    """What a check says of an answer of the wrong shape (``shape=`` of :class:`CheckOnCases`).
+
+    The message reads "``what`` has shape (4, 3); it should have shape ``layout``:
+    why.", where ``{}`` stands in ``layout`` for the case's right shape and in
+    ``what`` for the part's name (``parts`` of :class:`CheckOnCases`). ``known``, a
+    function of the case, maps the shapes of classic slips to their why;
+    ``otherwise`` is the why of any other shape.
+    """
+
+    def __init__(self, what, layout, known=None, otherwise=""):
+        self.what, self.layout, self.known, self.otherwise = what, layout, known, otherwise
+
+    def __call__(self, case, parts=()):
+        """The message for the case's answer (``case["mine"]``, its ``parts``) if a shape is wrong."""
+        mine, expected = case["mine"], case["expected"]
+        pairs = zip(parts, mine, expected, strict=True) if parts else [("", mine, expected)]
+        for part, mine, expected in pairs:
+            if mine.shape != np.shape(expected):
+                why = (_given(self.known, case) if self.known else {}).get(
+                    mine.shape, self.otherwise
+                )
+                text = f"{self.what.format(part)} has shape {mine.shape}; it should have shape "
+                text += self.layout.format(np.shape(expected)) + (f": {why}" if why else "")
+                return text if text.endswith(("?", ".")) else f"{text}."
+        return None
 
 
 class CheckOnCases:
-    """A checker that runs the answer on cases and compares with the right answers.
+    """A check that runs the answer on cases and compares with the right answers.
 
-    ``cases()`` yields ``(inputs, expected)`` pairs: ``inputs`` a dict of the
-    answer's arguments (the answer gets copies), ``expected`` the right return
-    value. The answer is called with the arguments in that order, so that it may
-    name them as it likes. ``convert(value, name)`` reads what the answer returned
-    (:func:`as_array` by default). ``problem(mine, expected, inputs)`` may return
-    a message for a case at once (a wrong shape, say), before any comparison.
-    ``same(mine, expected)`` compares: :func:`agrees` (numbers, at the answer's
-    precision) by default; another test for answers that are names.
+    ``cases()`` yields ``(inputs, expected)`` or ``(inputs, expected, description)``:
+    ``inputs`` a dict of the answer's arguments, in the order the answer takes
+    them (it gets copies, and may name them as it likes), ``expected`` the right
+    return value, ``description`` words for the case ("sequences padded at the start").
 
-    When the answers differ, the message is the first of: float32 precision in float64
-    clothes (:data:`FLOAT32_ONLY`, for numbers); the first mistake of the catalogue
-    ``mistakes`` (pairs, or ``{message: wrong}``, see :func:`_catalogue`) that gives the same
-    answers on every case; what differs on the ``describe(answers, expected)``
-    (:func:`what_differs` unless told otherwise, for arrays; None for answers that are not
-    one array); ``otherwise``, a sentence, or a function of the first case that differs,
-    ``(number, inputs, mine, expected)``, ``number`` counting the cases from 0.
+    Every function a question gives for its cases names what it needs, as its
+    parameters: any of the case's arguments, and ``mine`` (what the answer
+    returned), ``expected`` and ``case`` (its description, or its number from 0);
+    a wrong answer of the catalogue names arguments, and the values that
+    ``pieces`` (a function of the arguments) returns as a dict for the wrong
+    answers to share.
+
+    What the answer returns is read by ``convert(value, what)`` (:func:`as_array`
+    unless told), part by part for an answer that returns the ``parts`` named.
+    Then, case by case, a message comes at once for a wrong ``shape`` (a
+    :class:`Shape`), or from ``problem``. ``same(mine, expected)`` compares:
+    :func:`agrees` (numbers, at the answer's precision) unless told. When the
+    answers differ, the message is the first of: float32 precision in float64
+    clothes (:data:`FLOAT32_ONLY`, for numbers); the first mistake of the
+    catalogue ``mistakes``, ``{message: wrong}`` (or a tuple of wrong answers
+    that earn the same message), that gives the same answers on every case; and
+    ``otherwise``, a function of the first case that differs, or a sentence,
+    which :func:`what_differs` precedes for an answer that is one array.
     """
 
     def __init__(
@@ -350,45 +370,81 @@ class CheckOnCases:
         name,
         cases,
         *,
-        mistakes=(),
+        mistakes=None,
+        pieces=None,
+        parts=(),
         convert=as_array,
+        shape=None,
         problem=None,
         same=agrees,
-        describe=what_differs,
         otherwise,
     ):
-        self.name = name
-        self.cases = cases
-        self.mistakes = _catalogue(mistakes)
-        self.convert = convert
-        self.problem = problem
-        self.same = same
-        self.describe = describe
+        self.name, self.cases, self.pieces, self.parts = name, cases, pieces, parts
+        self.convert, self.shape, self.problem, self.same = convert, shape, problem, same
         self.otherwise = otherwise
+        self._mistakes = [
+            (message, wrong)
+            for message, wrongs in (mistakes or {}).items()
+            for wrong in (wrongs if isinstance(wrongs, tuple) else (wrongs,))
+        ]
+
+    @property
+    def mistakes(self):
+        """The catalogue, ``(message, wrong answer)``, each written as a student would."""
+        return tuple((message, self._as_answer(wrong)) for message, wrong in self._mistakes)
+
+    def _as_answer(self, wrong):
+        def answer(*values):
+            names = next(iter(self.cases()))[0]
+            return self._wrong(wrong, dict(zip(names, values, strict=True)))
+
+        answer.__name__ = self.name
+        return answer
+
+    def _wrong(self, wrong, args):
+        """What the wrong answer ``wrong`` gives for the arguments ``args`` (copied)."""
+        args = {name: _copy(value) for name, value in args.items()}
+        with np.errstate(all="ignore"):
+            return _given(wrong, {**args, **(_given(self.pieces, args) if self.pieces else {})})
+
+    def _read(self, value):
+        """What the answer returned, read by ``convert`` (each of its parts, for ``parts``)."""
+        if not self.parts:
+            return self.convert(_not_none(value, self.name), self.name)
+        owner = f"{self.name}'" if self.name.endswith("s") else f"{self.name}'s"
+        values = as_parts(value, self.name, self.parts)
+        return tuple(
+            self.convert(v, f"{owner} {p}") for v, p in zip(values, self.parts, strict=True)
+        )
 
     def __call__(self, answer):
         require_function(answer, self.name)
-        inputs, answers, expected = [], [], []
-        for args, right in self.cases():
-            mine = self.convert(answer(*_copies(args)), self.name)
-            message = self.problem and self.problem(mine, right, args)
-            if message:
+        inputs, cases = [], []
+        for number, (args, expected, *words) in enumerate(self.cases()):
+            mine = self._read(answer(*(_copy(value) for value in args.values())))
+            case = {**args, "mine": mine, "expected": expected, "case": [*words, number][0]}
+            shape = self.shape and self.shape(case, self.parts)
+            if message := shape or (self.problem and _given(self.problem, case)):
                 raise Mistake(message)
             inputs.append(args)
-            answers.append(mine)
-            expected.append(right)
-        pairs = list(zip(answers, expected, strict=True))
-        if all(self.same(mine, right) for mine, right in pairs):
+            cases.append(case)
+        differ = [case for case in cases if not self.same(case["mine"], case["expected"])]
+        if not differ:
             return
         float32 = np.finfo(np.float32).eps
-        if self.same is agrees and all(agrees(m, r, precision=float32) for m, r in pairs):
+        if self.same is agrees and all(
+            agrees(c["mine"], c["expected"], precision=float32) for c in cases
+        ):
             raise Mistake(FLOAT32_ONLY)
-        message = named_mistake(answers, self.mistakes, inputs)
-        if message:
-            raise Mistake(message)
-        if self.describe:
-            message = self.describe(answers, expected)
+        for message, wrong in self._mistakes:
+            try:
+                values = [self._wrong(wrong, args) for args in inputs]
+            except ArithmeticError:  # a wrong formula that divides by zero on some case
+                continue
+            if all(agrees(c["mine"], value) for c, value in zip(cases, values, strict=True)):
+                raise Mistake(message)
         if callable(self.otherwise):
-            first = next(i for i, (mine, right) in enumerate(pairs) if not self.same(mine, right))
-            message = message or self.otherwise(first, inputs[first], *pairs[first])
-        raise Mistake(message or self.otherwise)
+            raise Mistake(_given(self.otherwise, differ[0]))
+        answers, expected = [c["mine"] for c in cases], [c["expected"] for c in cases]
+        arrays = all(isinstance(mine, np.ndarray) for mine in answers)
+        raise Mistake(arrays and what_differs(answers, expected) or self.otherwise)

@@ -7,14 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gru_lesson.exercises import (
-    CheckOnCases,
-    Exercise,
-    Mistake,
-    as_number,
-    as_parts,
-    require_function,
-)
+from gru_lesson.exercises import Exercise, Mistake, Shape, answer_of, as_number, as_parts
 from gru_lesson.gru import sigmoid
 from gru_lesson.handset import gate_params, handset_gru
 
@@ -44,69 +37,48 @@ def _reset_before_cases():
         yield dict(args, bx_h=p["bx_h"]), trace.h_tilde[:, 0]
 
 
-def _inner(x_t, h_prev, r, W_h, R_h, bx_h):
-    return x_t @ W_h + bx_h + (r * h_prev) @ R_h
-
-
-_CANDIDATE_MISTAKES = {
+_CANDIDATE_MISTAKES = {  # message: wrong answer, of the step's values and the pieces below
     "You applied r after the product with R_h, as in the reset_after=True form. "
     "In the reset_after=False form the reset gate scales h_prev first, and the "
-    "product with R_h comes after.": lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(
-        x_t @ W_h + bx_h + r * (h_prev @ R_h)
-    ),
+    "product with R_h comes after.": lambda xW, r, h_prev, R_h: np.tanh(xW + r * (h_prev @ R_h)),
     "Your candidate does not use the reset gate r: it is the one that decides how "
-    "much of h_prev the candidate may see.": lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(
-        x_t @ W_h + bx_h + h_prev @ R_h
-    ),
+    "much of h_prev the candidate may see.": lambda xW, h_prev, R_h: np.tanh(xW + h_prev @ R_h),
     "You used (1 - r) where the equation has r: with r = 0 the past must drop "
-    "out.": lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(
-        x_t @ W_h + bx_h + ((1 - r) * h_prev) @ R_h
-    ),
+    "out.": lambda xW, r, h_prev, R_h: np.tanh(xW + ((1 - r) * h_prev) @ R_h),
     "A sign error: the recurrent term is added to x_t W_h + b_h, not "
-    "subtracted.": lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(
-        x_t @ W_h + bx_h - (r * h_prev) @ R_h
-    ),
+    "subtracted.": lambda xW, r, h_prev, R_h: np.tanh(xW - (r * h_prev) @ R_h),
     "R_h enters transposed. With row vectors the product reads (r * h_prev) @ R_h: "
-    "(B, U) @ (U, U).": lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(
-        x_t @ W_h + bx_h + (r * h_prev) @ R_h.T
-    ),
-    "The input-side bias bx_h is missing.": lambda x_t, h_prev, r, W_h, R_h, bx_h: np.tanh(
+    "(B, U) @ (U, U).": lambda xW, r, h_prev, R_h: np.tanh(xW + (r * h_prev) @ R_h.T),
+    "The input-side bias bx_h is missing.": lambda x_t, W_h, r, h_prev, R_h: np.tanh(
         x_t @ W_h + (r * h_prev) @ R_h
     ),
     "The tanh is missing: your numbers are what goes into it. The candidate lies "
-    "between -1 and 1.": _inner,
+    "between -1 and 1.": lambda inner: inner,
     "You squashed with the sigmoid. The candidate uses tanh, so that it can be "
-    "negative (gates use the sigmoid, the candidate does "
-    "not).": lambda x_t, h_prev, r, W_h, R_h, bx_h: sigmoid(_inner(x_t, h_prev, r, W_h, R_h, bx_h)),
+    "negative (gates use the sigmoid, the candidate does not).": lambda inner: sigmoid(inner),
 }
 
 
-def _candidate_shape(mine, expected, args):
-    B, U = expected.shape
-    if mine.shape == (U, B):
-        return (
-            f"your candidate has shape {mine.shape}, it looks transposed: it should be "
-            f"(B, U) = {(B, U)}, one row per sequence."
-        )
-    if mine.shape != expected.shape:
-        return (
-            f"your candidate has shape {mine.shape}; it should be (B, U) = {(B, U)}, "
-            "one row per sequence (check which side each matrix is multiplied on)."
-        )
-    return None
+def _candidate_pieces(x_t, h_prev, r, W_h, R_h, bx_h):
+    """The input's share of the candidate, xW, and all that goes into its tanh, inner."""
+    xW = x_t @ W_h + bx_h
+    return {"xW": xW, "inner": xW + (r * h_prev) @ R_h}
 
 
 q1 = Exercise(
     "Exercise 1 (the reset-before candidate)",
-    CheckOnCases(
-        "candidate_reset_before",
-        _reset_before_cases,
-        mistakes=_CANDIDATE_MISTAKES,
-        problem=_candidate_shape,
-        otherwise="Right shape, but the values differ from the reset_after=False GRU's "
-        "candidate. Compare your line with the equation, term by term: the input's product, "
-        "the bias, the reset gate and the recurrent product, the tanh.",
+    cases=_reset_before_cases,
+    mistakes=_CANDIDATE_MISTAKES,
+    pieces=_candidate_pieces,
+    shape=Shape(
+        "your candidate",
+        "(B, U) = {}, one row per sequence",
+        lambda expected: {expected.shape[::-1]: "it looks transposed"},
+        "check which side each matrix is multiplied on",
     ),
+    otherwise="Right shape, but the values differ from the reset_after=False GRU's "
+    "candidate. Compare your line with the equation, term by term: the input's product, "
+    "the bias, the reset gate and the recurrent product, the tanh.",
     hints=[
         "Start from the candidate of section 2 (reset_after=True) and move r: in the "
         "reset_after=False form it multiplies h_prev *before* the product with R_h.",
@@ -140,7 +112,7 @@ def _state_cases():
             yield dict(k=k, h0=h_start, z=z, c=c), h_run[k - 1] if k else h_start
 
 
-_STATE_MISTAKES = {  # classic wrong formulas for h_k
+_STATE_MISTAKES = {  # classic wrong formulas for h_k; zk is z**k
     "Your formula uses the flipped convention, h = (1 - z) h_prev + z h~ (Chung et al.'s). "
     "In this course, as in Keras, z is the share of the old state that is "
     "kept.": lambda k, h0, z, c: (1 - z) ** k * h0 + (1 - (1 - z) ** k) * c,
@@ -150,21 +122,20 @@ _STATE_MISTAKES = {  # classic wrong formulas for h_k
         lambda k, h0, z, c: z ** (k + 1) * h0 + (1 - z ** (k + 1)) * c,
     ),
     "h0 and c have swapped roles. Check k = 0 (no step yet): the state must still be "
-    "h0.": lambda k, h0, z, c: z**k * c + (1 - z**k) * h0,
+    "h0.": lambda zk, h0, c: zk * c + (1 - zk) * h0,
     "A sign error in the candidate's term: every step *adds* the share (1 - z) of "
-    "c.": lambda k, h0, z, c: z**k * h0 - (1 - z**k) * c,
+    "c.": lambda zk, h0, c: zk * h0 - (1 - zk) * c,
     "The candidate's share is missing: each step also writes (1 - z) c into the "
-    "state.": lambda k, h0, z, c: z**k * h0,
-    "h0's share is missing: what is left of h0 after k steps still counts.": lambda k, h0, z, c: (
-        (1 - z**k) * c
+    "state.": lambda zk, h0: zk * h0,
+    "h0's share is missing: what is left of h0 after k steps still counts.": lambda zk, c: (
+        (1 - zk) * c
     ),
     "In your formula the candidate's share does not grow with k. After many steps "
-    "the state should get as close to c as you like.": lambda k, h0, z, c: z**k * h0 + (1 - z) * c,
+    "the state should get as close to c as you like.": lambda zk, h0, z, c: zk * h0 + (1 - z) * c,
 }
 
 
-def _state_differs(case, inputs, mine, expected):
-    k, h0, z, c = inputs.values()
+def _state_differs(k, h0, z, c):
     where = (
         "at k = 0, before any step" if k == 0 else f"at k = {k}. Try k = 1 and k = 2 on paper first"
     )
@@ -176,14 +147,11 @@ def _state_differs(case, inputs, mine, expected):
 
 q2 = Exercise(
     "Exercise 2 (the state after k steps)",
-    CheckOnCases(
-        "state_after",
-        _state_cases,
-        mistakes=_STATE_MISTAKES,
-        convert=as_number,
-        describe=None,
-        otherwise=_state_differs,
-    ),
+    cases=_state_cases,
+    mistakes=_STATE_MISTAKES,
+    pieces=lambda k, z: {"zk": z**k},
+    convert=as_number,
+    otherwise=_state_differs,
     hints=[
         "Write h_1 = z h0 + (1 - z) c, then substitute it into h_2 = z h_1 + (1 - z) c "
         "and tidy up. Do you see a pattern?",
@@ -228,31 +196,23 @@ def _number(value, name):
 
 
 def _check_biases(answer):
-    require_function(answer, "update_gate_biases")
-    names = ("b_remember", "b_forget")
-    parts = as_parts(answer(), "update_gate_biases", names, kind="numbers")
-    b_remember, b_forget = (_number(v, n) for v, n in zip(parts, names, strict=True))
-    gap_remember, gap_forget = final_gap(b_remember), final_gap(b_forget)
-    remembers, forgets = gap_remember > 0.5, gap_forget < 1e-3
-    if remembers and forgets:
-        return
-    if gap_forget > 0.5 and gap_remember < 1e-3:
+    names, name = ("b_remember", "b_forget"), "update_gate_biases"
+    parts = as_parts(answer_of(answer, name), name, names, kind="numbers")
+    biases = [_number(value, part) for value, part in zip(parts, names, strict=True)]
+    gaps = [final_gap(b) for b in biases]
+    if gaps[1] > 0.5 and gaps[0] < 1e-3:
         raise Mistake(
             "your two biases look swapped: b_forget makes the GRU remember its start and "
             "b_remember makes it forget. Which way does a large z push the state?"
         )
-    problems = []
-    if not remembers:
-        problems.append(
-            f"with b_remember = {b_remember:g} the two final states differ by "
-            f"{gap_remember:.2g}, not by more than 0.5."
-        )
-    if not forgets:
-        problems.append(
-            f"with b_forget = {b_forget:g} the two final states differ by "
-            f"{gap_forget:.2g}, not by less than 0.001."
-        )
-    raise Mistake(" And ".join(problems) + " Remember: z is the share of the old state kept.")
+    targets = [("more than 0.5", gaps[0] > 0.5), ("less than 0.001", gaps[1] < 1e-3)]
+    problems = [
+        f"with {part} = {b:g} the two final states differ by {gap:.2g}, not by {target}."
+        for part, b, gap, (target, met) in zip(names, biases, gaps, targets, strict=True)
+        if not met
+    ]
+    if problems:
+        raise Mistake(" And ".join(problems) + " Remember: z is the share of the old state kept.")
 
 
 q3 = Exercise(

@@ -12,7 +12,7 @@ import operator
 import numpy as np
 
 from gru_lesson.conventions import MISTAKES, keras_equations, pytorch_to_keras
-from gru_lesson.exercises import CheckOnCases, Exercise, Mistake, agrees, as_array, as_parts
+from gru_lesson.exercises import Exercise, Mistake, agrees
 from gru_lesson.gru import GRU
 
 __all__ = ["q1", "q2", "q3"]
@@ -138,16 +138,9 @@ def _torch_cases():
         yield {"torch_state": state}, pytorch_to_keras(state)
 
 
-def _as_keras_weights(value, name):
-    names = ("kernel", "recurrent_kernel", "bias")  # the order of Keras' get_weights()
-    parts = as_parts(value, name, names, kind="arrays")
-    return tuple(as_array(v, f"{name}' {n}") for v, n in zip(parts, names, strict=True))
-
-
-def _keras_weights_problem(weights, expected, inputs):
+def _keras_weights_problem(mine, expected, torch_state):
     """What is wrong with each of the three arrays, in words, or None if they are right."""
-    kernel, recurrent_kernel, bias = weights
-    state = inputs["torch_state"]
+    (kernel, recurrent_kernel, bias), state = mine, torch_state
     if (kernel.shape, recurrent_kernel.shape) == (expected[1].shape, expected[0].shape):
         return (
             "kernel and recurrent_kernel come back in swapped order: Keras' get_weights() "
@@ -165,14 +158,10 @@ def _keras_weights_problem(weights, expected, inputs):
 
 q1 = Exercise(
     "Exercise 1 (PyTorch weights into Keras)",
-    CheckOnCases(
-        "keras_weights",
-        _torch_cases,
-        convert=_as_keras_weights,
-        problem=_keras_weights_problem,
-        describe=None,
-        otherwise="some numbers are in the wrong place.",
-    ),
+    cases=_torch_cases,
+    parts=("kernel", "recurrent_kernel", "bias"),  # the order of Keras' get_weights()
+    problem=_keras_weights_problem,
+    otherwise="some numbers are in the wrong place.",
     hints=[
         "One array at a time. PyTorch stacks the gates as row blocks in the order r, z, n; "
         "Keras puts them side by side as column blocks in the order z, r, h.",
@@ -216,8 +205,6 @@ def _errors(h0_is_zero):
 
 def _names(value, what):
     """The set of names in ``value``, checked against MISTAKES."""
-    if value is None:
-        raise Mistake(f"{what} returned None: did you forget the `return`?")
     if isinstance(value, str):
         raise Mistake(
             f"{what} should return a set of names, such as {{'name one', 'name two'}}, "
@@ -241,12 +228,12 @@ def _hidden_cases():
     yield {}, {name for name, e in errors.items() if e.max() < 1e-12}
 
 
-def _hidden_differs(case, inputs, names, hidden):
+def _hidden_differs(mine, expected):
     problems = [
         f"{name!r} does not hide: on a fresh layer its outputs still differ from Keras'."
-        for name in sorted(names - hidden)
+        for name in sorted(mine - expected)
     ]
-    if hidden - names:
+    if expected - mine:
         problems.append(
             "Your set is not complete: some other mistake in MISTAKES also gives exactly "
             "Keras' answer on a fresh layer."
@@ -256,14 +243,10 @@ def _hidden_differs(case, inputs, names, hidden):
 
 q2 = Exercise(
     "Exercise 2 (mistakes that hide)",
-    CheckOnCases(
-        "hidden_on_a_fresh_layer",
-        _hidden_cases,
-        convert=_names,
-        same=operator.eq,
-        describe=None,
-        otherwise=_hidden_differs,
-    ),
+    cases=_hidden_cases,
+    convert=_names,
+    same=operator.eq,
+    otherwise=_hidden_differs,
     hints=[
         "On a fresh layer every bias is zero. Which mistakes change nothing when all the "
         "biases are zero?",
@@ -287,8 +270,6 @@ def right_only_at_the_first_step():
 
 def _one_name(value, what):
     """The name in ``value``, checked against MISTAKES."""
-    if value is None:
-        raise Mistake(f"{what} returned None: did you forget the `return`?")
     if isinstance(value, (set, list, tuple)):
         raise Mistake(f"return one name, a string, not a {type(value).__name__}.")
     if not isinstance(value, str):
@@ -304,28 +285,24 @@ def _first_step_cases():
     yield {}, {name for name, e in errors.items() if e[0] <= 1e-12 and e[1:].max() >= 1e-12}
 
 
-def _first_step_differs(case, inputs, name, right):
-    if _errors(h0_is_zero=True)[name][0] > 1e-12:
+def _first_step_differs(mine):
+    if _errors(h0_is_zero=True)[mine][0] > 1e-12:
         return (
-            f"{name!r} is already wrong at the first step. What is h_prev at the first "
+            f"{mine!r} is already wrong at the first step. What is h_prev at the first "
             "step, and which terms of the equations vanish with it?"
         )
     return (
-        f"{name!r} gives exactly Keras' answer at every step of a fresh layer, "
+        f"{mine!r} gives exactly Keras' answer at every step of a fresh layer, "
         "not only at the first."
     )
 
 
 q3 = Exercise(
     "Exercise 3 (right once, then wrong)",
-    CheckOnCases(
-        "right_only_at_the_first_step",
-        _first_step_cases,
-        convert=_one_name,
-        same=lambda name, right: name in right,
-        describe=None,
-        otherwise=_first_step_differs,
-    ),
+    cases=_first_step_cases,
+    convert=_one_name,
+    same=lambda name, right: name in right,
+    otherwise=_first_step_differs,
     hints=[
         "Without initial_state the first step starts from h_prev = 0. Which terms of the "
         "equations vanish when h_prev is zero and every bias is zero?",

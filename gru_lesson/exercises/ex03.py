@@ -7,12 +7,10 @@ the gradient that ``gru_lesson.bptt.gru_backward`` computes for the same step
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 
 from gru_lesson.bptt import gru_backward
-from gru_lesson.exercises import CheckOnCases, Exercise
+from gru_lesson.exercises import Exercise, Shape
 from gru_lesson.gru import GRU, sigmoid, split_gates
 
 __all__ = ["q1", "q2", "q3", "q4"]
@@ -76,42 +74,24 @@ def _step_cases(reset_after, args, target):
     return cases
 
 
-def _shape_problem(name, what):
-    """A function that names what is wrong when an answer is not shaped like the state, (B, U)."""
-
-    def problem(mine, expected, inputs):
-        B, U = expected.shape
-        if mine.shape == expected.shape:
-            return None
-        if mine.shape == (U, B):
-            return (
-                f"{name} returned shape {mine.shape}, it looks transposed: {what} is (B, U) = "
-                f"{(B, U)}, one row per example, like the state."
-            )
-        if mine.shape in {(U,), (1, U)}:
-            return (
-                f"{name} returned shape {mine.shape}: you summed or averaged over the batch. "
-                f"{what} has one row per example, (B, U) = {(B, U)}; only weight gradients sum "
-                "over the batch."
-            )
-        return (
-            f"{name} returned shape {mine.shape}; {what} is shaped like the state, (B, U) = "
-            f"{(B, U)}. Elementwise products keep that shape; check each matrix product's two "
-            "sides."
-        )
-
-    return problem
-
-
-def _step_check(name, what, *, reset_after, args, target, mistakes, otherwise):
-    """The check of a one-step gradient: ``name`` returns ``target`` from the step's ``args``."""
-    return CheckOnCases(
-        name,
-        _step_cases(reset_after, args, target),
-        mistakes=mistakes,
-        problem=_shape_problem(name, what),
-        otherwise=otherwise,
+def _like_the_state(what):
+    """What is said of a gradient ``what`` of the state, (B, U), that has another shape."""
+    summed = "you summed or averaged over the batch; only weight gradients sum over the batch"
+    return Shape(
+        f"your {what}",
+        "(B, U) = {}, one row per example",
+        lambda expected: {
+            expected.shape[::-1]: "it looks transposed",
+            **dict.fromkeys([expected.shape[1:], (1, *expected.shape[1:])], summed),
+        },
+        f"{what}, a gradient of the state, is shaped like the state. Elementwise products "
+        "keep that shape; check each matrix product's two sides",
     )
+
+
+def _da_h(dh, z, h_tilde):
+    """The gradient reaching the candidate's pre-activation a_h."""
+    return dh * (1 - z) * (1 - h_tilde**2)
 
 
 # ------------------------------------------------------ q1: the update gate
@@ -130,46 +110,39 @@ _HALF_SIGMOID = (
     "z * (1 - z), two factors."
 )
 
-_UPDATE_GATE_MISTAKES = {  # message: wrong answer, with the arguments of update_gate_gradient
-    _NO_SIGMOID: lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde),
+_UPDATE_GATE_MISTAKES = {  # message: wrong answer, of the step and dz = dh * (h_prev - h~)
+    _NO_SIGMOID: lambda dz: dz,
     "A sign error: you have h~ - h_prev where the derivative of "
     "h = z * h_prev + (1 - z) * h~ with respect to z is h_prev - h~. (The flipped "
-    "convention, h = (1 - z) h_prev + z h~, gives exactly your "
-    "sign.)": lambda dh, z, h_prev, h_tilde: dh * (h_tilde - h_prev) * z * (1 - z),
+    "convention, h = (1 - z) h_prev + z h~, gives exactly your sign.)": lambda dz, z: (
+        -dz * z * (1 - z)
+    ),
     "You used tanh's derivative, 1 - z**2. z comes out of a sigmoid, whose "
-    "derivative, written with its output, is z * (1 - z).": lambda dh, z, h_prev, h_tilde: (
-        dh * (h_prev - h_tilde) * (1 - z**2)
-    ),
+    "derivative, written with its output, is z * (1 - z).": lambda dz, z: dz * (1 - z**2),
     "You applied the sigmoid's derivative to z as if z were the pre-activation. z is "
-    "already sigmoid(a_z), so the derivative is simply z * (1 - "
-    "z).": lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * sigmoid(z) * (1 - sigmoid(z)),
-    _HALF_SIGMOID: (
-        lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * z,
-        lambda dh, z, h_prev, h_tilde: dh * (h_prev - h_tilde) * (1 - z),
+    "already sigmoid(a_z), so the derivative is simply z * (1 - z).": lambda dz, z: (
+        dz * sigmoid(z) * (1 - sigmoid(z))
     ),
+    _HALF_SIGMOID: (lambda dz, z: dz * z, lambda dz, z: dz * (1 - z)),
     "z appears in both terms of h = z * h_prev + (1 - z) * h~. You differentiated only "
-    "the first one.": lambda dh, z, h_prev, h_tilde: dh * h_prev * z * (1 - z),
+    "the first one.": lambda dh, z, h_prev: dh * h_prev * z * (1 - z),
     "z appears in both terms of h = z * h_prev + (1 - z) * h~. You differentiated only "
-    "the second one.": lambda dh, z, h_prev, h_tilde: -dh * h_tilde * z * (1 - z),
+    "the second one.": lambda dh, z, h_tilde: -dh * h_tilde * z * (1 - z),
     "(1 - z) is what the candidate's gradient gets, dh~ = dh * (1 - z). The update "
-    "gate gets dz = dh * (h_prev - h~).": lambda dh, z, h_prev, h_tilde: dh * (1 - z) * z * (1 - z),
+    "gate gets dz = dh * (h_prev - h~).": lambda dh, z: dh * (1 - z) * z * (1 - z),
     "dh is missing: the chain rule starts from the gradient that reaches "
-    "h.": lambda dh, z, h_prev, h_tilde: (h_prev - h_tilde) * z * (1 - z),
+    "h.": lambda z, h_prev, h_tilde: (h_prev - h_tilde) * z * (1 - z),
 }
 
 
 q1 = Exercise(
     "Exercise 1 (the update gate's gradient)",
-    _step_check(
-        "update_gate_gradient",
-        "da_z",
-        reset_after=True,
-        args=("dh", "z", "h_prev", "h_tilde"),
-        target="da_z",
-        mistakes=_UPDATE_GATE_MISTAKES,
-        otherwise="Right shape, but not the update gate's gradient. Two factors make it: what h "
-        "gains when z grows (differentiate the state mix), and the sigmoid's derivative.",
-    ),
+    cases=_step_cases(True, ("dh", "z", "h_prev", "h_tilde"), "da_z"),
+    mistakes=_UPDATE_GATE_MISTAKES,
+    pieces=lambda dh, h_prev, h_tilde: {"dz": dh * (h_prev - h_tilde)},
+    shape=_like_the_state("da_z"),
+    otherwise="Right shape, but not the update gate's gradient. Two factors make it: what h "
+    "gains when z grows (differentiate the state mix), and the sigmoid's derivative.",
     hints=[
         "Two links of the chain: first dz, from h = z * h_prev + (1 - z) * h~, then da_z, "
         "through z = sigmoid(a_z).",
@@ -191,71 +164,59 @@ def reset_gate_gradient(dh, z, r, h_tilde, h_prev, R_h):
     return dr * r * (1 - r)  # through the sigmoid
 
 
-def _da_h(dh, z, h_tilde):
-    """The gradient reaching the candidate's pre-activation a_h."""
-    return dh * (1 - z) * (1 - h_tilde**2)
-
-
 _AFTER_FORMULA = (
     "This is the reset_after=True formula, dr = da_h * m with m = h_prev R_h. Here r "
     "acts before the product: the gradient must first go back through R_h to "
     "q = r * h_prev."
 )
 
-_RESET_GATE_MISTAKES = {  # message: wrong answer, with the arguments of reset_gate_gradient
+_RESET_GATE_MISTAKES = {  # message: wrong answer, of the step and the pieces of _reset_path
     "R_h enters untransposed. q = r * h_prev is multiplied by R_h, and the gradient "
-    "of a product y = q R_h with respect to q is dy "
-    "R_h^T.": lambda dh, z, r, h_tilde, h_prev, R_h: (
-        (_da_h(dh, z, h_tilde) @ R_h) * h_prev * r * (1 - r)
+    "of a product y = q R_h with respect to q is dy R_h^T.": lambda da_h, R_h, h_prev, r: (
+        (da_h @ R_h) * h_prev * r * (1 - r)
     ),
     _AFTER_FORMULA: (
-        lambda dh, z, r, h_tilde, h_prev, R_h: _da_h(dh, z, h_tilde) * (h_prev @ R_h) * r * (1 - r),
-        lambda dh, z, r, h_tilde, h_prev, R_h: (
-            _da_h(dh, z, h_tilde) * (h_prev @ R_h.T) * r * (1 - r)
-        ),
+        lambda da_h, h_prev, R_h, r: da_h * (h_prev @ R_h) * r * (1 - r),
+        lambda da_h, h_prev, R_h, r: da_h * (h_prev @ R_h.T) * r * (1 - r),
     ),
     "The gradient skips R_h: q = r * h_prev is multiplied by R_h before it reaches "
     "a_h, so dq is da_h times R_h transposed, not da_h "
-    "itself.": lambda dh, z, r, h_tilde, h_prev, R_h: _da_h(dh, z, h_tilde) * h_prev * r * (1 - r),
+    "itself.": lambda da_h, h_prev, r: da_h * h_prev * r * (1 - r),
     "tanh's derivative is missing: the gradient reaching a_h is dh~ * (1 - "
-    "h~**2).": lambda dh, z, r, h_tilde, h_prev, R_h: (
-        ((dh * (1 - z)) @ R_h.T) * h_prev * r * (1 - r)
-    ),
-    "tanh's derivative is 1 - tanh(a)**2: square h~.": lambda dh, z, r, h_tilde, h_prev, R_h: (
-        ((dh * (1 - z) * (1 - h_tilde)) @ R_h.T) * h_prev * r * (1 - r)
+    "h~**2).": lambda dh, z, back: back(dh * (1 - z)),
+    "tanh's derivative is 1 - tanh(a)**2: square h~.": lambda dh, z, h_tilde, back: back(
+        dh * (1 - z) * (1 - h_tilde)
     ),
     "z where (1 - z) belongs: the candidate enters h = z * h_prev + (1 - z) * h~ "
-    "with the weight (1 - z), so dh~ = dh * (1 - z).": lambda dh, z, r, h_tilde, h_prev, R_h: (
-        ((dh * z * (1 - h_tilde**2)) @ R_h.T) * h_prev * r * (1 - r)
+    "with the weight (1 - z), so dh~ = dh * (1 - z).": lambda dh, z, h_tilde, back: back(
+        dh * z * (1 - h_tilde**2)
     ),
     "The factor (1 - z) is missing: the candidate enters the new state with the "
-    "weight (1 - z), so dh~ = dh * (1 - z).": lambda dh, z, r, h_tilde, h_prev, R_h: (
-        ((dh * (1 - h_tilde**2)) @ R_h.T) * h_prev * r * (1 - r)
-    ),
+    "weight (1 - z), so dh~ = dh * (1 - z).": lambda dh, h_tilde, back: back(dh * (1 - h_tilde**2)),
     "The sigmoid's derivative is missing: that is dr. da_r goes one step further, "
     "through r = sigmoid(a_r), whose derivative is r * (1 - "
-    "r).": lambda dh, z, r, h_tilde, h_prev, R_h: (_da_h(dh, z, h_tilde) @ R_h.T) * h_prev,
+    "r).": lambda dq, h_prev: dq * h_prev,
     "In q = r * h_prev the product rule gives r the factor h_prev (and h_prev the "
-    "factor r). You multiplied by r.": lambda dh, z, r, h_tilde, h_prev, R_h: (
-        (_da_h(dh, z, h_tilde) @ R_h.T) * r * r * (1 - r)
-    ),
+    "factor r). You multiplied by r.": lambda dq, r: dq * r * r * (1 - r),
     "h_prev is missing: in q = r * h_prev the product rule gives r the factor "
-    "h_prev.": lambda dh, z, r, h_tilde, h_prev, R_h: (_da_h(dh, z, h_tilde) @ R_h.T) * r * (1 - r),
+    "h_prev.": lambda dq, r: dq * r * (1 - r),
 }
+
+
+def _reset_path(dh, z, r, h_tilde, h_prev, R_h):
+    """da_h, dq = da_h R_h^T, and back(g): the rest of the path from a gradient g reaching a_h."""
+    da_h = _da_h(dh, z, h_tilde)
+    return {"da_h": da_h, "dq": da_h @ R_h.T, "back": lambda g: (g @ R_h.T) * h_prev * r * (1 - r)}
 
 
 q2 = Exercise(
     "Exercise 2 (the reset gate, reset before the product)",
-    _step_check(
-        "reset_gate_gradient",
-        "da_r",
-        reset_after=False,
-        args=("dh", "z", "r", "h_tilde", "h_prev", "R_h"),
-        target="da_r",
-        mistakes=_RESET_GATE_MISTAKES,
-        otherwise="Right shape, but not the reset gate's gradient. Follow the path backwards "
-        "one link at a time: h, h~, a_h, q = r * h_prev, r, a_r.",
-    ),
+    cases=_step_cases(False, ("dh", "z", "r", "h_tilde", "h_prev", "R_h"), "da_r"),
+    mistakes=_RESET_GATE_MISTAKES,
+    pieces=_reset_path,
+    shape=_like_the_state("da_r"),
+    otherwise="Right shape, but not the reset gate's gradient. Follow the path backwards "
+    "one link at a time: h, h~, a_h, q = r * h_prev, r, a_r.",
     hints=[
         "Walk the path from h back to a_r: h -> h~ -> a_h -> q = r * h_prev -> r -> a_r. "
         "The first three links are as in section 2, the last one is a sigmoid.",
@@ -279,93 +240,66 @@ def previous_state_gradient(dh, z, r, h_tilde, h_prev, m, R):
     return dh * z + ds @ R.T  # the direct path, plus the three products in one
 
 
-def _pieces_wrong(build):
-    """A wrong previous_state_gradient: ``build(p)``, from the step's pieces ``p`` (its
-    arguments, R's three blocks, the right da_h, da_z, da_r and dm, the direct path)."""
-
-    def answer(dh, z, r, h_tilde, h_prev, m, R):
-        da_h = _da_h(dh, z, h_tilde)
-        R_z, R_r, R_h = split_gates(R)
-        p = SimpleNamespace(
-            **{"dh": dh, "z": z, "r": r, "h_tilde": h_tilde, "h_prev": h_prev, "m": m},
-            **{"R_z": R_z, "R_r": R_r, "R_h": R_h, "da_h": da_h, "dm": da_h * r},
-            da_z=dh * (h_prev - h_tilde) * z * (1 - z),
-            da_r=da_h * m * r * (1 - r),
-            direct=dh * z,
-        )
-        return build(p)
-
-    return answer
+def _paths(dh, z, r, h_tilde, h_prev, m, R):
+    """R's blocks, the step's gradients da_h, da_z, da_r and dm, and the four paths' terms."""
+    R_z, R_r, R_h = split_gates(R)
+    da_h = _da_h(dh, z, h_tilde)
+    da_z, da_r, dm = dh * (h_prev - h_tilde) * z * (1 - z), da_h * m * r * (1 - r), da_h * r
+    blocks = dict(R_z=R_z, R_r=R_r, R_h=R_h, da_h=da_h, da_z=da_z, da_r=da_r, dm=dm)
+    return blocks | dict(direct=dh * z, via_z=da_z @ R_z.T, via_r=da_r @ R_r.T, via_h=dm @ R_h.T)
 
 
-_PREVIOUS_STATE_MISTAKES = {  # message: wrong answer, with the arguments of previous_state_gradient
+_PREVIOUS_STATE_MISTAKES = {  # message: wrong answer, of the step and the pieces of _paths
     "The direct path is missing. h = z * h_prev + (1 - z) * h~ hands dh * z straight "
     "to h_prev, besides the three products with R: the GRU's gradient highway, and "
-    "the most common bug in a hand-written backward pass.": _pieces_wrong(
-        lambda p: p.da_z @ p.R_z.T + p.da_r @ p.R_r.T + p.dm @ p.R_h.T
+    "the most common bug in a hand-written backward pass.": lambda via_z, via_r, via_h: (
+        via_z + via_r + via_h
     ),
     "The direct path carries dh * z, not dh * (1 - z): in h = z * h_prev + (1 - z) * h~ "
-    "the old state's weight is z.": _pieces_wrong(
-        lambda p: p.dh * (1 - p.z) + p.da_z @ p.R_z.T + p.da_r @ p.R_r.T + p.dm @ p.R_h.T
+    "the old state's weight is z.": lambda dh, z, via_z, via_r, via_h: (
+        dh * (1 - z) + via_z + via_r + via_h
     ),
     "You have only the direct path. h_prev also feeds the update gate, the reset gate "
-    "and the candidate, through h_prev R_z, h_prev R_r and h_prev R_h.": _pieces_wrong(
-        lambda p: p.direct
-    ),
+    "and the candidate, through h_prev R_z, h_prev R_r and h_prev R_h.": lambda direct: direct,
     "The matrices enter untransposed. For y = h_prev R_z the gradient with respect "
-    "to h_prev is dy R_z^T, and the same for R_r and R_h.": _pieces_wrong(
-        lambda p: p.direct + p.da_z @ p.R_z + p.da_r @ p.R_r + p.dm @ p.R_h
+    "to h_prev is dy R_z^T, and the same for R_r and "
+    "R_h.": lambda direct, da_z, R_z, da_r, R_r, dm, R_h: (
+        direct + da_z @ R_z + da_r @ R_r + dm @ R_h
     ),
     "On the candidate's path, h_prev R_h + bh_h is scaled by r before it reaches a_h: "
-    "its gradient is dm = da_h * r, not da_h.": _pieces_wrong(
-        lambda p: p.direct + p.da_z @ p.R_z.T + p.da_r @ p.R_r.T + p.da_h @ p.R_h.T
+    "its gradient is dm = da_h * r, not da_h.": lambda direct, via_z, via_r, da_h, R_h: (
+        direct + via_z + via_r + da_h @ R_h.T
     ),
-    "The path through the candidate (h_prev R_h, inside m) is missing.": _pieces_wrong(
-        lambda p: p.direct + p.da_z @ p.R_z.T + p.da_r @ p.R_r.T
+    "The path through the candidate (h_prev R_h, inside m) is "
+    "missing.": lambda direct, via_z, via_r: direct + via_z + via_r,
+    "The path through the update gate (h_prev R_z) is missing.": lambda direct, via_r, via_h: (
+        direct + via_r + via_h
     ),
-    "The path through the update gate (h_prev R_z) is missing.": _pieces_wrong(
-        lambda p: p.direct + p.da_r @ p.R_r.T + p.dm @ p.R_h.T
+    "The path through the reset gate (h_prev R_r) is missing.": lambda direct, via_z, via_h: (
+        direct + via_z + via_h
     ),
-    "The path through the reset gate (h_prev R_r) is missing.": _pieces_wrong(
-        lambda p: p.direct + p.da_z @ p.R_z.T + p.dm @ p.R_h.T
-    ),
-    "The paths through the two gates (h_prev R_z and h_prev R_r) are missing.": _pieces_wrong(
-        lambda p: p.direct + p.dm @ p.R_h.T
-    ),
+    "The paths through the two gates (h_prev R_z and h_prev R_r) are "
+    "missing.": lambda direct, via_h: direct + via_h,
     "The sigmoids' derivatives are missing: the gradients that go back through R_z and "
     "R_r are those of the pre-activations, da_z = dz * z * (1 - z) and "
-    "da_r = dr * r * (1 - r).": _pieces_wrong(
-        lambda p: (
-            p.direct
-            + (p.dh * (p.h_prev - p.h_tilde)) @ p.R_z.T
-            + (p.da_h * p.m) @ p.R_r.T
-            + p.dm @ p.R_h.T
-        )
+    "da_r = dr * r * (1 - r).": lambda dh, h_prev, h_tilde, m, direct, da_h, R_z, R_r, via_h: (
+        direct + (dh * (h_prev - h_tilde)) @ R_z.T + (da_h * m) @ R_r.T + via_h
     ),
     "tanh's derivative is missing: the gradient reaching a_h is "
-    "da_h = dh * (1 - z) * (1 - h~**2).": _pieces_wrong(
-        lambda p: (
-            p.direct
-            + p.da_z @ p.R_z.T
-            + (p.dh * (1 - p.z) * p.m * p.r * (1 - p.r)) @ p.R_r.T
-            + (p.dh * (1 - p.z) * p.r) @ p.R_h.T
-        )
+    "da_h = dh * (1 - z) * (1 - h~**2).": lambda dh, z, r, m, direct, via_z, R_r, R_h: (
+        direct + via_z + (dh * (1 - z) * m * r * (1 - r)) @ R_r.T + (dh * (1 - z) * r) @ R_h.T
     ),
 }
 
 
 q3 = Exercise(
     "Exercise 3 (every path into the previous state)",
-    _step_check(
-        "previous_state_gradient",
-        "dh_prev",
-        reset_after=True,
-        args=("dh", "z", "r", "h_tilde", "h_prev", "m", "R"),
-        target="dh_prev",
-        mistakes=_PREVIOUS_STATE_MISTAKES,
-        otherwise="Right shape, but not dh_prev. Count the paths from h_prev to h: one direct, "
-        "and one through each of R_z, R_r and R_h. Check each term on its own.",
-    ),
+    cases=_step_cases(True, ("dh", "z", "r", "h_tilde", "h_prev", "m", "R"), "dh_prev"),
+    mistakes=_PREVIOUS_STATE_MISTAKES,
+    pieces=_paths,
+    shape=_like_the_state("dh_prev"),
+    otherwise="Right shape, but not dh_prev. Count the paths from h_prev to h: one direct, "
+    "and one through each of R_z, R_r and R_h. Check each term on its own.",
     hints=[
         "h_prev reaches h by four paths: directly through the mix h = z * h_prev + ..., and "
         "through the three products h_prev R_z, h_prev R_r, h_prev R_h. Add the four.",
@@ -450,14 +384,11 @@ _INITIAL_STATE_MISTAKES = {  # message: wrong answer, with the arguments of init
 
 q4 = Exercise(
     "Exercise 4 (the gradient of h0, through time)",
-    CheckOnCases(
-        "initial_state_gradient",
-        _constant_gate_cases,
-        mistakes=_INITIAL_STATE_MISTAKES,
-        problem=_shape_problem("initial_state_gradient", "dh0"),
-        otherwise="Right shape, but not dh0. Try it with T = 1 and T = 2 on paper first: "
-        "how many times does G_0, and then G_1, meet z on its way back to h0?",
-    ),
+    cases=_constant_gate_cases,
+    mistakes=_INITIAL_STATE_MISTAKES,
+    shape=_like_the_state("dh0"),
+    otherwise="Right shape, but not dh0. Try it with T = 1 and T = 2 on paper first: "
+    "how many times does G_0, and then G_1, meet z on its way back to h0?",
     hints=[
         "With R = 0, the state h_prev reaches h only through the mix, so one step back is "
         "dh_prev = dh * z. Start at the last step and walk back to h0.",

@@ -7,9 +7,11 @@ checks compare with the task's own labels and masks, in NumPy: no training, no T
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-from gru_lesson.exercises import CheckOnCases, Exercise, agrees, as_number
+from gru_lesson.exercises import Exercise, Shape, agrees, as_number
 from gru_lesson.gru import sigmoid
 from gru_lesson.tasks import A, B, make_memory_task
 from gru_lesson.training import update_gate_memory
@@ -25,23 +27,22 @@ def which_came_first(x):
     return (x[np.arange(len(x)), t_first, A] == 1).astype(int)
 
 
-_LABEL_CASES = [
-    ("sequences of full length", dict(n=200, T=30, seed=401)),
-    ("sequences with many distractors", dict(n=200, T=20, seed=402, distractor_rate=0.6)),
-    (
-        "sequences of five symbols (three fillers) whose cue starts as late as step 9",
-        dict(n=200, T=40, seed=403, n_filler=3, cue_window=10),
+_LABEL_CASES = {  # description: options of make_memory_task
+    "sequences of full length": dict(n=200, T=30, seed=401),
+    "sequences with many distractors": dict(n=200, T=20, seed=402, distractor_rate=0.6),
+    "sequences of five symbols (three fillers) whose cue starts as late as step 9": dict(
+        n=200, T=40, seed=403, n_filler=3, cue_window=10
     ),
-    ("sequences padded at the end", dict(n=200, T=40, seed=404, min_length=10)),
-    ("sequences padded at the start", dict(n=200, T=40, seed=405, min_length=10, padding="pre")),
-]
+    "sequences padded at the end": dict(n=200, T=40, seed=404, min_length=10),
+    "sequences padded at the start": dict(n=200, T=40, seed=405, min_length=10, padding="pre"),
+}
 
 
 def _label_cases():
-    """({"x": x}, y): the task's own labels are the truth."""
-    for _, options in _LABEL_CASES:
+    """({"x": x}, y, description): the task's own labels are the truth."""
+    for description, options in _LABEL_CASES.items():
         x, y = make_memory_task(**options)
-        yield {"x": x}, y
+        yield {"x": x}, y, description
 
 
 def _last_ab(x):
@@ -62,7 +63,7 @@ _COUNTS = (
     "the label. What matters is the order."
 )
 
-_LABEL_MISTAKES = {  # message: wrong answer, with the argument of which_came_first
+_LABEL_MISTAKES = {  # message: wrong answer, of x and the counts of A's and B's, n_A and n_B
     "Your labels are swapped: y = 1 means that A came first (the cue is A then B), "
     "y = 0 that B did.": lambda x: 1 - which_came_first(x),
     "You labelled each sequence by its last A or B. After the cue come distractors, "
@@ -70,14 +71,13 @@ _LABEL_MISTAKES = {  # message: wrong answer, with the argument of which_came_fi
         x[np.arange(len(x)), _last_ab(x), A] == 1
     ).astype(int),
     _COUNTS: (
-        lambda x: (x[:, :, A].sum(axis=1) > x[:, :, B].sum(axis=1)).astype(int),
-        lambda x: (x[:, :, A].sum(axis=1) >= x[:, :, B].sum(axis=1)).astype(int),
-        lambda x: (x[:, :, A].sum(axis=1) < x[:, :, B].sum(axis=1)).astype(int),
+        lambda n_A, n_B: (n_A > n_B).astype(int),
+        lambda n_A, n_B: (n_A >= n_B).astype(int),
+        lambda n_A, n_B: (n_A < n_B).astype(int),
     ),
     "You checked whether an A appears at all. Every sequence has one (the cue brings "
-    "it), and later A's are distractors: look for the first A or B.": lambda x: (
-        x[:, :, A].sum(axis=1) > 0
-    ).astype(int),
+    "it), and later A's are distractors: look for the first A or "
+    "B.": lambda n_A: (n_A > 0).astype(int),
     "You looked at step 0 only. The cue starts at a random step, with filler before "
     "it (and padding, when a sequence is padded at the start): look for the first step "
     "that holds an A or a B.": lambda x: (x[:, 0, A] == 1).astype(int),
@@ -89,46 +89,35 @@ _LABEL_MISTAKES = {  # message: wrong answer, with the argument of which_came_fi
 }
 
 
-def _label_problem(mine, y, inputs):
-    """What is wrong with the labels' shape or values, before comparing them."""
-    n, T, _ = inputs["x"].shape
-    if mine.shape == (n, 1):
-        return (
-            f"your labels have shape {mine.shape}; return a flat array of shape "
-            f"(n,) = {y.shape}, one label per sequence, like the y of make_memory_task."
-        )
-    if mine.shape[:2] == (n, T):
-        return (
-            f"your labels have shape {mine.shape}, one per step; the task has one label "
-            f"per sequence, shape (n,) = {y.shape}."
-        )
-    if mine.shape != y.shape:
-        return (
-            f"your labels have shape {mine.shape}; they should have shape (n,) = {y.shape}, "
-            "one label per sequence."
-        )
+def _not_labels(mine):
     if not np.all((mine == 0) | (mine == 1)):
         return "the labels are 0 or 1; your function returned other numbers too."
-    return None
 
 
-def _labels_differ(case, inputs, mine, y):
+def _labels_differ(case, mine, expected):
     return (
-        f"on {_LABEL_CASES[case][0]}, {int(np.sum(mine != y))} of your {len(y)} labels are "
+        f"on {case}, {int(np.sum(mine != expected))} of your {len(expected)} labels are "
         "wrong. Print a few of them with to_text(x[i]) next to your label, and read them."
     )
 
 
 q1 = Exercise(
     "Exercise 1 (which came first?)",
-    CheckOnCases(
-        "which_came_first",
-        _label_cases,
-        mistakes=_LABEL_MISTAKES,
-        problem=_label_problem,
-        describe=None,
-        otherwise=_labels_differ,
+    cases=_label_cases,
+    mistakes=_LABEL_MISTAKES,
+    pieces=lambda x: {"n_A": x[:, :, A].sum(axis=1), "n_B": x[:, :, B].sum(axis=1)},
+    shape=Shape(
+        "your array of labels",
+        "(n,) = {}, one label per sequence",
+        lambda x: {
+            (len(x), 1): "return a flat array, like the y of make_memory_task",
+            **dict.fromkeys(
+                [x.shape[:2], x.shape], "that is one per step; the task has one per sequence"
+            ),
+        },
     ),
+    problem=_not_labels,
+    otherwise=_labels_differ,
     hints=[
         "The label is decided by the first step that holds an A or a B. x[:, :, A] == 1 is "
         "True where a step is an A, x[:, :, B] == 1 where it is a B.",
@@ -162,45 +151,43 @@ def _logit(z):
         return np.log(z / (1 - z))
 
 
-_HALF_LIFE_MISTAKES = {  # message: wrong answer, with the argument of bias_for_half_life
+_HALF_LIFE_MISTAKES = {  # message: wrong answer, of T and the right gate z = 0.5 ** (1 / T)
     "You returned the gate's value z, not its bias. z = sigmoid(b): the bias is "
-    "what goes *into* the sigmoid, so invert it.": lambda T: 0.5 ** (1 / T),
-    "log(z) is not the sigmoid's inverse. From z = 1 / (1 + exp(-b)), solve for b.": lambda T: (
-        np.log(0.5 ** (1 / T))
+    "what goes *into* the sigmoid, so invert it.": lambda z: z,
+    "log(z) is not the sigmoid's inverse. From z = 1 / (1 + exp(-b)), solve for b.": lambda z: (
+        np.log(z)
     ),
     "A sign error, or the flipped convention: with your bias, 1 - z is the share "
     "that survives half. In this course (and in Keras) z is the share of the state "
-    "that is kept, h = z * h_prev + (1 - z) * h~.": lambda T: -_logit(0.5 ** (1 / T)),
+    "that is kept, h = z * h_prev + (1 - z) * h~.": lambda z: -_logit(z),
     "Off by a power: z**T = 1/2 needs z = 0.5 ** (1 / T). You raised 0.5 to the "
     "power T, which makes z smaller as T grows: a shorter memory.": lambda T: _logit(0.5**T),
     "Off by one step: after T steps the state has been multiplied by z exactly "
     "T times, so z**T = 1/2.": lambda T: _logit(0.5 ** (1 / (T + 1))),
     "b = log(T) is section 4's chrono start for a span of about 1 + T steps: "
-    "z = T / (1 + T), which keeps about 1/e of the state after T steps, not a half.": lambda T: (
-        np.log(T)
-    ),
+    "z = T / (1 + T), which keeps about 1/e of the state after T steps, not a "
+    "half.": lambda T: np.log(T),
     "Your gate keeps 1/e of the state after T steps, not a half: the equation is "
     "z**T = 1/2, so z = 0.5 ** (1 / T), not exp(-1 / T).": lambda T: _logit(np.exp(-1 / T)),
     "The sigmoid uses the natural logarithm: 1 / (1 + exp(-b)). Invert it with "
     "np.log, not np.log2 or np.log10.": (
-        lambda T: np.log2(0.5 ** (1 / T) / (1 - 0.5 ** (1 / T))),
-        lambda T: np.log10(0.5 ** (1 / T) / (1 - 0.5 ** (1 / T))),
+        lambda z: np.log2(z / (1 - z)),
+        lambda z: np.log10(z / (1 - z)),
     ),
 }
 
 
-def _half_life_problem(b, expected, inputs):
+def _half_life_problem(mine, T):
     """A bias that is not a finite number, in words."""
-    T = inputs["T"]
-    if np.isnan(b):
+    if np.isnan(mine):
         return f"bias_for_half_life({T}) is NaN: look for 0 / 0, or the log of a negative number."
-    if b == np.inf:
+    if mine == np.inf:
         return (
             f"bias_for_half_life({T}) is +infinity, which means z = 1 exactly, a gate that never "
             "lets anything in. Look for an integer division (1 // T instead of 1 / T) or a "
             "division by zero."
         )
-    if b == -np.inf:
+    if mine == -np.inf:
         return (
             f"bias_for_half_life({T}) is -infinity, which means z = 0 exactly, a gate that keeps "
             "nothing. Look for the log of 0, or a division by zero."
@@ -216,9 +203,8 @@ def _apart(value, target):
     return f"{value:.{digits}g}"
 
 
-def _half_life_differs(case, inputs, b, expected):
-    T = inputs["T"]
-    kept = float(update_gate_memory(float(b), T))  # what a state keeps after T steps
+def _half_life_differs(T, mine):
+    kept = float(update_gate_memory(float(mine), T))  # what a state keeps after T steps
     fix = (
         "too much: a smaller bias keeps less"
         if kept > 0.5
@@ -226,23 +212,22 @@ def _half_life_differs(case, inputs, b, expected):
     )
     steps = f"{T} step" + "s" * (T > 1)
     return (
-        f"for T = {T}, your bias gives z = sigmoid(b) = {sigmoid(float(b)):.4g}, which keeps "
+        f"for T = {T}, your bias gives z = sigmoid(b) = {sigmoid(float(mine)):.4g}, which keeps "
         f"{_apart(kept, 0.5)} of the state after {steps}, not one half ({fix}). "
         "Solve z**T = 1/2 exactly, then invert the sigmoid."
     )
 
 
+_ANY_NUMBER = partial(as_number, finite=False)  # NaN and infinity are explained in words
+
 q2 = Exercise(
     "Exercise 2 (the update gate's half-life)",
-    CheckOnCases(
-        "bias_for_half_life",
-        _half_life_cases,
-        mistakes=_HALF_LIFE_MISTAKES,
-        convert=lambda value, name: as_number(value, name, finite=False),
-        problem=_half_life_problem,
-        describe=None,
-        otherwise=_half_life_differs,
-    ),
+    cases=_half_life_cases,
+    mistakes=_HALF_LIFE_MISTAKES,
+    pieces=lambda T: {"z": 0.5 ** (1 / T)},
+    convert=_ANY_NUMBER,
+    problem=_half_life_problem,
+    otherwise=_half_life_differs,
     hints=[
         "Two steps: first the gate value z that keeps half after T steps, then the bias b "
         "with sigmoid(b) = z.",
@@ -275,93 +260,82 @@ def _real_valued_case():
     return x, np.any(x != 0, axis=-1)
 
 
-_MASK_CASES = [
-    "one-hot sequences padded at the end",
-    "one-hot sequences padded at the start",
-    "real-valued sequences (such as the blog post's random inputs) padded with zeros",
-]
-
-
 def _mask_cases():
-    """({"x": x}, mask) for each of _MASK_CASES: the task's own masks, then real-valued features."""
-    for padding, seed in [("post", 407), ("pre", 408)]:
+    """({"x": x}, mask, description): the task's own masks, then real-valued features."""
+    for padding, seed, where in [("post", 407, "end"), ("pre", 408, "start")]:
         x, _, info = make_memory_task(
             8, 20, seed=seed, min_length=6, padding=padding, return_info=True
         )
-        yield {"x": x}, info.mask
+        yield {"x": x}, info.mask, f"one-hot sequences padded at the {where}"
     x, mask = _real_valued_case()
-    yield {"x": x}, mask
+    yield (
+        {"x": x},
+        mask,
+        "real-valued sequences (such as the blog post's random inputs) padded with zeros",
+    )
 
 
-_MASK_MISTAKES = {  # message: wrong answer, with the argument of padding_mask
+_MASK_MISTAKES = {  # message: wrong answer, of x, its steps' sums and the right mask
     "Your mask is inverted: True must mark the real steps, the ones to read, as in "
-    "Keras and in GRU.trace's mask=.": lambda x: ~np.any(x != 0, axis=-1),
+    "Keras and in GRU.trace's mask=.": lambda real: ~real,
     "Summing the features is not enough: a real step whose features add up to 0 "
     "counts as padding in your mask. Test each feature (x != 0) or sum absolute "
-    "values.": lambda x: x.sum(axis=-1) != 0,
+    "values.": lambda total: total != 0,
     "A real step whose features add up to 0 or less counts as padding in your mask: "
-    "features can be negative. Test each feature (x != 0) or sum absolute values.": lambda x: (
-        x.sum(axis=-1) > 0
-    ),
+    "features can be negative. Test each feature (x != 0) or sum absolute "
+    "values.": lambda total: total > 0,
     "A real step whose features are all negative counts as padding in your mask. "
-    "Padding means every feature is exactly 0: test x != 0, not x > 0.": lambda x: np.any(
-        x > 0, axis=-1
-    ),
+    "Padding means every feature is exactly 0: test x != 0, not x > "
+    "0.": lambda x: np.any(x > 0, axis=-1),
     "Your mask looks at the first feature only. A step is padding when all of its "
     "features are 0.": lambda x: x[..., 0] != 0,
     "all() asks every feature to be non-zero, and a one-hot step has a single 1. A step "
-    "is padding when all of its features are 0, that is, when none is non-zero: any().": lambda x: (
-        np.all(x != 0, axis=-1)
-    ),
+    "is padding when all of its features are 0, that is, when none is non-zero: "
+    "any().": lambda x: np.all(x != 0, axis=-1),
     "Your mask puts the real steps first, which is right for padding at the end only. "
-    "With padding at the start the real steps come last: test the steps themselves.": lambda x: (
-        np.arange(x.shape[1]) < np.any(x != 0, axis=-1).sum(axis=1, keepdims=True)
-    ),
+    "With padding at the start the real steps come last: test the steps "
+    "themselves.": lambda x, real: np.arange(x.shape[1]) < real.sum(axis=1, keepdims=True),
     "You used the argmax of each step. An all-zero step's argmax is 0, but so is an A's "
     "(feature 0): test whether any feature is non-zero.": lambda x: x.argmax(axis=-1) != 0,
 }
 
 
-def _mask_problem(mine, mask, inputs):
-    """What is wrong with the mask's shape or type, before comparing its values."""
-    n, T, D = inputs["x"].shape
-    if mine.shape != mask.shape:
-        problem = {
-            (n, D): "you reduced over time (axis=1); reduce over the features, the last axis",
-            (T, D): "you reduced over the batch (axis=0); reduce over the features, the last axis",
-            (T, n): "it looks transposed",
-            (n, T, D): "you tested each feature: combine a step's features into one answer",
-        }.get(mine.shape, "one value per step of each sequence")
-        return (
-            f"your mask has shape {mine.shape}, it should be (batch, time) = {mask.shape}: "
-            f"{problem}."
-        )
-    if mine.dtype != bool and agrees(mine, mask):
+def _mask_of_numbers(mine, expected):
+    if mine.dtype != bool and agrees(mine, expected):
         return (
             f"right values, but as numbers ({mine.dtype}): return booleans. GRU.trace "
             "refuses a mask of numbers, and NumPy indexing with an array of 0's and 1's "
             "picks rows 0 and 1 instead of masking: x[mask] needs True and False."
         )
-    return None
 
 
-def _mask_differs(case, inputs, mine, mask):
+def _mask_differs(case, mine, expected):
     return (
-        f"on {_MASK_CASES[case]}, your mask is wrong at {int(np.sum(mine != mask))} of "
-        f"{mask.size} steps. A step is padding exactly when all of its features are 0."
+        f"on {case}, your mask is wrong at {int(np.sum(mine != expected))} of "
+        f"{expected.size} steps. A step is padding exactly when all of its features are 0."
     )
+
+
+def _mask_slips(x):
+    n, T, D = x.shape
+    return {
+        (n, D): "you reduced over time (axis=1); reduce over the features, the last axis",
+        (T, D): "you reduced over the batch (axis=0); reduce over the features, the last axis",
+        (T, n): "it looks transposed",
+        (n, T, D): "you tested each feature: combine a step's features into one answer",
+    }
 
 
 q3 = Exercise(
     "Exercise 3 (the padding mask)",
-    CheckOnCases(
-        "padding_mask",
-        _mask_cases,
-        mistakes=_MASK_MISTAKES,
-        problem=_mask_problem,
-        describe=None,
-        otherwise=_mask_differs,
+    cases=_mask_cases,
+    mistakes=_MASK_MISTAKES,
+    pieces=lambda x: {"total": x.sum(axis=-1), "real": np.any(x != 0, axis=-1)},
+    shape=Shape(
+        "your mask", "(batch, time) = {}", _mask_slips, "one value per step of each sequence"
     ),
+    problem=_mask_of_numbers,
+    otherwise=_mask_differs,
     hints=[
         "A step is padding when all of its D features are exactly 0, and real otherwise. "
         "The mask is True on real steps.",
@@ -418,24 +392,20 @@ def _chance_loss_cases():
         yield {"y": y}, float(_entropy(np.mean(y)))
 
 
-def _mean(y):
-    return np.mean(np.asarray(y, dtype=float))
-
-
-_CHANCE_LOSS_MISTAKES = {  # message: wrong answer, with the argument of chance_loss
+_CHANCE_LOSS_MISTAKES = {  # message: wrong answer, of the labels y and their mean p
     "Right for balanced labels only. log 2 is the loss of p = 0.5; when the labels "
-    "are not half 0 and half 1, another constant p does better.": lambda y: np.log(2),
+    "are not half 0 and half 1, another constant p does better.": lambda: np.log(2),
     "You measured in bits (log base 2). Binary cross-entropy, in Keras as in this "
-    "notebook, uses the natural logarithm.": lambda y: _entropy(_mean(y)) / np.log(2),
+    "notebook, uses the natural logarithm.": lambda p: _entropy(p) / np.log(2),
     "A sign error: a cross-entropy is never negative, L = -y log p - (1 - y) log(1 - "
-    "p).": lambda y: -_entropy(_mean(y)),
-    "That is the chance accuracy (the share of the most common label), not a loss.": lambda y: max(
-        _mean(y), 1 - _mean(y)
+    "p).": lambda p: -_entropy(p),
+    "That is the chance accuracy (the share of the most common label), not a loss.": lambda p: max(
+        p, 1 - p
     ),
     "That is the error rate of always answering the most common label, not the "
-    "cross-entropy of the best constant probability.": lambda y: min(_mean(y), 1 - _mean(y)),
+    "cross-entropy of the best constant probability.": lambda p: min(p, 1 - p),
     "That is the best constant prediction p itself (the mean label). The question asks "
-    "for the mean loss that this p reaches.": _mean,
+    "for the mean loss that this p reaches.": lambda p: p,
     "That is the loss of a model that predicts every label exactly, p_i = y_i: it would "
     "have to tell the sequences apart, and a model that ignores x cannot. It gives all "
     "of them the same p.": lambda y: np.mean(_entropy(np.asarray(y, dtype=float))),
@@ -444,11 +414,11 @@ _CHANCE_LOSS_MISTAKES = {  # message: wrong answer, with the argument of chance_
 }
 
 
-def _chance_loss_problem(loss, expected, inputs):
+def _chance_loss_problem(mine, y):
     """A loss that is not a finite number, in words."""
-    if np.isfinite(loss):
+    if np.isfinite(mine):
         return None
-    if np.ptp(inputs["y"]) == 0:
+    if np.ptp(y) == 0:
         return (
             "chance_loss returned NaN or infinity when all the labels are equal (all 0's, or "
             "all 1's). There the best p is that label itself, and NumPy computes 0 * log(0) as "
@@ -461,8 +431,8 @@ def _chance_loss_problem(loss, expected, inputs):
     )
 
 
-def _chance_loss_differs(case, inputs, loss, expected):
-    if loss < expected:
+def _chance_loss_differs(mine, expected):
+    if mine < expected:
         return (
             "on some labels your loss is lower than any constant p can reach. Write the mean "
             "loss as a function of p and find its minimum."
@@ -475,15 +445,12 @@ def _chance_loss_differs(case, inputs, loss, expected):
 
 q4 = Exercise(
     "Exercise 4 (the loss of knowing nothing)",
-    CheckOnCases(
-        "chance_loss",
-        _chance_loss_cases,
-        mistakes=_CHANCE_LOSS_MISTAKES,
-        convert=lambda value, name: as_number(value, name, finite=False),
-        problem=_chance_loss_problem,
-        describe=None,
-        otherwise=_chance_loss_differs,
-    ),
+    cases=_chance_loss_cases,
+    mistakes=_CHANCE_LOSS_MISTAKES,
+    pieces=lambda y: {"p": np.mean(np.asarray(y, dtype=float))},
+    convert=_ANY_NUMBER,
+    problem=_chance_loss_problem,
+    otherwise=_chance_loss_differs,
     hints=[
         "A model that ignores x predicts one p for all n sequences. Its mean loss is "
         "-mean(y) log p - (1 - mean(y)) log(1 - p): it depends on the labels only through "

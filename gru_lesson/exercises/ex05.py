@@ -9,14 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gru_lesson.exercises import (
-    CheckOnCases,
-    Exercise,
-    Mistake,
-    as_array,
-    as_parts,
-    require_function,
-)
+from gru_lesson.exercises import Exercise, Mistake, Shape, answer_of
 from gru_lesson.gates import cue_flip_batch, gate_saturation
 from gru_lesson.gates import label_correlation as _label_correlation
 from gru_lesson.gru import GRU
@@ -43,10 +36,7 @@ def _check_first_input(answer):
             "pass the function itself, not the GRU it builds: "
             ".check(first_input_gru), not .check(first_input_gru())."
         )
-    require_function(answer, "first_input_gru")
-    gru = answer()
-    if gru is None:
-        raise Mistake("first_input_gru returned None: did you forget the `return`?")
+    gru = answer_of(answer, "first_input_gru")
     if not isinstance(gru, GRU):
         raise Mistake(
             "first_input_gru should return a GRU, such as handset_gru(...), "
@@ -134,11 +124,6 @@ def _correlation_cases():
         yield {"h_T": h_T, "y": y}, _label_correlation(h_T, y)
 
 
-def _covariance(h_T, y):
-    """n times each unit's covariance with the label."""
-    return (y - y.mean()) @ (h_T - h_T.mean(axis=0))
-
-
 _COVARIANCE = (
     "You returned the covariance of each unit with the label, not the correlation: "
     "divide by both standard deviations (the unit's and the label's)."
@@ -148,52 +133,42 @@ _DIVISORS = (
     "must use the same divisor (n, or n - 1, but the same in all three)."
 )
 
-_CORRELATION_MISTAKES = {  # message: wrong answer, with the arguments of label_correlation
-    _COVARIANCE: (
-        lambda h_T, y: _covariance(h_T, y) / len(y),
-        lambda h_T, y: _covariance(h_T, y) / (len(y) - 1),
-    ),
-    _DIVISORS: (
-        lambda h_T, y: _label_correlation(h_T, y) * len(y) / (len(y) - 1),
-        lambda h_T, y: _label_correlation(h_T, y) * (len(y) - 1) / len(y),
-    ),
+_CORRELATION_MISTAKES = {  # message: wrong answer, of h_T, y and the pieces of _correlation
+    _COVARIANCE: (lambda cov, n: cov / n, lambda cov, n: cov / (n - 1)),
+    _DIVISORS: (lambda corr, n: corr * n / (n - 1), lambda corr, n: corr * (n - 1) / n),
     "Centre first: subtract each unit's mean over the sequences, and the label's mean, "
     "before multiplying.": lambda h_T, y: (y @ h_T) / np.sqrt((h_T**2).sum(axis=0) * (y**2).sum()),
     "Keep the sign: a negative correlation says the unit goes negative when A came "
-    "first, which is as useful as positive. Drop the abs().": lambda h_T, y: np.abs(
-        _label_correlation(h_T, y)
-    ),
+    "first, which is as useful as positive. Drop the abs().": lambda corr: np.abs(corr),
 }
 
 
-def _correlation_shape(mine, expected, inputs):
-    n, U = inputs["h_T"].shape
-    if mine.shape == (n,):
-        return (
-            f"your result has shape {mine.shape}, one number per sequence; it should have "
-            f"one per unit, (U,) = ({U},). Which axis of h_T runs over the sequences?"
-        )
-    if mine.shape == (U + 1, U + 1) or mine.shape == (n + 1, n + 1):
-        return (
-            f"your result has shape {mine.shape}: that looks like a whole correlation "
-            f"matrix (np.corrcoef). Keep only the row of the label against the units, (U,)."
-        )
-    if mine.shape != (U,):
-        return f"your result has shape {mine.shape}; it should be (U,) = ({U},)."
-    return None
+def _correlation(h_T, y):
+    """n, n times each unit's covariance with the label, and the right correlations."""
+    cov = (y - y.mean()) @ (h_T - h_T.mean(axis=0))
+    return {"n": len(y), "cov": cov, "corr": _label_correlation(h_T, y)}
+
+
+def _correlation_slips(h_T):
+    n, U = h_T.shape
+    matrix = "that looks like a whole correlation matrix (np.corrcoef). Keep only the row of the label against the units, (U,)"
+    return {
+        (
+            n,
+        ): "one number per sequence, not one per unit. Which axis of h_T runs over the sequences?",
+        **dict.fromkeys([(U + 1, U + 1), (n + 1, n + 1)], matrix),
+    }
 
 
 q2 = Exercise(
     "Exercise 2 (which units remember?)",
-    CheckOnCases(
-        "label_correlation",
-        _correlation_cases,
-        mistakes=_CORRELATION_MISTAKES,
-        problem=_correlation_shape,
-        otherwise="Right shape, but the numbers are not the correlations. A correlation lies "
-        "between -1 and 1: mean of the products of the centred values, divided by "
-        "the two standard deviations.",
-    ),
+    cases=_correlation_cases,
+    mistakes=_CORRELATION_MISTAKES,
+    pieces=_correlation,
+    shape=Shape("your result", "(U,) = {}", _correlation_slips),
+    otherwise="Right shape, but the numbers are not the correlations. A correlation lies "
+    "between -1 and 1: mean of the products of the centred values, divided by "
+    "the two standard deviations.",
     hints=[
         "h_T has one row per sequence and one column per unit. For each column, you want "
         "Pearson's correlation between that column and y.",
@@ -233,11 +208,8 @@ def _share(gate, threshold, side):
     return (side * gate > side * threshold).mean(axis=(0, 1))
 
 
-_SATURATION_MISTAKES = {  # message: wrong answer, with the arguments of saturation_shares
-    "Your two shares are swapped: below first, then above.": lambda gate, low, high: (
-        _share(gate, high, +1),
-        _share(gate, low, -1),
-    ),
+_SATURATION_MISTAKES = {  # message: wrong answer, of the arguments and the right shares
+    "Your two shares are swapped: below first, then above.": lambda below, above: (above, below),
     "Those are counts of steps; the exercise asks for shares (divide by the number "
     "of steps counted, n * T).": lambda gate, low, high: (
         (gate < low).sum(axis=(0, 1)),
@@ -249,55 +221,35 @@ _SATURATION_MISTAKES = {  # message: wrong answer, with the arguments of saturat
         (gate > high).any(axis=1).mean(axis=0),
     ),
     "The two shares need not add up to 1: a gate can also be in between. Compute "
-    "the share above high on its own.": lambda gate, low, high: (
-        _share(gate, low, -1),
-        1 - _share(gate, low, -1),
-    ),
+    "the share above high on its own.": lambda below: (below, 1 - below),
     "Above high means gate > high, not gate > 1 - high (the thresholds need not be "
-    "symmetric).": lambda gate, low, high: (
-        _share(gate, low, -1),
-        _share(gate, 1 - high, +1),
-    ),
-    "Below low means gate < low, not gate < 1 - low.": lambda gate, low, high: (
+    "symmetric).": lambda gate, high, below: (below, _share(gate, 1 - high, +1)),
+    "Below low means gate < low, not gate < 1 - low.": lambda gate, low, above: (
         _share(gate, 1 - low, -1),
-        _share(gate, high, +1),
+        above,
     ),
 }
 
 
-def _as_two_shares(value, name):
-    below, above = as_parts(value, name, ("below", "above"), kind="arrays")
-    return as_array(below, name), as_array(above, name)
-
-
-def _saturation_shape(shares, expected, inputs):
-    n, T, U = inputs["gate"].shape
-    for name, value in zip(("below", "above"), shares, strict=True):
-        if value.shape in {(n, U), (T, U)}:
-            return (
-                f"your share {name} has shape {value.shape}: you averaged over one of the "
-                f"two axes (sequences, steps) only. Average over both, to get (U,) = ({U},)."
-            )
-        if value.shape != (U,):
-            return (
-                f"your share {name} has shape {value.shape}; it should be one number per "
-                f"unit, (U,) = ({U},)."
-            )
-    return None
-
-
 q3 = Exercise(
     "Exercise 3 (saturated gates)",
-    CheckOnCases(
-        "saturation_shares",
-        _saturation_cases,
-        mistakes=_SATURATION_MISTAKES,
-        convert=_as_two_shares,
-        problem=_saturation_shape,
-        describe=None,
-        otherwise="Right shapes, but not the shares of steps below low and above high. Each "
-        "is a number between 0 and 1, for one unit, over every step of every sequence.",
+    cases=_saturation_cases,
+    mistakes=_SATURATION_MISTAKES,
+    pieces=lambda gate, low, high: {
+        "below": _share(gate, low, -1),
+        "above": _share(gate, high, +1),
+    },
+    parts=("below", "above"),
+    shape=Shape(
+        "your share {}",
+        "(U,) = {}, one number per unit",
+        lambda gate: dict.fromkeys(
+            [gate.shape[::2], gate.shape[1:]],
+            "you averaged over one of the two axes (sequences, steps) only; average over both",
+        ),
     ),
+    otherwise="Right shapes, but not the shares of steps below low and above high. Each "
+    "is a number between 0 and 1, for one unit, over every step of every sequence.",
     hints=[
         "gate < low is a boolean array of the gate's shape (n, T, U): True where the gate is "
         "below the threshold. The mean of booleans is the share of True.",
