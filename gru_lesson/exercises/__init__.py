@@ -35,6 +35,9 @@ from __future__ import annotations
 
 import inspect
 import textwrap
+from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -51,7 +54,6 @@ __all__ = [
     "as_array",
     "as_number",
     "as_parts",
-    "require_function",
 ]
 
 NOT_ATTEMPTED = "not attempted"
@@ -69,14 +71,12 @@ class Mistake(Exception):
 class Exercise:
     """One exercise: a check, hints that get more specific, and a reference solution.
 
-    The check is most often a :class:`CheckOnCases`, built from the keyword
-    arguments ``on_cases`` (``cases``, ``mistakes``, ``otherwise``, ...) and named
-    after ``reference``. Any other ``checker(answer)`` returns quietly when
-    ``answer`` is right and raises :class:`Mistake` when it is not. ``reference``
-    is a right answer, a function: the check must accept it (the tests make sure
-    of that), and :meth:`solution` prints its source. ``mistakes`` is the
-    check's catalogue of classic wrong answers, ``(message, wrong_function)``
-    pairs, when it has one.
+    The check is a :class:`CheckOnCases` named after ``reference``, made of the
+    keyword arguments ``on_cases``, unless a ``checker(answer)`` is given: one that
+    returns quietly when ``answer`` is right and raises :class:`Mistake` when it is
+    not. ``reference``, a right answer, must pass (the tests make sure of that);
+    :meth:`solution` prints its source. ``mistakes`` holds the check's catalogue
+    of classic wrong answers, ``(message, wrong_function)`` pairs.
     """
 
     def __init__(self, title, checker=None, *, hints, reference, **on_cases):
@@ -84,7 +84,8 @@ class Exercise:
         self.name = reference.__name__
         self.reference = reference
         self._checker = checker or CheckOnCases(self.name, **on_cases)
-        self.mistakes = tuple(getattr(self._checker, "mistakes", ()))
+        on = isinstance(self._checker, CheckOnCases)
+        self.mistakes = self._checker.wrong_answers() if on else ()
         self._hints = list(hints)
         self._hints_shown = 0
         self.status = NOT_ATTEMPTED
@@ -148,28 +149,19 @@ def _failure(exc):
 
 
 # ------------------------------------------------- what a student returns
-def require_function(answer, name):
-    """Raise :class:`Mistake` unless ``answer`` can be called."""
-    if not callable(answer):
-        raise Mistake(
-            f"pass the function itself, without calling it: .check({name}), "
-            f"not .check({name}(...)). You passed a {type(answer).__name__}."
-        )
-
-
-def _not_none(value, what):
-    if value is None:
-        raise Mistake(f"{what} returned None: did you forget the `return`?")
-    return value
-
-
 def answer_of(answer, name, *args):
     """What the student's function ``answer`` (named ``name``) returns for ``args``.
 
     A :class:`Mistake` when ``answer`` is not a function, or when it returns None.
     """
-    require_function(answer, name)
-    return _not_none(answer(*args), name)
+    if not callable(answer):
+        raise Mistake(
+            f"pass the function itself, without calling it: .check({name}), "
+            f"not .check({name}(...)). You passed a {type(answer).__name__}."
+        )
+    if (value := answer(*args)) is None:
+        raise Mistake(f"{name} returned None: did you forget the `return`?")
+    return value
 
 
 def as_array(value, what, *, finite=True):
@@ -182,7 +174,9 @@ def as_array(value, what, *, finite=True):
     With ``finite=False`` NaN and infinity pass, for checkers that explain them
     in their own words.
     """
-    kind = type(_not_none(value, what)).__name__
+    if value is None:
+        raise Mistake(f"{what} returned None: did you forget the `return`?")
+    kind = type(value).__name__
     try:
         if isinstance(value, (str, bytes)):
             raise TypeError
@@ -218,7 +212,7 @@ def as_parts(value, what, names, kind="arrays"):
     """The parts of an answer that returns several ``kind`` (``names``): a tuple, a list or an array."""
     count = {2: "two", 3: "three"}.get(len(names), len(names))
     wanted = f"{what} should return {count} {kind}: {', '.join(names)}."
-    if isinstance(_not_none(value, what), (str, bytes, dict, set)) or not hasattr(value, "__len__"):
+    if isinstance(value, (str, bytes, dict, set)) or not hasattr(value, "__len__"):
         raise Mistake(wanted)
     if len(value) != len(names):
         raise Mistake(f"{wanted} It returned {len(value)}.")
@@ -229,11 +223,6 @@ def as_parts(value, what, names, kind="arrays"):
 ROUNDING = 1000
 """How many rounding errors (``np.finfo(dtype).eps``) a right answer may be off by,
 relative to the size of the numbers (at least 1): about 2e-13 for float64, 1e-4 for float32."""
-
-
-def _precision(array):
-    """The rounding error of ``array``'s numbers: float32's for float32, float64's otherwise."""
-    return np.finfo(array.dtype if array.dtype.kind == "f" else np.float64).eps
 
 
 def agrees(mine, expected, *, precision=None):
@@ -250,7 +239,7 @@ def agrees(mine, expected, *, precision=None):
     mine, expected = np.asarray(mine), np.asarray(expected, dtype=float)
     if mine.shape != expected.shape:
         return False
-    eps = _precision(mine) if precision is None else precision
+    eps = precision or np.finfo(mine.dtype if mine.dtype.kind == "f" else np.float64).eps
     scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
     with np.errstate(invalid="ignore", over="ignore"):
         return bool(np.all(np.abs(mine.astype(float) - expected) <= ROUNDING * eps * scale))
@@ -319,7 +308,7 @@ class Shape:
     ``otherwise`` is the why of any other shape.
     """
 
-    def __init__(self, what, layout, known=None, otherwise=""):
+    def __init__(self, what, layout, known=lambda: {}, otherwise=""):
         self.what, self.layout, self.known, self.otherwise = what, layout, known, otherwise
 
     def __call__(self, case, parts=()):
@@ -328,78 +317,67 @@ class Shape:
         pairs = zip(parts, mine, expected, strict=True) if parts else [("", mine, expected)]
         for part, mine, expected in pairs:
             if mine.shape != np.shape(expected):
-                why = (_given(self.known, case) if self.known else {}).get(
-                    mine.shape, self.otherwise
-                )
+                why = _given(self.known, case).get(mine.shape, self.otherwise)
                 text = f"{self.what.format(part)} has shape {mine.shape}; it should have shape "
                 text += self.layout.format(np.shape(expected)) + (f": {why}" if why else "")
                 return text if text.endswith(("?", ".")) else f"{text}."
         return None
 
 
+@dataclass
 class CheckOnCases:
     """A check that runs the answer on cases and compares with the right answers.
 
     ``cases()`` yields ``(inputs, expected)`` or ``(inputs, expected, description)``:
-    ``inputs`` a dict of the answer's arguments, in the order the answer takes
-    them (it gets copies, and may name them as it likes), ``expected`` the right
-    return value, ``description`` words for the case ("sequences padded at the start").
+    the answer's arguments as a dict, in order (the answer gets copies, and may
+    name them as it likes), the right return value, and words for the case.
+    The functions a question gives name what they need, as parameters: the case's
+    arguments; for the wrong answers of ``mistakes``, what ``pieces`` (a function
+    of the arguments) returns as a dict for them to share; for ``problem`` and
+    ``otherwise``, ``mine`` (what the answer returned), ``expected`` and ``case``
+    (its description, else its number from 0).
 
-    Every function a question gives for its cases names what it needs, as its
-    parameters: any of the case's arguments, and ``mine`` (what the answer
-    returned), ``expected`` and ``case`` (its description, or its number from 0);
-    a wrong answer of the catalogue names arguments, and the values that
-    ``pieces`` (a function of the arguments) returns as a dict for the wrong
-    answers to share.
-
-    What the answer returns is read by ``convert(value, what)`` (:func:`as_array`
-    unless told), part by part for an answer that returns the ``parts`` named.
-    Then, case by case, a message comes at once for a wrong ``shape`` (a
-    :class:`Shape`), or from ``problem``. ``same(mine, expected)`` compares:
-    :func:`agrees` (numbers, at the answer's precision) unless told. When the
-    answers differ, the message is the first of: float32 precision in float64
-    clothes (:data:`FLOAT32_ONLY`, for numbers); the first mistake of the
-    catalogue ``mistakes``, ``{message: wrong}`` (or a tuple of wrong answers
-    that earn the same message), that gives the same answers on every case; and
-    ``otherwise``, a function of the first case that differs, or a sentence,
-    which :func:`what_differs` precedes for an answer that is one array.
+    ``convert(value, what)`` reads what the answer returned, part by part for the
+    ``parts`` named. A wrong ``shape`` (a :class:`Shape`) or a ``problem`` is told
+    at once. ``same(mine, expected)`` compares. When the answers differ, the
+    message is the first of: :data:`FLOAT32_ONLY`; the first mistake of the
+    catalogue ``{message: wrong}`` (a tuple of wrong answers may share one
+    message) that gives the same answers on every case; ``otherwise``, a function
+    of the first case that differs, or a sentence, which :func:`what_differs`
+    precedes for an answer that is one array.
     """
 
-    def __init__(
-        self,
-        name,
-        cases,
-        *,
-        mistakes=None,
-        pieces=None,
-        parts=(),
-        convert=as_array,
-        shape=None,
-        problem=None,
-        same=agrees,
-        otherwise,
-    ):
-        self.name, self.cases, self.pieces, self.parts = name, cases, pieces, parts
-        self.convert, self.shape, self.problem, self.same = convert, shape, problem, same
-        self.otherwise = otherwise
+    name: str
+    cases: Callable
+    _: KW_ONLY
+    otherwise: str | Callable
+    mistakes: dict = field(default_factory=dict)
+    pieces: Callable | None = None
+    parts: tuple = ()
+    convert: Callable = as_array
+    shape: Shape | None = None
+    problem: Callable | None = None
+    same: Callable = agrees
+
+    def __post_init__(self):
         self._mistakes = [
             (message, wrong)
-            for message, wrongs in (mistakes or {}).items()
+            for message, wrongs in self.mistakes.items()
             for wrong in (wrongs if isinstance(wrongs, tuple) else (wrongs,))
         ]
 
-    @property
-    def mistakes(self):
-        """The catalogue, ``(message, wrong answer)``, each written as a student would."""
-        return tuple((message, self._as_answer(wrong)) for message, wrong in self._mistakes)
+    def wrong_answers(self):
+        """The catalogue as ``(message, wrong answer)`` pairs, each answer written as a student's."""
 
-    def _as_answer(self, wrong):
-        def answer(*values):
-            names = next(iter(self.cases()))[0]
-            return self._wrong(wrong, dict(zip(names, values, strict=True)))
+        def as_answer(wrong):
+            def answer(*values):
+                names = next(iter(self.cases()))[0]
+                return self._wrong(wrong, dict(zip(names, values, strict=True)))
 
-        answer.__name__ = self.name
-        return answer
+            answer.__name__ = self.name
+            return answer
+
+        return tuple((message, as_answer(wrong)) for message, wrong in self._mistakes)
 
     def _wrong(self, wrong, args):
         """What the wrong answer ``wrong`` gives for the arguments ``args`` (copied)."""
@@ -410,41 +388,36 @@ class CheckOnCases:
     def _read(self, value):
         """What the answer returned, read by ``convert`` (each of its parts, for ``parts``)."""
         if not self.parts:
-            return self.convert(_not_none(value, self.name), self.name)
-        owner = f"{self.name}'" if self.name.endswith("s") else f"{self.name}'s"
+            return self.convert(value, self.name)
+        owner = self.name + ("'" if self.name.endswith("s") else "'s")
         values = as_parts(value, self.name, self.parts)
-        return tuple(
-            self.convert(v, f"{owner} {p}") for v, p in zip(values, self.parts, strict=True)
-        )
+        return tuple(map(self.convert, values, [f"{owner} {part}" for part in self.parts]))
 
     def __call__(self, answer):
-        require_function(answer, self.name)
         inputs, cases = [], []
         for number, (args, expected, *words) in enumerate(self.cases()):
-            mine = self._read(answer(*(_copy(value) for value in args.values())))
+            mine = self._read(answer_of(answer, self.name, *map(_copy, args.values())))
             case = {**args, "mine": mine, "expected": expected, "case": [*words, number][0]}
             shape = self.shape and self.shape(case, self.parts)
             if message := shape or (self.problem and _given(self.problem, case)):
                 raise Mistake(message)
             inputs.append(args)
             cases.append(case)
-        differ = [case for case in cases if not self.same(case["mine"], case["expected"])]
-        if not differ:
+        answers, expected = [c["mine"] for c in cases], [c["expected"] for c in cases]
+        if all(map(self.same, answers, expected)):
             return
         float32 = np.finfo(np.float32).eps
-        if self.same is agrees and all(
-            agrees(c["mine"], c["expected"], precision=float32) for c in cases
-        ):
+        if self.same is agrees and all(map(partial(agrees, precision=float32), answers, expected)):
             raise Mistake(FLOAT32_ONLY)
         for message, wrong in self._mistakes:
             try:
                 values = [self._wrong(wrong, args) for args in inputs]
             except ArithmeticError:  # a wrong formula that divides by zero on some case
                 continue
-            if all(agrees(c["mine"], value) for c, value in zip(cases, values, strict=True)):
+            if all(map(agrees, answers, values)):
                 raise Mistake(message)
         if callable(self.otherwise):
-            raise Mistake(_given(self.otherwise, differ[0]))
-        answers, expected = [c["mine"] for c in cases], [c["expected"] for c in cases]
+            first = next(c for c in cases if not self.same(c["mine"], c["expected"]))
+            raise Mistake(_given(self.otherwise, first))
         arrays = all(isinstance(mine, np.ndarray) for mine in answers)
         raise Mistake(arrays and what_differs(answers, expected) or self.otherwise)

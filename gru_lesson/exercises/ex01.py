@@ -37,7 +37,7 @@ def _reset_before_cases():
         yield dict(args, bx_h=p["bx_h"]), trace.h_tilde[:, 0]
 
 
-_CANDIDATE_MISTAKES = {  # message: wrong answer, of the step's values and the pieces below
+_CANDIDATE_MISTAKES = {  # message: wrong answer, of the step and its two terms, xW and rec
     "You applied r after the product with R_h, as in the reset_after=True form. "
     "In the reset_after=False form the reset gate scales h_prev first, and the "
     "product with R_h comes after.": lambda xW, r, h_prev, R_h: np.tanh(xW + r * (h_prev @ R_h)),
@@ -45,31 +45,24 @@ _CANDIDATE_MISTAKES = {  # message: wrong answer, of the step's values and the p
     "much of h_prev the candidate may see.": lambda xW, h_prev, R_h: np.tanh(xW + h_prev @ R_h),
     "You used (1 - r) where the equation has r: with r = 0 the past must drop "
     "out.": lambda xW, r, h_prev, R_h: np.tanh(xW + ((1 - r) * h_prev) @ R_h),
-    "A sign error: the recurrent term is added to x_t W_h + b_h, not "
-    "subtracted.": lambda xW, r, h_prev, R_h: np.tanh(xW - (r * h_prev) @ R_h),
+    "A sign error: the recurrent term is added to x_t W_h + b_h, not subtracted.": lambda xW, rec: (
+        np.tanh(xW - rec)
+    ),
     "R_h enters transposed. With row vectors the product reads (r * h_prev) @ R_h: "
     "(B, U) @ (U, U).": lambda xW, r, h_prev, R_h: np.tanh(xW + (r * h_prev) @ R_h.T),
-    "The input-side bias bx_h is missing.": lambda x_t, W_h, r, h_prev, R_h: np.tanh(
-        x_t @ W_h + (r * h_prev) @ R_h
-    ),
+    "The input-side bias bx_h is missing.": lambda x_t, W_h, rec: np.tanh(x_t @ W_h + rec),
     "The tanh is missing: your numbers are what goes into it. The candidate lies "
-    "between -1 and 1.": lambda inner: inner,
+    "between -1 and 1.": lambda xW, rec: xW + rec,
     "You squashed with the sigmoid. The candidate uses tanh, so that it can be "
-    "negative (gates use the sigmoid, the candidate does not).": lambda inner: sigmoid(inner),
+    "negative (gates use the sigmoid, the candidate does not).": lambda xW, rec: sigmoid(xW + rec),
 }
-
-
-def _candidate_pieces(x_t, h_prev, r, W_h, R_h, bx_h):
-    """The input's share of the candidate, xW, and all that goes into its tanh, inner."""
-    xW = x_t @ W_h + bx_h
-    return {"xW": xW, "inner": xW + (r * h_prev) @ R_h}
 
 
 q1 = Exercise(
     "Exercise 1 (the reset-before candidate)",
     cases=_reset_before_cases,
     mistakes=_CANDIDATE_MISTAKES,
-    pieces=_candidate_pieces,
+    pieces=lambda x_t, h_prev, r, W_h, R_h, bx_h: dict(xW=x_t @ W_h + bx_h, rec=(r * h_prev) @ R_h),
     shape=Shape(
         "your candidate",
         "(B, U) = {}, one row per sequence",

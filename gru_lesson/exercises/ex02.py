@@ -291,10 +291,7 @@ def _first_step_differs(mine):
             f"{mine!r} is already wrong at the first step. What is h_prev at the first "
             "step, and which terms of the equations vanish with it?"
         )
-    return (
-        f"{mine!r} gives exactly Keras' answer at every step of a fresh layer, "
-        "not only at the first."
-    )
+    return f"{mine!r} gives exactly Keras' answer at every step of a fresh layer, not only at the first."
 
 
 q3 = Exercise(

@@ -33,24 +33,11 @@ def _one_step(reset_after, seed):
     h_prev = rng.uniform(-0.9, 0.9, size=(B, U))
     dh = rng.normal(size=(B, U))
     trace = gru.trace(x, initial_state=h_prev)
-    R_z, R_r, R_h = split_gates(gru.R)
-    step = {
-        "x_t": x[:, 0],
-        "W": gru.W,
-        "bx": gru.bx,
-        "bh": gru.bh,
-        "dh": dh,
-        "z": trace.z[:, 0],
-        "r": trace.r[:, 0],
-        "h_tilde": trace.h_tilde[:, 0],
-        "h_prev": h_prev,
-        "R": gru.R,
-        "R_z": R_z,
-        "R_r": R_r,
-        "R_h": R_h,
-    }
+    step = dict(x_t=x[:, 0], W=gru.W, bx=gru.bx, bh=gru.bh, dh=dh, h_prev=h_prev, R=gru.R)
+    step |= {name: getattr(trace, name)[:, 0] for name in ("z", "r", "h_tilde")}
+    step |= dict(zip(("R_z", "R_r", "R_h"), split_gates(gru.R), strict=True))
     if reset_after:
-        step["m"] = h_prev @ R_h + split_gates(gru.bh)[2]
+        step["m"] = h_prev @ step["R_h"] + split_gates(gru.bh)[2]
     # With one example and one step, the input-side bias's gradient is exactly that
     # step's [da_z | da_r | da_h]: run the backward pass example by example.
     da = []
@@ -114,15 +101,13 @@ _UPDATE_GATE_MISTAKES = {  # message: wrong answer, of the step and dz = dh * (h
     _NO_SIGMOID: lambda dz: dz,
     "A sign error: you have h~ - h_prev where the derivative of "
     "h = z * h_prev + (1 - z) * h~ with respect to z is h_prev - h~. (The flipped "
-    "convention, h = (1 - z) h_prev + z h~, gives exactly your sign.)": lambda dz, z: (
-        -dz * z * (1 - z)
-    ),
+    "convention, h = (1 - z) h_prev + z h~, gives exactly your "
+    "sign.)": lambda dz, z: -dz * z * (1 - z),
     "You used tanh's derivative, 1 - z**2. z comes out of a sigmoid, whose "
     "derivative, written with its output, is z * (1 - z).": lambda dz, z: dz * (1 - z**2),
     "You applied the sigmoid's derivative to z as if z were the pre-activation. z is "
-    "already sigmoid(a_z), so the derivative is simply z * (1 - z).": lambda dz, z: (
-        dz * sigmoid(z) * (1 - sigmoid(z))
-    ),
+    "already sigmoid(a_z), so the derivative is simply z * (1 - "
+    "z).": lambda dz, z: dz * sigmoid(z) * (1 - sigmoid(z)),
     _HALF_SIGMOID: (lambda dz, z: dz * z, lambda dz, z: dz * (1 - z)),
     "z appears in both terms of h = z * h_prev + (1 - z) * h~. You differentiated only "
     "the first one.": lambda dh, z, h_prev: dh * h_prev * z * (1 - z),
@@ -172,9 +157,8 @@ _AFTER_FORMULA = (
 
 _RESET_GATE_MISTAKES = {  # message: wrong answer, of the step and the pieces of _reset_path
     "R_h enters untransposed. q = r * h_prev is multiplied by R_h, and the gradient "
-    "of a product y = q R_h with respect to q is dy R_h^T.": lambda da_h, R_h, h_prev, r: (
-        (da_h @ R_h) * h_prev * r * (1 - r)
-    ),
+    "of a product y = q R_h with respect to q is dy "
+    "R_h^T.": lambda da_h, R_h, h_prev, r: (da_h @ R_h) * h_prev * r * (1 - r),
     _AFTER_FORMULA: (
         lambda da_h, h_prev, R_h, r: da_h * (h_prev @ R_h) * r * (1 - r),
         lambda da_h, h_prev, R_h, r: da_h * (h_prev @ R_h.T) * r * (1 - r),
@@ -188,9 +172,8 @@ _RESET_GATE_MISTAKES = {  # message: wrong answer, of the step and the pieces of
         dh * (1 - z) * (1 - h_tilde)
     ),
     "z where (1 - z) belongs: the candidate enters h = z * h_prev + (1 - z) * h~ "
-    "with the weight (1 - z), so dh~ = dh * (1 - z).": lambda dh, z, h_tilde, back: back(
-        dh * z * (1 - h_tilde**2)
-    ),
+    "with the weight (1 - z), so dh~ = dh * (1 - "
+    "z).": lambda dh, z, h_tilde, back: back(dh * z * (1 - h_tilde**2)),
     "The factor (1 - z) is missing: the candidate enters the new state with the "
     "weight (1 - z), so dh~ = dh * (1 - z).": lambda dh, h_tilde, back: back(dh * (1 - h_tilde**2)),
     "The sigmoid's derivative is missing: that is dr. da_r goes one step further, "
@@ -252,13 +235,11 @@ def _paths(dh, z, r, h_tilde, h_prev, m, R):
 _PREVIOUS_STATE_MISTAKES = {  # message: wrong answer, of the step and the pieces of _paths
     "The direct path is missing. h = z * h_prev + (1 - z) * h~ hands dh * z straight "
     "to h_prev, besides the three products with R: the GRU's gradient highway, and "
-    "the most common bug in a hand-written backward pass.": lambda via_z, via_r, via_h: (
-        via_z + via_r + via_h
-    ),
-    "The direct path carries dh * z, not dh * (1 - z): in h = z * h_prev + (1 - z) * h~ "
-    "the old state's weight is z.": lambda dh, z, via_z, via_r, via_h: (
-        dh * (1 - z) + via_z + via_r + via_h
-    ),
+    "the most common bug in a hand-written backward "
+    "pass.": lambda via_z, via_r, via_h: via_z + via_r + via_h,
+    "The direct path carries dh * z, not dh * (1 - z): in "
+    "h = z * h_prev + (1 - z) * h~ the old state's weight is "
+    "z.": lambda dh, z, via_z, via_r, via_h: dh * (1 - z) + via_z + via_r + via_h,
     "You have only the direct path. h_prev also feeds the update gate, the reset gate "
     "and the candidate, through h_prev R_z, h_prev R_r and h_prev R_h.": lambda direct: direct,
     "The matrices enter untransposed. For y = h_prev R_z the gradient with respect "
@@ -266,10 +247,9 @@ _PREVIOUS_STATE_MISTAKES = {  # message: wrong answer, of the step and the piece
     "R_h.": lambda direct, da_z, R_z, da_r, R_r, dm, R_h: (
         direct + da_z @ R_z + da_r @ R_r + dm @ R_h
     ),
-    "On the candidate's path, h_prev R_h + bh_h is scaled by r before it reaches a_h: "
-    "its gradient is dm = da_h * r, not da_h.": lambda direct, via_z, via_r, da_h, R_h: (
-        direct + via_z + via_r + da_h @ R_h.T
-    ),
+    "On the candidate's path, h_prev R_h + bh_h is scaled by r before it reaches "
+    "a_h: its gradient is dm = da_h * r, not "
+    "da_h.": lambda direct, via_z, via_r, da_h, R_h: direct + via_z + via_r + da_h @ R_h.T,
     "The path through the candidate (h_prev R_h, inside m) is "
     "missing.": lambda direct, via_z, via_r: direct + via_z + via_r,
     "The path through the update gate (h_prev R_z) is missing.": lambda direct, via_r, via_h: (
@@ -371,11 +351,10 @@ _INITIAL_STATE_MISTAKES = {  # message: wrong answer, with the arguments of init
     ),
     _WRONG_WAY: (_powers(lambda t, T: T - t), _powers(lambda t, T: T - 1 - t)),
     "Each step back multiplies by z again: the loss at step t crosses t + 1 steps, so "
-    "it reaches h0 multiplied by z to the power t + 1, not by a single z.": lambda G, z: (
-        G.sum(axis=1) * z
-    ),
+    "it reaches h0 multiplied by z to the power t + 1, not by a single "
+    "z.": lambda G, z: G.sum(axis=1) * z,
     "Each step back multiplies by z again: the loss at step t crosses t + 1 steps, so "
-    "it reaches h0 multiplied by z to the power t + 1.": lambda G, z: G.sum(axis=1),
+    "it reaches h0 multiplied by z to the power t + 1.": lambda G: G.sum(axis=1),
     "You averaged over time. Every step's loss adds its own share: sum over t.": lambda G, z: (
         _powers(lambda t, T: t + 1)(G, z) / G.shape[1]
     ),

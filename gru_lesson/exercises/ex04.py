@@ -67,9 +67,8 @@ _LABEL_MISTAKES = {  # message: wrong answer, of x and the counts of A's and B's
     "Your labels are swapped: y = 1 means that A came first (the cue is A then B), "
     "y = 0 that B did.": lambda x: 1 - which_came_first(x),
     "You labelled each sequence by its last A or B. After the cue come distractors, "
-    "A's and B's that say nothing about the label: what counts is the first one.": lambda x: (
-        x[np.arange(len(x)), _last_ab(x), A] == 1
-    ).astype(int),
+    "A's and B's that say nothing about the label: what counts is the first "
+    "one.": lambda x: (x[np.arange(len(x)), _last_ab(x), A] == 1).astype(int),
     _COUNTS: (
         lambda n_A, n_B: (n_A > n_B).astype(int),
         lambda n_A, n_B: (n_A >= n_B).astype(int),
@@ -83,9 +82,8 @@ _LABEL_MISTAKES = {  # message: wrong answer, of x and the counts of A's and B's
     "that holds an A or a B.": lambda x: (x[:, 0, A] == 1).astype(int),
     "Right on sequences without padding at the start, but there your function reads the "
     "padding as A: an all-zero step's argmax is 0, the index of A. Test the features "
-    "themselves (x[:, :, A] == 1) instead of the argmax.": lambda x: (
-        _first_symbol_by_argmax(x) == A
-    ).astype(int),
+    "themselves (x[:, :, A] == 1) instead of the "
+    "argmax.": lambda x: (_first_symbol_by_argmax(x) == A).astype(int),
 }
 
 
@@ -177,22 +175,18 @@ _HALF_LIFE_MISTAKES = {  # message: wrong answer, of T and the right gate z = 0.
 }
 
 
+_NOT_FINITE = {  # what a bias of NaN or infinity means
+    "nan": "NaN: look for 0 / 0, or the log of a negative number.",
+    "inf": "+infinity, which means z = 1 exactly, a gate that never lets anything in. Look for "
+    "an integer division (1 // T instead of 1 / T) or a division by zero.",
+    "-inf": "-infinity, which means z = 0 exactly, a gate that keeps nothing. Look for the log "
+    "of 0, or a division by zero.",
+}
+
+
 def _half_life_problem(mine, T):
-    """A bias that is not a finite number, in words."""
-    if np.isnan(mine):
-        return f"bias_for_half_life({T}) is NaN: look for 0 / 0, or the log of a negative number."
-    if mine == np.inf:
-        return (
-            f"bias_for_half_life({T}) is +infinity, which means z = 1 exactly, a gate that never "
-            "lets anything in. Look for an integer division (1 // T instead of 1 / T) or a "
-            "division by zero."
-        )
-    if mine == -np.inf:
-        return (
-            f"bias_for_half_life({T}) is -infinity, which means z = 0 exactly, a gate that keeps "
-            "nothing. Look for the log of 0, or a division by zero."
-        )
-    return None
+    if not np.isfinite(mine):
+        return f"bias_for_half_life({T}) is {_NOT_FINITE[str(float(mine))]}"
 
 
 def _apart(value, target):
@@ -205,11 +199,8 @@ def _apart(value, target):
 
 def _half_life_differs(T, mine):
     kept = float(update_gate_memory(float(mine), T))  # what a state keeps after T steps
-    fix = (
-        "too much: a smaller bias keeps less"
-        if kept > 0.5
-        else "too little: a larger bias keeps more"
-    )
+    more, less = "too much: a smaller bias keeps less", "too little: a larger bias keeps more"
+    fix = more if kept > 0.5 else less
     steps = f"{T} step" + "s" * (T > 1)
     return (
         f"for T = {T}, your bias gives z = sigmoid(b) = {sigmoid(float(mine)):.4g}, which keeps "
@@ -432,14 +423,11 @@ def _chance_loss_problem(mine, y):
 
 
 def _chance_loss_differs(mine, expected):
-    if mine < expected:
-        return (
-            "on some labels your loss is lower than any constant p can reach. Write the mean "
-            "loss as a function of p and find its minimum."
-        )
+    lower, higher = "lower than any constant p can reach", "higher than the best constant p "
+    side = lower if mine < expected else higher + "reaches: that p is not the best one"
     return (
-        "on some labels your loss is higher than the best constant p reaches: that p is not "
-        "the best one. Write the mean loss as a function of p and find its minimum."
+        f"on some labels your loss is {side}. Write the mean loss as a function of p and find "
+        "its minimum."
     )
 
 

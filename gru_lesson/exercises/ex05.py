@@ -151,13 +151,12 @@ def _correlation(h_T, y):
 
 def _correlation_slips(h_T):
     n, U = h_T.shape
-    matrix = "that looks like a whole correlation matrix (np.corrcoef). Keep only the row of the label against the units, (U,)"
-    return {
-        (
-            n,
-        ): "one number per sequence, not one per unit. Which axis of h_T runs over the sequences?",
-        **dict.fromkeys([(U + 1, U + 1), (n + 1, n + 1)], matrix),
-    }
+    per_sequence = "one number per sequence. Which axis of h_T runs over the sequences?"
+    matrix = (
+        "that looks like a whole correlation matrix (np.corrcoef). Keep only the row of the "
+        "label against the units, (U,)."
+    )
+    return {(n,): per_sequence, (U + 1, U + 1): matrix, (n + 1, n + 1): matrix}
 
 
 q2 = Exercise(
@@ -211,15 +210,11 @@ def _share(gate, threshold, side):
 _SATURATION_MISTAKES = {  # message: wrong answer, of the arguments and the right shares
     "Your two shares are swapped: below first, then above.": lambda below, above: (above, below),
     "Those are counts of steps; the exercise asks for shares (divide by the number "
-    "of steps counted, n * T).": lambda gate, low, high: (
-        (gate < low).sum(axis=(0, 1)),
-        (gate > high).sum(axis=(0, 1)),
-    ),
+    "of steps counted, n * "
+    "T).": lambda gate, low, high: ((gate < low).sum((0, 1)), (gate > high).sum((0, 1))),
     "You counted sequences in which the gate is ever below (or above) the threshold, "
-    "not steps. Every step of every sequence counts once.": lambda gate, low, high: (
-        (gate < low).any(axis=1).mean(axis=0),
-        (gate > high).any(axis=1).mean(axis=0),
-    ),
+    "not steps. Every step of every sequence counts "
+    "once.": lambda gate, low, high: ((gate < low).any(1).mean(0), (gate > high).any(1).mean(0)),
     "The two shares need not add up to 1: a gate can also be in between. Compute "
     "the share above high on its own.": lambda below: (below, 1 - below),
     "Above high means gate > high, not gate > 1 - high (the thresholds need not be "
