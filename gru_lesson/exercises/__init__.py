@@ -312,7 +312,7 @@ class Shape:
         self.what, self.layout, self.known, self.otherwise = what, layout, known, otherwise
 
     def __call__(self, case, parts=()):
-        """The message for the case's answer (``case["mine"]``, its ``parts``) if a shape is wrong."""
+        """The message for ``case["mine"]``, or one of its ``parts``, of a wrong shape, or None."""
         mine, expected = case["mine"], case["expected"]
         pairs = zip(parts, mine, expected, strict=True) if parts else [("", mine, expected)]
         for part, mine, expected in pairs:
@@ -367,15 +367,11 @@ class CheckOnCases:
         ]
 
     def wrong_answers(self):
-        """The catalogue as ``(message, wrong answer)`` pairs, each answer written as a student's."""
+        """The catalogue as ``(message, wrong answer)`` pairs, each answer called as a student's."""
 
         def as_answer(wrong):
-            def answer(*values):
-                names = next(iter(self.cases()))[0]
-                return self._wrong(wrong, dict(zip(names, values, strict=True)))
-
-            answer.__name__ = self.name
-            return answer
+            names = lambda: next(iter(self.cases()))[0]  # noqa: E731
+            return lambda *values: self._wrong(wrong, dict(zip(names(), values, strict=True)))
 
         return tuple((message, as_answer(wrong)) for message, wrong in self._mistakes)
 

@@ -55,47 +55,37 @@ def _blocks(m, order):
 
 def _order_problem(name, value, torch_matrix, transpose):
     """Why a right-shaped weight array is wrong, or None if no classic mistake fits."""
+    named = {TORCH_ORDER: "still in PyTorch's order r, z, n"}
     for order in ("".join(p) for p in itertools.permutations(TORCH_ORDER)):
-        if order == "zrh":
-            continue
         candidate = _blocks(torch_matrix, order)
-        if agrees(value, candidate.T if transpose else candidate):
-            if order == TORCH_ORDER:
-                return (
-                    f"{name}: the gate blocks are still in PyTorch's order r, z, n; "
-                    "Keras' order is z, r, h."
-                )
-            return (
-                f"{name}: the gate blocks are in the order {', '.join(order)}; Keras' is z, r, h."
-            )
-    if transpose:
-        wanted_shape = torch_matrix.shape[::-1]
-        for candidate in (
-            _blocks(torch_matrix, "zrh").reshape(wanted_shape),
-            torch_matrix.reshape(wanted_shape),
-        ):
-            if agrees(value, candidate):
-                return (
-                    f"{name}: right shape, but the numbers are not PyTorch's rows turned into "
-                    "columns: use a transpose (.T), not reshape."
-                )
+        if order != "zrh" and agrees(value, candidate.T if transpose else candidate):
+            where = named.get(order, f"in the order {', '.join(order)}")
+            return f"{name}: the gate blocks are {where}; Keras' order is z, r, h."
+    reshaped = [
+        m.reshape(torch_matrix.shape[::-1]) for m in (_blocks(torch_matrix, "zrh"), torch_matrix)
+    ]
+    if transpose and any(agrees(value, m) for m in reshaped):
+        return (
+            f"{name}: right shape, but the numbers are not PyTorch's rows turned into "
+            "columns: use a transpose (.T), not reshape."
+        )
     return None
 
 
+_MISPLACED = "{}: right shape, but some numbers are in the wrong place."
+
+
 def _weight_problem(name, layout, value, expected, torch_matrix):
-    if value.shape == torch_matrix.shape and value.shape != expected.shape:
-        return (
-            f"{name} has PyTorch's shape {value.shape}; Keras' {name} is {layout} = "
-            f"{expected.shape}: transpose it."
-        )
     if value.shape != expected.shape:
-        return f"{name} has shape {value.shape}; Keras' {name} is {layout} = {expected.shape}."
-    if agrees(value, expected):
-        return None
-    return (
-        _order_problem(name, value, torch_matrix, transpose=True)
-        or f"{name}: right shape, but some numbers are in the wrong place."
-    )
+        pytorch = value.shape == torch_matrix.shape  # not transposed
+        whose, fix = ("PyTorch's ", ": transpose it") if pytorch else ("", "")
+        return (
+            f"{name} has {whose}shape {value.shape}; Keras' {name} is {layout} = "
+            f"{expected.shape}{fix}."
+        )
+    if not agrees(value, expected):
+        return _order_problem(name, value, torch_matrix, transpose=True) or _MISPLACED.format(name)
+    return None
 
 
 def _bias_problem(value, expected, b_ih, b_hh):
@@ -103,8 +93,7 @@ def _bias_problem(value, expected, b_ih, b_hh):
     if value.shape == expected.shape[::-1]:
         return f"bias has shape {value.shape}: stack the two rows (np.stack), not side by side."
     if value.ndim == 1 and value.shape[0] == expected.shape[1]:
-        summed = any(agrees(value, _blocks(b_ih + b_hh, o)) for o in ("zrh", TORCH_ORDER))
-        if summed:
+        if any(agrees(value, _blocks(b_ih + b_hh, o)) for o in ("zrh", TORCH_ORDER)):
             return (
                 "bias: you added the two bias rows into one. Keras' default GRU "
                 f"(reset_after=True) keeps them apart, {rows}."
@@ -114,8 +103,7 @@ def _bias_problem(value, expected, b_ih, b_hh):
         return f"bias has shape {value.shape}; Keras' bias is {rows}."
     if agrees(value, expected):
         return None
-    problems = []
-    first, second = value
+    problems, (first, second) = [], value
     if agrees(first, expected[1]) or agrees(second, expected[0]):
         problems.append(
             "bias: the two rows are swapped. Row 0 is the input side (bias_ih_l0), "
@@ -125,8 +113,7 @@ def _bias_problem(value, expected, b_ih, b_hh):
     for row, torch_row in ((first, b_ih), (second, b_hh)):
         if not agrees(row, _blocks(torch_row, "zrh")):
             problems.append(
-                _order_problem("bias", row, torch_row, transpose=False)
-                or "bias: right shape, but some numbers are in the wrong place."
+                _order_problem("bias", row, torch_row, transpose=False) or _MISPLACED.format("bias")
             )
             break
     return " ".join(problems)
@@ -233,12 +220,10 @@ def _hidden_differs(mine, expected):
         f"{name!r} does not hide: on a fresh layer its outputs still differ from Keras'."
         for name in sorted(mine - expected)
     ]
-    if expected - mine:
-        problems.append(
-            "Your set is not complete: some other mistake in MISTAKES also gives exactly "
-            "Keras' answer on a fresh layer."
-        )
-    return " ".join(problems)
+    incomplete = "Your set is not complete: some other mistake in MISTAKES also gives exactly "
+    return " ".join(
+        problems + [incomplete + "Keras' answer on a fresh layer."] * bool(expected - mine)
+    )
 
 
 q2 = Exercise(
@@ -291,7 +276,10 @@ def _first_step_differs(mine):
             f"{mine!r} is already wrong at the first step. What is h_prev at the first "
             "step, and which terms of the equations vanish with it?"
         )
-    return f"{mine!r} gives exactly Keras' answer at every step of a fresh layer, not only at the first."
+    return (
+        f"{mine!r} gives exactly Keras' answer at every step of a fresh layer, "
+        "not only at the first."
+    )
 
 
 q3 = Exercise(

@@ -7,6 +7,8 @@ the gradient that ``gru_lesson.bptt.gru_backward`` computes for the same step
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from gru_lesson.bptt import gru_backward
@@ -52,13 +54,9 @@ def _one_step(reset_after, seed):
 
 def _step_cases(reset_after, args, target):
     """The cases of a one-step exercise: the arguments ``args`` of each random step, and its truth."""
-
-    def cases():
-        for seed in (31, 32, 33):
-            step, truth = _one_step(reset_after, seed)
-            yield {a: step[a] for a in args}, truth[target]
-
-    return cases
+    for seed in (31, 32, 33):
+        step, truth = _one_step(reset_after, seed)
+        yield {a: step[a] for a in args}, truth[target]
 
 
 def _like_the_state(what):
@@ -122,7 +120,7 @@ _UPDATE_GATE_MISTAKES = {  # message: wrong answer, of the step and dz = dh * (h
 
 q1 = Exercise(
     "Exercise 1 (the update gate's gradient)",
-    cases=_step_cases(True, ("dh", "z", "h_prev", "h_tilde"), "da_z"),
+    cases=partial(_step_cases, True, ("dh", "z", "h_prev", "h_tilde"), "da_z"),
     mistakes=_UPDATE_GATE_MISTAKES,
     pieces=lambda dh, h_prev, h_tilde: {"dz": dh * (h_prev - h_tilde)},
     shape=_like_the_state("da_z"),
@@ -194,7 +192,7 @@ def _reset_path(dh, z, r, h_tilde, h_prev, R_h):
 
 q2 = Exercise(
     "Exercise 2 (the reset gate, reset before the product)",
-    cases=_step_cases(False, ("dh", "z", "r", "h_tilde", "h_prev", "R_h"), "da_r"),
+    cases=partial(_step_cases, False, ("dh", "z", "r", "h_tilde", "h_prev", "R_h"), "da_r"),
     mistakes=_RESET_GATE_MISTAKES,
     pieces=_reset_path,
     shape=_like_the_state("da_r"),
@@ -274,7 +272,7 @@ _PREVIOUS_STATE_MISTAKES = {  # message: wrong answer, of the step and the piece
 
 q3 = Exercise(
     "Exercise 3 (every path into the previous state)",
-    cases=_step_cases(True, ("dh", "z", "r", "h_tilde", "h_prev", "m", "R"), "dh_prev"),
+    cases=partial(_step_cases, True, ("dh", "z", "r", "h_tilde", "h_prev", "m", "R"), "dh_prev"),
     mistakes=_PREVIOUS_STATE_MISTAKES,
     pieces=_paths,
     shape=_like_the_state("dh_prev"),

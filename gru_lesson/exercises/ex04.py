@@ -259,11 +259,8 @@ def _mask_cases():
         )
         yield {"x": x}, info.mask, f"one-hot sequences padded at the {where}"
     x, mask = _real_valued_case()
-    yield (
-        {"x": x},
-        mask,
-        "real-valued sequences (such as the blog post's random inputs) padded with zeros",
-    )
+    real = "real-valued sequences (such as the blog post's random inputs) padded with zeros"
+    yield {"x": x}, mask, real
 
 
 _MASK_MISTAKES = {  # message: wrong answer, of x, its steps' sums and the right mask
