@@ -370,8 +370,11 @@ class CheckOnCases:
         """The catalogue as ``(message, wrong answer)`` pairs, each answer called as a student's."""
 
         def as_answer(wrong):
-            names = lambda: next(iter(self.cases()))[0]  # noqa: E731
-            return lambda *values: self._wrong(wrong, dict(zip(names(), values, strict=True)))
+            def answer(*values):
+                names = next(iter(self.cases()))[0]
+                return self._wrong(wrong, dict(zip(names, values, strict=True)))
+
+            return answer
 
         return tuple((message, as_answer(wrong)) for message, wrong in self._mistakes)
 

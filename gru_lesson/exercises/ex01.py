@@ -129,9 +129,7 @@ _STATE_MISTAKES = {  # classic wrong formulas for h_k; zk is z**k
 
 
 def _state_differs(k, h0, z, c):
-    where = (
-        "at k = 0, before any step" if k == 0 else f"at k = {k}. Try k = 1 and k = 2 on paper first"
-    )
+    where = f"at k = {k}. Try k = 1 and k = 2 on paper first" if k else "at k = 0, before any step"
     return (
         f"with z = {z:.4f}, c = {c:.4f} and h0 = {h0}, your h_k differs from the GRU's state "
         f"{where}."

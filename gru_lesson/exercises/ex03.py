@@ -86,17 +86,10 @@ def update_gate_gradient(dh, z, h_prev, h_tilde):
     return dz * z * (1 - z)  # through the sigmoid: sigma'(a_z) = z (1 - z)
 
 
-_NO_SIGMOID = (
-    "The sigmoid's derivative is missing: that is dz, the gradient of the gate z itself. "
-    "da_z is the gradient of the pre-activation a_z, one step further back, through z = sigmoid(a_z)."
-)
-_HALF_SIGMOID = (
-    "Half of the sigmoid's derivative: sigma'(a) = sigma(a) (1 - sigma(a)), that is "
-    "z * (1 - z), two factors."
-)
-
 _UPDATE_GATE_MISTAKES = {  # message: wrong answer, of the step and dz = dh * (h_prev - h~)
-    _NO_SIGMOID: lambda dz: dz,
+    "The sigmoid's derivative is missing: that is dz, the gradient of the gate z itself. "
+    "da_z is the gradient of the pre-activation a_z, one step further back, through "
+    "z = sigmoid(a_z).": lambda dz: dz,
     "A sign error: you have h~ - h_prev where the derivative of "
     "h = z * h_prev + (1 - z) * h~ with respect to z is h_prev - h~. (The flipped "
     "convention, h = (1 - z) h_prev + z h~, gives exactly your "
@@ -106,7 +99,8 @@ _UPDATE_GATE_MISTAKES = {  # message: wrong answer, of the step and dz = dh * (h
     "You applied the sigmoid's derivative to z as if z were the pre-activation. z is "
     "already sigmoid(a_z), so the derivative is simply z * (1 - "
     "z).": lambda dz, z: dz * sigmoid(z) * (1 - sigmoid(z)),
-    _HALF_SIGMOID: (lambda dz, z: dz * z, lambda dz, z: dz * (1 - z)),
+    "Half of the sigmoid's derivative: sigma'(a) = sigma(a) (1 - sigma(a)), that is "
+    "z * (1 - z), two factors.": (lambda dz, z: dz * z, lambda dz, z: dz * (1 - z)),
     "z appears in both terms of h = z * h_prev + (1 - z) * h~. You differentiated only "
     "the first one.": lambda dh, z, h_prev: dh * h_prev * z * (1 - z),
     "z appears in both terms of h = z * h_prev + (1 - z) * h~. You differentiated only "
@@ -147,17 +141,13 @@ def reset_gate_gradient(dh, z, r, h_tilde, h_prev, R_h):
     return dr * r * (1 - r)  # through the sigmoid
 
 
-_AFTER_FORMULA = (
-    "This is the reset_after=True formula, dr = da_h * m with m = h_prev R_h. Here r "
-    "acts before the product: the gradient must first go back through R_h to "
-    "q = r * h_prev."
-)
-
 _RESET_GATE_MISTAKES = {  # message: wrong answer, of the step and the pieces of _reset_path
     "R_h enters untransposed. q = r * h_prev is multiplied by R_h, and the gradient "
     "of a product y = q R_h with respect to q is dy "
     "R_h^T.": lambda da_h, R_h, h_prev, r: (da_h @ R_h) * h_prev * r * (1 - r),
-    _AFTER_FORMULA: (
+    "This is the reset_after=True formula, dr = da_h * m with m = h_prev R_h. Here r "
+    "acts before the product: the gradient must first go back through R_h to "
+    "q = r * h_prev.": (
         lambda da_h, h_prev, R_h, r: da_h * (h_prev @ R_h) * r * (1 - r),
         lambda da_h, h_prev, R_h, r: da_h * (h_prev @ R_h.T) * r * (1 - r),
     ),
@@ -329,11 +319,6 @@ def _powers(power, base=lambda z: z):
     return answer
 
 
-_WRONG_WAY = (
-    "The powers of z run the wrong way: the loss at step t is t + 1 steps away from "
-    "h0, so the later the step, the more factors z."
-)
-
 _INITIAL_STATE_MISTAKES = {  # message: wrong answer, with the arguments of initial_state_gradient
     "Only the loss at step 0 reaches h0 in your answer. The gradient reaching h_t is "
     "G_t plus what step t+1 hands back: add it, do not overwrite it.": lambda G, z: G[:, 0] * z,
@@ -347,7 +332,9 @@ _INITIAL_STATE_MISTAKES = {  # message: wrong answer, with the arguments of init
     "One factor z too many: G_0 passes through exactly one step on its way back to h0.": _powers(
         lambda t, T: t + 2
     ),
-    _WRONG_WAY: (_powers(lambda t, T: T - t), _powers(lambda t, T: T - 1 - t)),
+    "The powers of z run the wrong way: the loss at step t is t + 1 steps away from "
+    "h0, so the later the step, the more factors "
+    "z.": (_powers(lambda t, T: T - t), _powers(lambda t, T: T - 1 - t)),
     "Each step back multiplies by z again: the loss at step t crosses t + 1 steps, so "
     "it reaches h0 multiplied by z to the power t + 1, not by a single "
     "z.": lambda G, z: G.sum(axis=1) * z,

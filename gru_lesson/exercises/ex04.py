@@ -57,19 +57,15 @@ def _first_symbol_by_argmax(x):
     return symbols[np.arange(len(x)), (symbols <= 1).argmax(axis=1)]
 
 
-_COUNTS = (
-    "You compared how many A's and B's each sequence holds. Counting cannot work on this "
-    "task: the cue always brings one A and one B, and the distractors are drawn whatever "
-    "the label. What matters is the order."
-)
-
 _LABEL_MISTAKES = {  # message: wrong answer, of x and the counts of A's and B's, n_A and n_B
     "Your labels are swapped: y = 1 means that A came first (the cue is A then B), "
     "y = 0 that B did.": lambda x: 1 - which_came_first(x),
     "You labelled each sequence by its last A or B. After the cue come distractors, "
     "A's and B's that say nothing about the label: what counts is the first "
     "one.": lambda x: (x[np.arange(len(x)), _last_ab(x), A] == 1).astype(int),
-    _COUNTS: (
+    "You compared how many A's and B's each sequence holds. Counting cannot work on this "
+    "task: the cue always brings one A and one B, and the distractors are drawn whatever "
+    "the label. What matters is the order.": (
         lambda n_A, n_B: (n_A > n_B).astype(int),
         lambda n_A, n_B: (n_A >= n_B).astype(int),
         lambda n_A, n_B: (n_A < n_B).astype(int),
@@ -85,6 +81,12 @@ _LABEL_MISTAKES = {  # message: wrong answer, of x and the counts of A's and B's
     "themselves (x[:, :, A] == 1) instead of the "
     "argmax.": lambda x: (_first_symbol_by_argmax(x) == A).astype(int),
 }
+
+
+def _label_slips(x):
+    per_step = "that is one per step; the task has one per sequence"
+    flat = "return a flat array, like the y of make_memory_task"
+    return {(len(x), 1): flat, x.shape[:2]: per_step, x.shape: per_step}
 
 
 def _not_labels(mine):
@@ -104,16 +106,7 @@ q1 = Exercise(
     cases=_label_cases,
     mistakes=_LABEL_MISTAKES,
     pieces=lambda x: {"n_A": x[:, :, A].sum(axis=1), "n_B": x[:, :, B].sum(axis=1)},
-    shape=Shape(
-        "your array of labels",
-        "(n,) = {}, one label per sequence",
-        lambda x: {
-            (len(x), 1): "return a flat array, like the y of make_memory_task",
-            **dict.fromkeys(
-                [x.shape[:2], x.shape], "that is one per step; the task has one per sequence"
-            ),
-        },
-    ),
+    shape=Shape("your array of labels", "(n,) = {}, one label per sequence", _label_slips),
     problem=_not_labels,
     otherwise=_labels_differ,
     hints=[

@@ -124,18 +124,13 @@ def _correlation_cases():
         yield {"h_T": h_T, "y": y}, _label_correlation(h_T, y)
 
 
-_COVARIANCE = (
-    "You returned the covariance of each unit with the label, not the correlation: "
-    "divide by both standard deviations (the unit's and the label's)."
-)
-_DIVISORS = (
-    "Off by the factor n / (n - 1): the covariance and the two standard deviations "
-    "must use the same divisor (n, or n - 1, but the same in all three)."
-)
-
 _CORRELATION_MISTAKES = {  # message: wrong answer, of h_T, y and the pieces of _correlation
-    _COVARIANCE: (lambda cov, n: cov / n, lambda cov, n: cov / (n - 1)),
-    _DIVISORS: (lambda corr, n: corr * n / (n - 1), lambda corr, n: corr * (n - 1) / n),
+    "You returned the covariance of each unit with the label, not the correlation: "
+    "divide by both standard deviations (the unit's and the "
+    "label's).": (lambda cov, n: cov / n, lambda cov, n: cov / (n - 1)),
+    "Off by the factor n / (n - 1): the covariance and the two standard deviations "
+    "must use the same divisor (n, or n - 1, but the same in all "
+    "three).": (lambda corr, n: corr * n / (n - 1), lambda corr, n: corr * (n - 1) / n),
     "Centre first: subtract each unit's mean over the sequences, and the label's mean, "
     "before multiplying.": lambda h_T, y: (y @ h_T) / np.sqrt((h_T**2).sum(axis=0) * (y**2).sum()),
     "Keep the sign: a negative correlation says the unit goes negative when A came "
@@ -230,10 +225,7 @@ q3 = Exercise(
     "Exercise 3 (saturated gates)",
     cases=_saturation_cases,
     mistakes=_SATURATION_MISTAKES,
-    pieces=lambda gate, low, high: {
-        "below": _share(gate, low, -1),
-        "above": _share(gate, high, +1),
-    },
+    pieces=lambda gate, low, high: dict(below=_share(gate, low, -1), above=_share(gate, high, +1)),
     parts=("below", "above"),
     shape=Shape(
         "your share {}",
