@@ -239,10 +239,11 @@ def agrees(mine, expected, *, precision=None):
     mine, expected = np.asarray(mine), np.asarray(expected, dtype=float)
     if mine.shape != expected.shape:
         return False
-    eps = precision or np.finfo(mine.dtype if mine.dtype.kind == "f" else np.float64).eps
+    if precision is None:  # the rounding error of mine's numbers (float64's for integers)
+        precision = np.finfo(mine.dtype if mine.dtype.kind == "f" else np.float64).eps
     scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
     with np.errstate(invalid="ignore", over="ignore"):
-        return bool(np.all(np.abs(mine.astype(float) - expected) <= ROUNDING * eps * scale))
+        return bool(np.all(np.abs(mine.astype(float) - expected) <= ROUNDING * precision * scale))
 
 
 FLOAT32_ONLY = (
