@@ -53,14 +53,15 @@ def sigmoid(a):
     a = check_array("a", a)
     if np.isnan(a).any():
         check_finite("a", a)  # says where the first NaN is
-    return _sigmoid(a)
+    return np.asarray(_sigmoid(a))
 
 
 def _sigmoid(a):
     """:func:`sigmoid` without the check of its argument (the GRU's loop calls it)."""
-    # exp(-|a|) never overflows; the two branches are the same function.
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # For a very negative a, exp(-a) overflows to inf and 1 / (1 + inf) is 0, the right
+    # limit: only the warning is silenced, never the answer.
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-a))
 
 
 def split_gates(m):
