@@ -19,8 +19,8 @@ numbers (to rounding) with the tricks libraries use (notebook 06, section 2):
    over the gates of its own forward pass, which nothing reads again, so the step
    asks the system for half the fresh memory.
 5. **Biases folded in** before the loop (``bx`` and the z, r part of ``bh`` are added to
-   the input projections once), and ``sigmoid(a) = (1 + tanh(a/2)) / 2``, with the
-   ``1/2`` folded into the z and r columns of the weights (exact: a power of two).
+   the input projections once), and so is the minus sign of ``sigmoid(a) = 1 / (1 +
+   exp(-a))``, into the z and r columns of the weights (exact: a sign flip).
 6. **The backward pass precomputes** what does not depend on the gradient flowing back:
    every pre-activation gradient is ``dh`` times a coefficient the forward pass fixed
    (``da_z = dh * (h_prev - h~) * z * (1 - z)`` and so on), computed a block of steps at
@@ -183,22 +183,22 @@ def _forward(gru, x, h0, mask, keep, workers=1):
     any_masked = not mask.all()
     carried = ~_time_major(mask)[..., None] if any_masked else None  # (T, B, 1)
 
-    # sigmoid(a) = (1 + tanh(a / 2)) / 2: the halving is folded into the z, r columns
-    # of the weights and biases (exact: a power of two).
-    half = np.ones(3 * U, dtype)
-    half[: 2 * U] = 0.5
+    # sigmoid(a) = 1 / (1 + exp(-a)): the minus sign is folded into the z, r columns of
+    # the weights and biases (exact: a sign flip rounds nothing).
+    sign = np.ones(3 * U, dtype)
+    sign[: 2 * U] = -1
     # 5. Biases folded in: bx everywhere, and bh on the z and r columns.
     b = np.zeros(3 * U, dtype)
     if gru.bx is not None:
         b += gru.bx
     if gru.bh is not None:
         b[: 2 * U] += gru.bh[: 2 * U]
-    W_s, b_s = gru.W * half, b * half
+    W_s, b_s = gru.W * sign, b * sign
     if gru.reset_after:
-        R_s = gru.R * half  # [R_z/2 | R_r/2 | R_h]: one product for all three gates
+        R_s = gru.R * sign  # [-R_z | -R_r | R_h]: one product for all three gates
         bh_h = None if gru.bh is None else gru.bh[2 * U :]
     else:
-        R_s = 0.5 * gru.R[:, : 2 * U]
+        R_s = -gru.R[:, : 2 * U]
         R_h = np.ascontiguousarray(gru.R[:, 2 * U :])
 
     # 3. Time-major buffers. A part of the batch writes its rows: at each step, one block.
@@ -207,6 +207,7 @@ def _forward(gru, x, h0, mask, keep, workers=1):
     gates = np.empty((T, B, 3 * U), dtype) if keep else None
     h_tilde_all = np.empty((T, B, U), dtype) if keep else None
 
+    @np.errstate(over="ignore")  # exp(-a) may overflow to inf, which gives the right 0
     def run(rows):
         """Every step, for the batch rows ``rows``."""
         n = rows.stop - rows.start
@@ -231,13 +232,13 @@ def _forward(gru, x, h0, mask, keep, workers=1):
             zr, m_or_q = g[:, : 2 * U], g[:, 2 * U :]
             h_tilde = h_tilde_all[t, rows] if keep else h_tilde_buf
             xp_t = xp[t % block]
-            # 2. One product for the gates (reset after, R_s = [R_z/2 | R_r/2 | R_h]),
-            # one tanh for z and r, on the (n, 2U) block.
+            # 2. One product for the gates (reset after, R_s = [-R_z | -R_r | R_h]),
+            # one sigmoid for z and r, on the (n, 2U) block.
             np.matmul(h_prev, R_s, out=hR)
-            np.add(xp_t[:, : 2 * U], hR[:, : 2 * U], out=zr)  # [a_z | a_r] / 2
-            np.tanh(zr, out=zr)
-            zr *= 0.5
-            zr += 0.5  # now zr = [z | r], one (B, 2U) block
+            np.add(xp_t[:, : 2 * U], hR[:, : 2 * U], out=zr)  # -[a_z | a_r]
+            np.exp(zr, out=zr)  # inf where a is very negative: then 1 / (1 + inf) = 0
+            zr += 1
+            np.reciprocal(zr, out=zr)  # now zr = [z | r], one (B, 2U) block
             r = zr[:, U:]
             # The candidate h~, in place.
             if gru.reset_after:

@@ -7,11 +7,12 @@ option, with and without masks, in float64 (to 1e-12) and float32 (to 1e-5).
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
 
-from gru_lesson import GRU, sigmoid
+from gru_lesson import GRU
 from gru_lesson.bptt import gru_backward, gru_loss_and_grads
 from gru_lesson.fast import (
     FastTrace,
@@ -198,16 +199,22 @@ def test_a_fast_trace_is_views_of_time_major_buffers(rng, reset_after):
     np.testing.assert_array_equal(fast.h_prev[:, 1:], fast.h[:, :-1])
 
 
-def test_the_sigmoid_through_tanh_and_the_exact_halving(rng):
-    """Notebook 03, section 9.2: sigmoid(a) = (1 + tanh(a/2)) / 2, and the 1/2 folded
-    into the weights changes not one bit of a product."""
-    a = np.linspace(-40, 40, 8001)
-    np.testing.assert_allclose((1 + np.tanh(a / 2)) / 2, sigmoid(a), rtol=0, atol=1e-15)
+def test_the_minus_sign_folded_into_the_weights_changes_no_bit(rng):
+    """Notebook 06, section 2.2: the fast loop computes sigmoid(a) = 1 / (1 + exp(-a)) with the
+    minus sign folded into the z and r columns, which changes not one bit of a product; an
+    exp that overflows gives the sigmoid's limit, 0, and no warning."""
     X = rng.normal(size=(60, D))
     W = rng.normal(size=(D, 3 * U))
     for dtype in (np.float64, np.float32):
         X_d, W_d = X.astype(dtype), W.astype(dtype)
-        np.testing.assert_array_equal(X_d @ (0.5 * W_d), 0.5 * (X_d @ W_d))
+        np.testing.assert_array_equal(X_d @ (-W_d), -(X_d @ W_d))
+        gru = random_gru(rng, dtype=dtype)
+        x = (1e4 * rng.normal(size=(3, 6, D))).astype(dtype)  # gates saturated both ways
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fast = fast_trace(gru, x)
+        assert (fast.z == 0).any() and (fast.z == 1).any()
+        np.testing.assert_allclose(fast.z, gru.trace(x).z, rtol=0, atol=1e-6)
 
 
 def test_the_fast_trace_changes_nothing_it_was_given(rng):
