@@ -24,7 +24,14 @@ import numpy as np
 from gru_lesson.compare import max_abs_diff
 from gru_lesson.gru import GRU, sigmoid, split_gates
 from gru_lesson.keras_twin import check_keras_gru
-from gru_lesson.validation import check_array, check_dtype, check_finite, check_int, check_number
+from gru_lesson.validation import (
+    check_array,
+    check_dtype,
+    check_finite,
+    check_gru,
+    check_int,
+    check_number,
+)
 
 __all__ = [
     "MISTAKES",
@@ -155,11 +162,8 @@ def pytorch_gru_forward(state_dict, x, h0=None):
     """
     kernel, recurrent_kernel, *bias = pytorch_to_keras(state_dict)  # validates shapes
     H = recurrent_kernel.shape[0]
-    x = check_array("x", x, ndim=3, names="(batch, time, features)", finite=True)
-    if x.shape[2] != kernel.shape[0]:
-        raise ValueError(
-            f"x must have {kernel.shape[0]} features on its last axis, got shape {x.shape}"
-        )
+    D = kernel.shape[0]
+    x = check_array("x", x, shape=(None, None, D), names="(batch, time, features)", finite=True)
     h = np.zeros((x.shape[0], H))
     if h0 is not None:
         h = check_array("h0", h0, shape=(x.shape[0], H), finite=True)
@@ -192,8 +196,7 @@ def hard_sigmoid(a):
 
 
 def _checked(gru, x, h0):
-    if not isinstance(gru, GRU):
-        raise TypeError(f"gru must be a gru_lesson.GRU, got {type(gru).__name__}")
+    check_gru(gru)
     if not gru.reset_after or gru.bh is None:
         raise ValueError(
             "the mistakes are measured on Keras' default form: a GRU with reset_after=True and "
@@ -203,11 +206,8 @@ def _checked(gru, x, h0):
         raise ValueError(
             "these forward functions read x forwards; got a GRU with go_backwards=True"
         )
-    x = check_array("x", x, ndim=3, names="(batch, time, features)", finite=True)
-    if x.shape[2] != gru.input_dim:
-        raise ValueError(
-            f"x must have {gru.input_dim} features on its last axis, got shape {x.shape}"
-        )
+    D = gru.input_dim
+    x = check_array("x", x, shape=(None, None, D), names="(batch, time, features)", finite=True)
     h0 = check_array("h0", h0, shape=(x.shape[0], gru.units), finite=True)
     return x, h0
 
@@ -227,12 +227,8 @@ def _states(gru, x, h0):
     return gru.trace(x, initial_state=h0).h
 
 
-def keras_equations(gru, x, h0):
+def keras_equations(gru, x, h0, gate=sigmoid):
     """The faithful path: Keras' equations, written out step by step (no mistake)."""
-    return _keras_steps(gru, x, h0)
-
-
-def _keras_steps(gru, x, h0, gate=sigmoid):
     x, h = _checked(gru, x, h0)
     hs = []
     for t in range(x.shape[1]):
@@ -258,7 +254,7 @@ def flipped_update_gate(gru, x, h0):
 
 def hard_sigmoid_gates(gru, x, h0):
     """Gates through Keras 2.2's ``hard_sigmoid``, the default before Keras 2.3."""
-    return _keras_steps(gru, x, h0, gate=hard_sigmoid)  # the mistake
+    return keras_equations(gru, x, h0, gate=hard_sigmoid)  # the mistake
 
 
 def gate_order_rzh(gru, x, h0):

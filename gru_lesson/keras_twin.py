@@ -20,6 +20,11 @@ _SUPPORTED = {
     "recurrent_activation": "sigmoid",
     "stateful": False,
 }
+# Options the NumPy GRU and the Keras layer both have, by the same names.
+_TWIN_OPTIONS = (
+    "reset_after", "go_backwards", "return_sequences", "return_state", "zero_output_for_mask",
+    "dropout", "recurrent_dropout",
+)  # fmt: skip
 
 
 def _option_value(value):
@@ -42,37 +47,11 @@ def gru_from_keras(layer):
                 f"the NumPy GRU reproduces {option}={supported!r} only; "
                 f"layer {layer.name!r} has {option}={got!r}"
             )
-    weights = layer.get_weights()
-    W, R = weights[0], weights[1]
+    W, R, *bias = layer.get_weights()
     bx = bh = None
-    if layer.use_bias:
-        bias = weights[2]
-        if layer.reset_after:
-            bx, bh = bias[0], bias[1]
-        else:
-            bx = bias
-    gru = GRU(
-        W,
-        R,
-        bx,
-        bh,
-        reset_after=layer.reset_after,
-        go_backwards=layer.go_backwards,
-        return_sequences=layer.return_sequences,
-        return_state=layer.return_state,
-        zero_output_for_mask=config.get("zero_output_for_mask", False),
-        dropout=config.get("dropout", 0.0),
-        recurrent_dropout=config.get("recurrent_dropout", 0.0),
-    )
-    return gru
-
-
-def _keras_bias(gru):
-    if gru.bx is None:
-        return []
-    if gru.reset_after:
-        return [np.stack([gru.bx, gru.bh])]
-    return [gru.bx]
+    if bias:  # reset_after=True keeps its two bias rows in one (2, 3*units) array
+        bx, bh = bias[0] if layer.reset_after else (bias[0], None)
+    return GRU(W, R, bx, bh, **{option: config[option] for option in _TWIN_OPTIONS})
 
 
 def check_keras_gru(layer, name="layer"):
@@ -101,7 +80,8 @@ def set_keras_weights(layer, gru):
             f"reset_after={layer.reset_after}, use_bias={layer.use_bias}; NumPy GRU has "
             f"reset_after={gru.reset_after}, use_bias={gru.use_bias}"
         )
-    new = [gru.W, gru.R, *_keras_bias(gru)]
+    bias = [] if gru.bx is None else [np.stack([gru.bx, gru.bh]) if gru.reset_after else gru.bx]
+    new = [gru.W, gru.R, *bias]
     names = ("kernel", "recurrent_kernel", "bias")[: len(new)]
     for name, a, b in zip(names, layer.get_weights(), new, strict=True):
         if a.shape != b.shape:
@@ -115,17 +95,8 @@ def set_keras_weights(layer, gru):
 def keras_layer_options(gru):
     """The options of ``keras.layers.GRU`` that make it compute what ``gru`` computes."""
     check_gru(gru)
-    return dict(
-        _SUPPORTED,
-        reset_after=gru.reset_after,
-        use_bias=gru.use_bias,
-        go_backwards=gru.go_backwards,
-        return_sequences=gru.return_sequences,
-        return_state=gru.return_state,
-        zero_output_for_mask=gru.zero_output_for_mask,
-        dropout=gru.dropout,
-        recurrent_dropout=gru.recurrent_dropout,
-    )
+    options = {option: getattr(gru, option) for option in _TWIN_OPTIONS}
+    return dict(_SUPPORTED, use_bias=gru.use_bias, **options)
 
 
 # What gru_to_keras may be asked on top of the GRU's own options. Each keeps the
@@ -139,16 +110,13 @@ _TRAINING_ONLY = ("dropout", "recurrent_dropout")
 def gru_to_keras(gru, dtype=None, **layer_options):
     """A built ``keras.layers.GRU`` holding the NumPy GRU's weights and options.
 
-    The layer gets every option of the NumPy GRU (``reset_after``, ``use_bias``,
-    ``go_backwards``, ``return_sequences``, ``return_state``, ``zero_output_for_mask``,
-    ``dropout``, ``recurrent_dropout``), so that it computes what the GRU computes.
-    ``dtype`` defaults to the GRU's. ``layer_options`` may set ``name`` and ``trainable``,
-    choose what the layer returns (``return_sequences``, ``return_state``: the numbers
-    stay the twin's) and set ``dropout``/``recurrent_dropout`` (they act only in
-    training mode). Anything else that would make the layer compute something else
-    (``activation="relu"``, ``go_backwards`` or ``zero_output_for_mask`` other than the
-    GRU's, ...) raises a ``ValueError`` that names it; an option that equals the GRU's
-    own is accepted.
+    The layer gets every option of :func:`keras_layer_options`, so that it computes what
+    the GRU computes; ``dtype`` defaults to the GRU's. ``layer_options`` may set ``name``
+    and ``trainable``, choose what the layer returns (``return_sequences``,
+    ``return_state``: the numbers stay the twin's) and set ``dropout``/``recurrent_dropout``
+    (they act only in training mode). Anything else that would make the layer compute
+    something else (``activation="relu"``, another ``go_backwards``, ...) raises a
+    ``ValueError`` that names it; an option that equals the GRU's own is accepted.
     """
     import keras
 

@@ -455,7 +455,7 @@ CASES = [
     bad("conventions.keras_to_pytorch", "0 units", lambda: conventions.keras_to_pytorch(np.ones((2, 0)), np.ones((0, 0))), ValueError, "kernel"),
     bad("conventions.pytorch_to_keras", "weight_hh NaN", lambda: conventions.pytorch_to_keras({"weight_ih_l0": np.ones((9, 2)), "weight_hh_l0": with_nan(np.ones((9, 3)))}), ValueError, "weight_hh_l0"),
     bad("conventions.pytorch_to_keras", "missing key", lambda: conventions.pytorch_to_keras({"weight_ih_l0": np.ones((9, 2))}), ValueError, "weight_hh_l0"),
-    bad("conventions.pytorch_gru_forward", "x wrong features", lambda: conventions.pytorch_gru_forward(conventions.keras_to_pytorch(*_keras_weights()), x_(features=4)), ValueError, "x must have 3 features"),
+    bad("conventions.pytorch_gru_forward", "x wrong features", lambda: conventions.pytorch_gru_forward(conventions.keras_to_pytorch(*_keras_weights()), x_(features=4)), ValueError, r"x must have shape \(any, any, 3\)"),
     bad("conventions.pytorch_gru_forward", "x NaN", lambda: conventions.pytorch_gru_forward(conventions.keras_to_pytorch(*_keras_weights()), with_nan(x_(), (0, 0, 0))), ValueError, "x must be finite"),
     bad("conventions.pytorch_gru_forward", "h0 NaN", lambda: conventions.pytorch_gru_forward(conventions.keras_to_pytorch(*_keras_weights()), x_(), with_nan(G_last(), (0, 0))), ValueError, "h0"),
     good("conventions.pytorch_gru_forward", "empty batch", lambda: conventions.pytorch_gru_forward(conventions.keras_to_pytorch(*_keras_weights()), x_(batch=0)), shaped(0, T, U)),

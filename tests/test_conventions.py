@@ -180,7 +180,7 @@ def test_bad_input_errors():
         pytorch_to_keras({"weight_ih_l0": np.ones((6, 3)), "weight_hh_l0": np.ones((2, 6))})
     with pytest.raises(TypeError, match="mapping"):
         pytorch_to_keras([np.ones((6, 3))])
-    with pytest.raises(TypeError, match="gru_lesson.GRU"):
+    with pytest.raises(TypeError, match="gru must be a gru_lesson GRU, got str"):
         keras_equations("not a gru", x, h0)
     with pytest.raises(ValueError, match="reset_after=True"):
         keras_equations(GRU(gru.W, gru.R, gru.bx, reset_after=False), x, h0)
