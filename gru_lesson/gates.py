@@ -2,15 +2,6 @@
 
 Everything here reads a :class:`~gru_lesson.gru.GRUTrace` of the classifier trained on
 the memory task ("which came first, A or B?", :mod:`gru_lesson.tasks`). NumPy only.
-
-* :func:`label_correlation`: per unit, the correlation of its last state with the label;
-* :func:`memory_units`: which units carry the answer (correlation, share of the decision,
-  sign flipped with the cue alone), ranked by their share of the decision;
-* :func:`cue_response`: how one unit writes the cue, for each label;
-* :func:`hold_statistics`: what one unit's gates do while it holds what it read;
-* :func:`gate_saturation`: per unit, the share of steps a gate spends below ``low`` and
-  above ``high``, the plot of Karpathy, Johnson and Fei-Fei, "Visualizing and
-  understanding recurrent networks" (2015).
 """
 
 from __future__ import annotations
@@ -246,7 +237,8 @@ def hold_statistics(classifier, unit, *, n=500, T=50, seed=0, delay=4):
 
 
 def gate_saturation(gate, mask=None, *, low=0.1, high=0.9):
-    """Per unit, the share of steps a gate is below ``low`` and the share above ``high``.
+    """Per unit, the share of steps a gate is below ``low`` and the share above ``high``: the plot
+    of Karpathy, Johnson and Fei-Fei, "Visualizing and understanding recurrent networks" (2015).
 
     ``gate`` is a gate's values ``(n, T, units)`` (``trace.z`` or ``trace.r``);
     ``mask`` ``(n, T)``, optional, is True on the steps to count (padding left out).

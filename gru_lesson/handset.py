@@ -9,20 +9,13 @@ GRU from the separate pieces, with the names of the equations::
     h~ = tanh(x_t W_h + bx_h + r * (h_prev R_h + bh_h))
     h  = z * h_prev + (1 - z) * h~
 
-Every piece defaults to zero, so a one-unit GRU needs only the numbers that
-matter for the idea at hand::
+Every piece defaults to zero, and a plain number fills its whole block, so a
+one-unit GRU needs only the numbers that matter for the idea at hand::
 
     keeper = handset_gru(W_h=1.0, bx_z=10.0)   # z close to 1: keeps its state
 
-Shapes: ``W_*`` is ``(input_dim, units)``, ``R_*`` is ``(units, units)``, the
-biases are ``(units,)``. A plain number stands for a block filled with it, so
-with all numbers the GRU has one input feature and one unit.
-
-:func:`gate_params` goes the other way: the per-gate pieces of any GRU.
-
-:func:`first_input_verdict` judges notebook 05's puzzle, a hand-set GRU whose
-output (unit 0's last state) depends on the first input only; :func:`input_influence`
-measures how much each input moves that output.
+:func:`gate_params` goes the other way, and :func:`first_input_verdict` judges
+notebook 05's puzzle: a hand-set GRU whose output depends on the first input only.
 """
 
 from __future__ import annotations
@@ -88,25 +81,13 @@ def _check_size(name, value):
 
 def handset_gru(
     *,
-    W_z=0.0,
-    W_r=0.0,
-    W_h=0.0,
-    R_z=0.0,
-    R_r=0.0,
-    R_h=0.0,
-    bx_z=0.0,
-    bx_r=0.0,
-    bx_h=0.0,
-    bh_z=None,
-    bh_r=None,
-    bh_h=None,
-    input_dim=None,
-    units=None,
-    reset_after=True,
-    return_sequences=False,
-    return_state=False,
-    go_backwards=False,
-):
+    W_z=0.0, W_r=0.0, W_h=0.0,
+    R_z=0.0, R_r=0.0, R_h=0.0,
+    bx_z=0.0, bx_r=0.0, bx_h=0.0,
+    bh_z=None, bh_r=None, bh_h=None,
+    input_dim=None, units=None,
+    reset_after=True, return_sequences=False, return_state=False, go_backwards=False,
+):  # fmt: skip
     """A float64 :class:`GRU` from per-gate weights named as in the equations.
 
     All arguments are keyword-only and default to zero. Each piece is a

@@ -84,16 +84,32 @@ class BlitCanvas:
 
 
 class BlitFigure:
-    """What the widgets' figures share: :meth:`png`, by blitting when made with ``blit=True``.
+    """What the widgets' figures share: drawn once, then :meth:`update` with new data.
 
-    A subclass draws its still parts, then calls :meth:`_blit` with the artists
-    that change; :meth:`png` redraws only those (see :class:`BlitCanvas`).
+    A subclass's ``_draw(data)`` draws the still parts and returns the artists that change
+    with the data; made with ``blit=True``, :meth:`png` redraws only those (see :class:`BlitCanvas`).
     """
 
-    blitter = None
+    def __init__(self, fig, data, *, blit=False):
+        self.fig = fig
+        self._limits = None
+        changing = self._draw(data)
+        self.blitter = BlitCanvas(fig, changing) if blit else None
+        self.update(data)
 
-    def _blit(self, changing, blit):
-        self.blitter = BlitCanvas(self.fig, changing) if blit else None
+    @classmethod
+    def new(cls, data, figsize, *, live=False, **options):
+        """A figure of ``figsize`` that draws ``data``: for ``plt.show()``, or ``live``, for a widget."""
+        return cls(new_figure(figsize, pyplot=not live), data, blit=live, **options)
+
+    def _new_limits(self, limits):
+        """Whether the axes' ``limits`` change: then the still parts are drawn again."""
+        if limits == self._limits:
+            return False
+        self._limits = limits
+        if self.blitter:
+            self.blitter.invalidate()
+        return True
 
     def png(self):
         """The figure as PNG bytes (only the changing parts redrawn, when made with ``blit=True``)."""
@@ -116,11 +132,35 @@ class Widget:
 
     title = ""
     plain = ""
+    _busy = False
 
-    def _build_common(self, w):
-        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width="800px"))
-        self.message = w.HTML("")
-        self._busy = False
+    @staticmethod
+    def _image(w):
+        """An image for a figure's PNG."""
+        return w.Image(format="png", layout=w.Layout(width="100%", max_width="800px"))
+
+    @staticmethod
+    def _text_box(w, value, description):
+        """A text box as wide as the view, read when Enter is pressed."""
+        return w.Text(
+            value=value, description=description, continuous_update=False,
+            layout=w.Layout(width="98%"),
+        )  # fmt: skip
+
+    def _button(self, w, description, action, **options):
+        """A button that runs ``action()`` when clicked (a bad value becomes the message)."""
+        button = w.Button(description=description, **options)
+        button.on_click(lambda _button: self._safely(action))
+        return button
+
+    def _lay_out(self, w, intro, rows, below, watched):
+        """The whole view: ``intro``, the controls' ``rows``, the message, the image, ``below``;
+        a change of a ``watched`` control redraws."""
+        self.image, self.message = self._image(w), w.HTML("")
+        for control in watched:
+            control.observe(self._on_change, names="value")
+        self._show()
+        self.widget = w.VBox([w.HTML(intro), *rows, self.message, self.image, *below])
 
     def _on_change(self, change):
         if not self._busy:

@@ -1,9 +1,5 @@
-"""The numbers the gate explorer draws, and the sequences a student types.
-
-:func:`gate_data` runs the trained classifier on one sequence and keeps what
-the explorer draws (a :class:`GateData`); :func:`parse_sequence`,
-:func:`flip_cue` and :func:`set_symbol` read and edit typed sequences such as
-``"..AB.-A.."``. NumPy only.
+"""The numbers the gate explorer draws (:func:`gate_data`), and the sequences a student types,
+such as ``"..AB.-A.."``. NumPy only.
 """
 
 from __future__ import annotations
@@ -28,6 +24,10 @@ def _glyphs(n_features):
     return to_text(np.eye(n_features))
 
 
+def _listed(glyphs):
+    return ", ".join(repr(g) for g in glyphs)
+
+
 def _cleaned(text, glyphs=None):
     """Typed ``text`` without spaces, ``a``/``b`` read as ``A``/``B``, every symbol one of ``glyphs``."""
     if not isinstance(text, str):
@@ -36,8 +36,7 @@ def _cleaned(text, glyphs=None):
     cleaned = re.sub(r"\s+", "", text).replace("a", "A").replace("b", "B")
     for t, ch in enumerate(cleaned):
         if ch not in glyphs:
-            allowed = ", ".join(repr(g) for g in glyphs)
-            raise ValueError(f"unknown symbol {ch!r} at step {t}: use only {allowed}")
+            raise ValueError(f"unknown symbol {ch!r} at step {t}: use only {_listed(glyphs)}")
     return cleaned
 
 
@@ -52,8 +51,7 @@ def parse_sequence(text, n_features=4):
     glyphs = _glyphs(n_features)
     cleaned = _cleaned(text, glyphs)
     if not cleaned:
-        allowed = ", ".join(repr(g) for g in glyphs)
-        raise ValueError(f"the sequence is empty: type some symbols, each one of {allowed}")
+        raise ValueError(f"the sequence is empty: type some symbols, each one of {_listed(glyphs)}")
     if len(cleaned) > MAX_STEPS:
         raise ValueError(
             f"the sequence has {len(cleaned)} steps; the explorer takes at most {MAX_STEPS}"
@@ -94,11 +92,15 @@ def set_symbol(text, step, symbol):
     step = check_int("step", step, minimum=0, maximum=len(cleaned) - 1)
     if not isinstance(symbol, str):
         raise TypeError(f"symbol must be one character such as 'A', got {symbol!r}")
-    symbol = symbol.replace("a", "A").replace("b", "B")
-    if len(symbol) != 1 or symbol not in _glyphs(MAX_FEATURES):
-        allowed = ", ".join(repr(g) for g in _glyphs(MAX_FEATURES))
-        raise ValueError(f"symbol must be one of {allowed}, got {symbol!r}")
+    symbol = _known_symbol(symbol.replace("a", "A").replace("b", "B"), _glyphs(MAX_FEATURES))
     return cleaned[:step] + symbol + cleaned[step + 1 :]
+
+
+def _known_symbol(symbol, glyphs):
+    """``symbol`` if it is one of ``glyphs``, else a ``ValueError`` that lists them."""
+    if symbol not in glyphs or len(symbol) != 1:
+        raise ValueError(f"symbol must be one of {_listed(glyphs)}, got {symbol!r}")
+    return symbol
 
 
 # ============================================================= the gate data
@@ -143,16 +145,16 @@ class GateData:
         """The heatmap of ``name`` as drawn: ``(rows, T)``, NaN on the steps after ``step``
         (not read yet). ``"x"`` is the input, always shown whole."""
         check_choice("name", name, ("x", "z", "r", "h_tilde", "h"))
-        if name == "x":
-            return self.x.T
-        values = np.array(getattr(self, name).T, dtype=float)
-        values[:, self.step + 1 :] = np.nan
-        return values
+        return self.x.T if name == "x" else self._read_so_far(getattr(self, name).T)
 
     def p_shown(self):
-        p = np.array(self.p_steps, dtype=float)
-        p[self.step + 1 :] = np.nan
-        return p
+        return self._read_so_far(self.p_steps)
+
+    def _read_so_far(self, values):
+        """A copy of ``values``, time on the last axis, with NaN after ``step``."""
+        values = np.array(values, dtype=float)
+        values[..., self.step + 1 :] = np.nan
+        return values
 
     def kind_of_step(self, t):
         """``"the cue"``, ``"a distractor"`` or ``"filler"``: what step ``t`` holds."""

@@ -1,11 +1,8 @@
 """The gate explorer: the trained classifier reading one sequence, step by step.
 
-:class:`GateFigure` draws heatmaps of ``z``, ``r``, ``h~`` and ``h`` over time and
-units, the input on the same time axis, and the prediction after each step;
-:class:`GateExplorer` puts it under controls (pick a sequence, type or edit it,
-step through time), with the GRU cell of notebook 01 lit by the followed unit's
-values at the current step (:mod:`gru_lesson.cell_diagram`). :func:`plot_gates`,
-:func:`plot_cell` and :func:`plot_unit` are the same pictures as static figures.
+Heatmaps of ``z``, ``r``, ``h~`` and ``h`` over time and units, the input on the same time
+axis and the prediction after each step; under them the GRU cell of notebook 01 lit by the
+followed unit's values at the current step (:mod:`gru_lesson.cell_diagram`).
 """
 
 from __future__ import annotations
@@ -16,7 +13,14 @@ import numpy as np
 
 from gru_lesson.cell_diagram import CellFigure
 from gru_lesson.explorer._widgets import MAX_STEPS, BlitCanvas, BlitFigure, Widget, new_figure
-from gru_lesson.explorer.gate_data import _glyphs, flip_cue, gate_data, parse_sequence, set_symbol
+from gru_lesson.explorer.gate_data import (
+    _glyphs,
+    _known_symbol,
+    flip_cue,
+    gate_data,
+    parse_sequence,
+    set_symbol,
+)
 from gru_lesson.gates import memory_units
 from gru_lesson.tasks import make_memory_task, to_text
 from gru_lesson.trained import load_trained_classifier
@@ -26,13 +30,9 @@ CELL_FIGSIZE = (10, 6.8)  # the lit cell, in the explorer and as a static figure
 _GRAY = "#eeeeee"  # steps the GRU has not read yet
 
 
-def _answer(p):
-    return "A came first" if p > 0.5 else "B came first"
-
-
 def _readout_html(data):
     d = data.readout()
-    truth = {1: "A came first", 0: "B came first", None: "no A or B: nothing to remember"}
+    answer = {1: "A came first", 0: "B came first", None: "no A or B: nothing to remember"}
     verdict = ""
     if data.truth is not None:
         right = (data.p_final > 0.5) == (data.truth == 1)
@@ -44,15 +44,9 @@ def _readout_html(data):
         f"h~ = {d['h_tilde']:+.3f} &nbsp; h = {d['h']:+.3f}<br>"
         f"after step {d['step']}: P(A came first) = {d['p_step']:.3f}<br>"
         f"after the whole sequence: P(A came first) = {d['p_final']:.3f}, the GRU says "
-        f"<b>{_answer(d['p_final'])}</b>; the truth: {truth[data.truth]}{verdict}"
+        f"<b>{answer[int(d['p_final'] > 0.5)]}</b>; the truth: {answer[data.truth]}{verdict}"
         "</div>"
     )
-
-
-def _cmap(name):
-    import matplotlib
-
-    return matplotlib.colormaps[name].with_extremes(bad=_GRAY)
 
 
 class GateFigure(BlitFigure):
@@ -66,41 +60,41 @@ class GateFigure(BlitFigure):
     )
 
     def __init__(self, fig, data, *, blit=False, mark=True):
-        self.fig = fig
         self.mark = mark
+        super().__init__(fig, data, blit=blit)
+
+    def _draw(self, data):
+        import matplotlib
+
+        fig = self.fig
         D, U = data.x.shape[1], data.h.shape[1]
         grid = fig.add_gridspec(
             6, 2, width_ratios=[50, 1], height_ratios=[0.9, 2, 2, 2, 2, 1.3],
             hspace=0.12, wspace=0.05, left=0.1, right=0.93, top=0.93, bottom=0.08,
         )  # fmt: skip
-        self.axes = {}
         first = fig.add_subplot(grid[0, 0])
-        self.axes["x"] = first
-        for i, (name, *_rest) in enumerate(self.PANELS):
-            self.axes[name] = fig.add_subplot(grid[i + 1, 0], sharex=first)
-        self.axes["p"] = fig.add_subplot(grid[5, 0], sharex=first)
-        self.images, self.cursors, self.markers = {}, [], {}
-        ax = self.axes["x"]
-        self.images["x"] = ax.imshow(
+        self.axes = {"x": first}
+        for row, name in enumerate(("z", "r", "h_tilde", "h", "p"), start=1):
+            self.axes[name] = fig.add_subplot(grid[row, 0], sharex=first)
+        self.images, self.markers = {}, {}
+        self.images["x"] = first.imshow(
             data.shown("x"), aspect="auto", cmap="Greys", vmin=0, vmax=1.3,
             interpolation="nearest",
         )  # fmt: skip
-        ax.set_yticks(range(D), list(_glyphs(D)), fontsize=8)
-        ax.set_ylabel("input", fontsize=9)
+        first.set_yticks(range(D), list(_glyphs(D)), fontsize=8)
+        first.set_ylabel("input", fontsize=9)
         for name, label, cmap, vmin, vmax in self.PANELS:
             ax = self.axes[name]
             self.images[name] = ax.imshow(
-                data.shown(name), aspect="auto", cmap=_cmap(cmap), vmin=vmin, vmax=vmax,
+                data.shown(name), aspect="auto", cmap=matplotlib.colormaps[cmap].with_extremes(bad=_GRAY), vmin=vmin, vmax=vmax,
                 interpolation="nearest",
             )  # fmt: skip
             ax.set_yticks(range(0, U, 5))
-            ax.tick_params(labelsize=8)
             ax.set_ylabel(f"{label}\nunit", fontsize=9)
-            (marker,) = ax.plot(
+            (self.markers[name],) = ax.plot(
                 [1.006], [data.unit], marker="<", color="black", ms=7, clip_on=False,
-                transform=ax.get_yaxis_transform(), visible=mark,
+                transform=ax.get_yaxis_transform(), visible=self.mark,
             )  # fmt: skip
-            self.markers[name] = marker
         for name, rows in (("z", slice(1, 3)), ("h", slice(3, 5))):
             bar = fig.colorbar(self.images[name], cax=fig.add_subplot(grid[rows, 1]))
             bar.ax.tick_params(labelsize=8)
@@ -109,26 +103,25 @@ class GateFigure(BlitFigure):
         (self.p_line,) = ax.plot(np.arange(data.T), data.p_shown(), color="C3", lw=1.5)
         ax.set_ylim(-0.05, 1.05)
         ax.set_yticks([0, 0.5, 1])
-        ax.tick_params(labelsize=8)
         ax.set_ylabel("P(A first)\nafter step t", fontsize=9)
         ax.set_xlabel("step t", fontsize=9)
+        self.cursors = []
         for name, ax in self.axes.items():
             self.cursors.append(ax.axvline(data.step, color="C1", lw=1.2))
-            if name != "p":
-                ax.tick_params(labelbottom=False)
+            ax.tick_params(labelsize=8, labelbottom=name == "p")
         self.title = fig.suptitle("", fontsize=10)
-        dynamic = [*self.images.values(), self.p_line, *self.cursors, *self.markers.values()]
-        self._blit([*dynamic, self.title], blit)
-        self._T = None
-        self.update(data)
+        return [
+            *self.images.values(),
+            self.p_line,
+            *self.cursors,
+            *self.markers.values(),
+            self.title,
+        ]
 
     def update(self, data):
         T = data.T
-        if T != self._T:
+        if self._new_limits(T):
             self.axes["x"].set_xlim(-0.5, T - 0.5)
-            self._T = T
-            if self.blitter:
-                self.blitter.invalidate()
         for name, im in self.images.items():
             values = data.shown(name)
             im.set_data(values)
@@ -159,9 +152,7 @@ def plot_gates(classifier, sequence, *, step=None, unit=None, figsize=(10, 7)):
     ``unit``: the unit to mark with a triangle (``None``: no mark).
     """
     data = gate_data(classifier, sequence, step=step, unit=0 if unit is None else unit)
-    fig = new_figure(figsize, pyplot=True)
-    GateFigure(fig, data, mark=unit is not None)
-    return fig
+    return GateFigure.new(data, figsize, mark=unit is not None).fig
 
 
 def _light(cell, data):
@@ -238,31 +229,25 @@ class GateExplorer(Widget):
         self.bank = [to_text(s) for s in x]
         self.memory = memory_units(classifier, T=T)
         unit = self.memory.top if unit is None else unit
-        self._build_common(w)
         self.data = gate_data(classifier, self.bank[0], unit=unit)
-        self.figure = GateFigure(new_figure((9.6, 7.2), pyplot=False), self.data, blit=True)
+        self.figure = GateFigure.new(self.data, (9.6, 7.2), live=True)
         self.cell = CellFigure(
             new_figure(CELL_FIGSIZE, pyplot=False), classifier.gru.reset_after, lit=True
         )
         self.cell_canvas = BlitCanvas(self.cell.fig, self.cell.lit_artists())
-        self.cell_image = w.Image(format="png", layout=w.Layout(width="100%", max_width="800px"))
+        self.cell_image = self._image(w)
 
         carriers = set(self.memory.carriers)
+        last = self.data.T - 1
         self.sequence = w.IntSlider(
             value=0, min=0, max=len(self.bank) - 1, description="sequence",
             continuous_update=False,
         )  # fmt: skip
-        self.text = w.Text(
-            value=self.bank[0], description="inputs", continuous_update=False,
-            layout=w.Layout(width="98%"),
-        )  # fmt: skip
+        self.text = self._text_box(w, self.bank[0], "inputs")
         self.step = w.IntSlider(
-            value=self.data.T - 1, min=0, max=self.data.T - 1, description="step t",
-            continuous_update=False,
-        )  # fmt: skip
-        self.play = w.Play(
-            value=self.data.T - 1, min=0, max=self.data.T - 1, interval=250, description="play"
+            value=last, min=0, max=last, description="step t", continuous_update=False
         )
+        self.play = w.Play(value=last, min=0, max=last, interval=250, description="play")
         w.link((self.play, "value"), (self.step, "value"))
         w.link((self.play, "max"), (self.step, "max"))
         self.unit = w.Dropdown(
@@ -273,40 +258,29 @@ class GateExplorer(Widget):
             value=unit,
             description="follow",
         )
-        self.flip_button = w.Button(description="flip the cue", tooltip="AB <-> BA")
+        self.flip_button = self._button(w, "flip the cue", self.flip_cue, tooltip="AB <-> BA")
         self.put_buttons = {
-            s: w.Button(description=f"{s} at step t", layout=w.Layout(width="auto"))
+            s: self._button(
+                w, f"{s} at step t", lambda s=s: self.put(s), layout=w.Layout(width="auto")
+            )
             for s in _glyphs(D)
         }
-        self.reset_button = w.Button(description="reset", tooltip="the sequence as drawn")
+        self.reset_button = self._button(w, "reset", self.reset, tooltip="the sequence as drawn")
         self.readout = w.HTML("")
-        self._show()
-
         self.sequence.observe(self._on_sequence, names="value")
-        for control in (self.text, self.step, self.unit):
-            control.observe(self._on_change, names="value")
-        self.flip_button.on_click(lambda _b: self._safely(self.flip_cue))
-        for s, button in self.put_buttons.items():
-            button.on_click(lambda _b, s=s: self._safely(lambda: self.put(s)))
-        self.reset_button.on_click(lambda _b: self._safely(self.reset))
-
-        help_text = w.HTML(
+        self._lay_out(
+            w,
             "<b>Gate explorer.</b> Edit the inputs (A, B, fillers "
             f"{', '.join(repr(g) for g in _glyphs(D)[2:])}) and press Enter, "
-            "or use the buttons; move <i>step t</i> to watch the GRU read."
-        )
-        self.widget = w.VBox(
-            [
-                help_text,
+            "or use the buttons; move <i>step t</i> to watch the GRU read.",
+            rows=[
                 w.HBox([self.sequence, self.unit]),
                 self.text,
                 w.HBox([self.step, self.play]),
                 w.HBox([self.flip_button, *self.put_buttons.values(), self.reset_button]),
-                self.message,
-                self.image,
-                self.readout,
-                self.cell_image,
-            ]
+            ],
+            below=[self.readout, self.cell_image],
+            watched=[self.text, self.step, self.unit],
         )
 
     # ----------------------------------------------------------- callbacks
@@ -341,11 +315,7 @@ class GateExplorer(Widget):
     def put(self, symbol, step=None):
         """Put ``symbol`` at ``step`` (default: the step slider's value)."""
         step = self.step.value if step is None else step
-        glyphs = _glyphs(self.classifier.gru.input_dim)
-        if symbol not in glyphs:
-            raise ValueError(
-                f"symbol must be one of {', '.join(map(repr, glyphs))}, got {symbol!r}"
-            )
+        symbol = _known_symbol(symbol, _glyphs(self.classifier.gru.input_dim))
         self.text.value = set_symbol(self.text.value, step, symbol)
 
     def reset(self):

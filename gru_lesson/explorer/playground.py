@@ -1,11 +1,6 @@
-"""The hand-set playground: a two-unit GRU whose weights are sliders, on numbers you type.
-
-:data:`PLAYGROUND_SLIDERS` names the sliders and the ``handset_gru`` pieces they
-set; :func:`handset_data` runs a one-input GRU on typed inputs (a
-:class:`HandsetData`), :class:`HandsetFigure` draws its gates and states over
-time, :class:`HandsetPlayground` puts the figure under the sliders, with the
-puzzle "make the output depend on the first input only" judged by
-:func:`gru_lesson.handset.first_input_verdict`.
+"""The hand-set playground: a two-unit GRU whose weights are sliders, on numbers you type,
+and the puzzle "make the output depend on the first input only"
+(judged by :func:`gru_lesson.handset.first_input_verdict`).
 """
 
 from __future__ import annotations
@@ -16,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gru_lesson.explorer._widgets import MAX_STEPS, BlitFigure, Widget, new_figure
+from gru_lesson.explorer._widgets import MAX_STEPS, BlitFigure, Widget
 from gru_lesson.handset import first_input_verdict, handset_gru
 from gru_lesson.validation import check_array, check_gru, check_number
 
@@ -33,7 +28,10 @@ PLAYGROUND_SLIDERS = (
     ("bx_z_1", "bx_z", (1,), "unit 1, z: bias bx_z", 0.0),
 )
 _PIECE_SHAPES = {"W": (1, 2), "R": (2, 2), "b": (2,)}
-SLIDER_RANGE = (-20.0, 20.0, 0.5)  # min, max, step
+SLIDER_OPTIONS = dict(
+    min=-20.0, max=20.0, step=0.5, continuous_update=False, readout_format=".1f",
+    style={"description_width": "190px"},
+)  # fmt: skip
 
 
 def playground_pieces(values):
@@ -108,12 +106,6 @@ def handset_data(gru, x):
     return HandsetData(x, trace.z[0], trace.r[0], trace.h_tilde[0], trace.h[0])
 
 
-def _handset_code(values):
-    pieces = playground_pieces(values).items()
-    args = [f"{name}={np.round(arr, 3).tolist()}" for name, arr in pieces if np.any(arr)]
-    return "handset_gru(" + ", ".join(args) + ")"
-
-
 _GATE_STYLES = (  # per unit: (z's style, r's style)
     (
         dict(ls="-", lw=3.0, alpha=0.5),
@@ -129,9 +121,8 @@ _GATE_STYLES = (  # per unit: (z's style, r's style)
 class HandsetFigure(BlitFigure):
     """Inputs, gates and states of a one-input GRU (the playground's has two units) over time."""
 
-    def __init__(self, fig, data, *, blit=False):
-        self.fig = fig
-        axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3, 1.3]})
+    def _draw(self, data):
+        axes = self.fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3, 1.3]})
         self.ax_x, self.ax_g, self.ax_h = axes
         (self.x_line,) = self.ax_x.plot([], [], "o-", color="gray", ms=4)
         self.ax_x.axhline(0, color="gray", lw=0.6)
@@ -160,23 +151,17 @@ class HandsetFigure(BlitFigure):
             if ax is not self.ax_x:
                 ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
         self.title = self.ax_x.set_title("", fontsize=10)
-        fig.subplots_adjust(left=0.09, right=0.83, top=0.9, bottom=0.1, hspace=0.15)
-        dynamic = [self.x_line, *self.lines.values(), self.title]
-        self._blit(dynamic, blit)
-        self._limits = None
-        self.update(data)
+        self.fig.subplots_adjust(left=0.09, right=0.83, top=0.9, bottom=0.1, hspace=0.15)
+        return [self.x_line, *self.lines.values(), self.title]
 
     def update(self, data):
         T = len(data.x)
         steps = np.arange(T)
         self.x_line.set_data(steps, data.x)
         top = max(2.0, float(np.abs(data.x).max()) * 1.1)
-        if (T, top) != self._limits:
+        if self._new_limits((T, top)):
             self.ax_x.set_ylim(-top, top)
             self.ax_x.set_xlim(-0.5, T - 0.5)
-            self._limits = (T, top)
-            if self.blitter:
-                self.blitter.invalidate()
         for (name, u), line in self.lines.items():
             line.set_data(steps, getattr(data, name)[:, u])
         self.title.set_text(f"output (unit 0's last state): h = {data.output:+.4f}")
@@ -193,9 +178,7 @@ class HandsetFigure(BlitFigure):
 
 def plot_handset(gru, x, *, figsize=(9, 5)):
     """The playground's figure as a plain Matplotlib figure (for ``plt.show()``)."""
-    fig = new_figure(figsize, pyplot=True)
-    HandsetFigure(fig, handset_data(gru, x))
-    return fig
+    return HandsetFigure.new(handset_data(gru, x), figsize).fig
 
 
 class HandsetPlayground(Widget):
@@ -212,59 +195,35 @@ class HandsetPlayground(Widget):
     def __init__(self, inputs="0.8, -1.5, 0.3, 1.2, -0.7, 0.5, -1.1, 0.9, 0.2, -0.4"):
         import ipywidgets as w
 
-        self._build_common(w)
-        lo, hi, step = SLIDER_RANGE
-        style = {"description_width": "190px"}
         self.sliders = {
             key: w.FloatSlider(
-                value=start,
-                min=lo,
-                max=hi,
-                step=step,
-                description=label,
-                continuous_update=False,
-                readout_format=".1f",
-                style=style,
-                layout=w.Layout(width="460px"),
-            )  # fmt: skip
+                value=start, description=label, layout=w.Layout(width="460px"), **SLIDER_OPTIONS
+            )
             for key, _piece, _index, label, start in PLAYGROUND_SLIDERS
         }
-        self.text = w.Text(
-            value=inputs, description="inputs x_t", continuous_update=False,
-            layout=w.Layout(width="98%"),
-        )  # fmt: skip
-        self.check_button = w.Button(description="check the puzzle", button_style="info")
-        self.reset_button = w.Button(description="reset the sliders")
+        self.text = self._text_box(w, inputs, "inputs x_t")
+        self.check_button = self._button(w, "check the puzzle", self.check, button_style="info")
+        self.reset_button = self._button(w, "reset the sliders", self.reset)
         self.verdict = w.HTML("")
         self.code_box = w.HTML("")
         self.data = handset_data(self.gru(), parse_numbers(inputs))
-        self.figure = HandsetFigure(new_figure((9, 5), pyplot=False), self.data, blit=True)
-        self._show()
-        for slider in self.sliders.values():
-            slider.observe(self._on_change, names="value")
-        self.text.observe(self._on_change, names="value")
-        self.check_button.on_click(lambda _b: self._safely(self.check))
-        self.reset_button.on_click(lambda _b: self._safely(self.reset))
-        self.widget = w.VBox(
-            [
-                w.HTML(
-                    "<b>Hand-set GRU.</b> Two units, one input. The output is unit 0's last "
-                    "state. Type inputs and press Enter; move the sliders."
-                ),
+        self.figure = HandsetFigure.new(self.data, (9, 5), live=True)
+        sliders = list(self.sliders.values())
+        self._lay_out(
+            w,
+            "<b>Hand-set GRU.</b> Two units, one input. The output is unit 0's last "
+            "state. Type inputs and press Enter; move the sliders.",
+            rows=[
                 self.text,
                 w.HBox(
                     [
-                        w.VBox(list(self.sliders.values())[:5]),
-                        w.VBox(
-                            [*list(self.sliders.values())[5:], self.check_button, self.reset_button]
-                        ),
+                        w.VBox(sliders[:5]),
+                        w.VBox([*sliders[5:], self.check_button, self.reset_button]),
                     ]
                 ),
-                self.message,
-                self.image,
-                self.verdict,
-                self.code_box,
-            ]
+            ],
+            below=[self.verdict, self.code_box],
+            watched=[*sliders, self.text],
         )
 
     def values(self):
@@ -276,19 +235,17 @@ class HandsetPlayground(Widget):
 
     def code(self):
         """The ``handset_gru(...)`` call that builds :meth:`gru` (only the non-zero pieces)."""
-        return _handset_code(self.values())
-
-    def _code_html(self):
-        return (
-            f"<span style='font-size:90%'>in code: <code>{html.escape(self.code())}</code></span>"
-        )
+        pieces = playground_pieces(self.values()).items()
+        args = [f"{name}={np.round(arr, 3).tolist()}" for name, arr in pieces if np.any(arr)]
+        return "handset_gru(" + ", ".join(args) + ")"
 
     def _new_data(self):
         return handset_data(self.gru(), parse_numbers(self.text.value))
 
     def _show(self):
         super()._show()
-        self.code_box.value = self._code_html()
+        code = html.escape(self.code())
+        self.code_box.value = f"<span style='font-size:90%'>in code: <code>{code}</code></span>"
         self.verdict.value = ""
 
     def check(self):

@@ -1,11 +1,5 @@
-"""Gate saturation: per unit, how often each gate sits at one end (Karpathy, Johnson and
-Fei-Fei, 2015).
-
-:func:`saturation_data` counts, per unit, the share of steps each gate is below
-a low threshold against the share above a high one (a :class:`SaturationData`);
-:class:`SaturationFigure` draws them as two scatter plots, and
-:class:`SaturationExplorer` puts the thresholds and the number of sequences
-on sliders.
+"""Gate saturation: per unit, the share of steps each gate is below a low threshold against
+the share above a high one (Karpathy, Johnson and Fei-Fei, 2015), thresholds as sliders.
 """
 
 from __future__ import annotations
@@ -14,11 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gru_lesson.explorer._widgets import BlitFigure, Widget, new_figure
+from gru_lesson.explorer._widgets import BlitFigure, Widget
 from gru_lesson.gates import gate_saturation, memory_units
 from gru_lesson.tasks import make_memory_task
 from gru_lesson.trained import load_trained_classifier
-from gru_lesson.validation import check_int, check_trace
+from gru_lesson.validation import check_int, check_list, check_trace
 
 
 @dataclass
@@ -34,21 +28,16 @@ class SaturationData:
 
 def saturation_data(trace, *, low=0.1, high=0.9, carriers=()):
     """The saturation plot's numbers for a :class:`~gru_lesson.gru.GRUTrace` of many sequences."""
-    check_trace(trace)
-    if isinstance(carriers, (str, bytes)):
-        raise TypeError(f"carriers must be a list of unit indices, got {carriers!r}")
-    U = trace.z.shape[-1]
-    carriers = [check_int("each of carriers", u, minimum=0, maximum=U - 1) for u in carriers]
+    U = check_trace(trace).z.shape[-1]
+    carriers = [
+        check_int("each of carriers", u, minimum=0, maximum=U - 1)
+        for u in check_list("carriers", carriers)
+    ]
     shares = {
         name: gate_saturation(getattr(trace, name), trace.mask, low=low, high=high)
         for name in ("z", "r")
     }
     return SaturationData(shares, float(low), float(high), carriers, trace.z.shape[0])
-
-
-def _units(n):
-    """``"1 unit"``, ``"3 units"``."""
-    return f"{n} unit" if n == 1 else f"{n} units"
 
 
 def _saturation_summary(data):
@@ -58,8 +47,9 @@ def _saturation_summary(data):
         n_below = int(np.sum(below > 0.5))
         between = int(np.sum((below < 0.1) & (above < 0.1)))
         parts.append(
-            f"<b>{name}</b>: {_units(n_above)} above {data.high:g} most of the time, "
-            f"{n_below} below {data.low:g} most of the time, {between} rarely at either end"
+            f"<b>{name}</b>: {n_above} {'unit' if n_above == 1 else 'units'} above {data.high:g} "
+            f"most of the time, {n_below} below {data.low:g} most of the time, {between} rarely "
+            "at either end"
         )
     return "<br>".join(parts)
 
@@ -95,17 +85,16 @@ def _label_offsets(ax, x, y, *, fontsize=7, dot=3.0):
     for u in np.lexsort((xy[:, 0], -xy[:, 1])):  # top to bottom, then left to right
         width = 0.65 * fontsize * len(str(u))
         best = None
-        for dx, dy in _LABEL_SPOTS:
-            x0, y0 = xy[u, 0] + dx - pad, xy[u, 1] + dy - descent - pad
-            box = (x0, y0, x0 + width + 2 * pad, xy[u, 1] + dy + ascent + pad)
-            if dx < 0:  # left of the dot: the label ends there
-                box = (box[0] - width, box[1], box[2] - width, box[3])
+        for spot_x, dy in _LABEL_SPOTS:
+            dx = spot_x - width if spot_x < 0 else spot_x  # left of the dot: the label ends there
+            x0, y0 = xy[u, 0] + dx, xy[u, 1] + dy
+            box = (x0 - pad, y0 - descent - pad, x0 + width + pad, y0 + ascent + pad)
             outside = (
                 box[0] < frame[0] or box[2] > frame[2] or box[1] < frame[1] or box[3] > frame[3]
             )
             cost = sum(overlap(box, other) for other in placed + dots) + (1e3 if outside else 0)
             if best is None or cost < best[0]:
-                best = (cost, (dx - width if dx < 0 else dx, dy), box)
+                best = (cost, (dx, dy), box)
             if cost == 0:
                 break
         offsets[u] = best[1]
@@ -116,8 +105,8 @@ def _label_offsets(ax, x, y, *, fontsize=7, dot=3.0):
 class SaturationFigure(BlitFigure):
     """Two scatter plots (z and r): per unit, share of steps below ``low`` against above ``high``."""
 
-    def __init__(self, fig, data, *, blit=False):
-        self.fig = fig
+    def _draw(self, data):
+        fig = self.fig
         self.axes = dict(zip(("z", "r"), fig.subplots(1, 2, sharey=True), strict=True))
         self.points, self.labels = {}, {}
         U = len(data.shares["z"][0])
@@ -139,9 +128,7 @@ class SaturationFigure(BlitFigure):
         self.axes["z"].set_ylabel("share of steps with the gate above high", fontsize=9)
         self.title = fig.suptitle("", fontsize=10)
         fig.subplots_adjust(left=0.08, right=0.98, top=0.84, bottom=0.15, wspace=0.15)
-        dynamic = [*self.points.values(), *(t for ts in self.labels.values() for t in ts)]
-        self._blit([*dynamic, self.title], blit)
-        self.update(data)
+        return [*self.points.values(), *(t for ts in self.labels.values() for t in ts), self.title]
 
     def update(self, data):
         for name in self.axes:
@@ -172,9 +159,7 @@ def plot_saturation(classifier, *, n=500, T=50, seed=0, low=0.1, high=0.9, figsi
     data = saturation_data(
         _saturation_trace(classifier, n, T, seed), low=low, high=high, carriers=carriers
     )
-    fig = new_figure(figsize, pyplot=True)
-    SaturationFigure(fig, data)
-    return fig
+    return SaturationFigure.new(data, figsize).fig
 
 
 class SaturationExplorer(Widget):
@@ -192,7 +177,6 @@ class SaturationExplorer(Widget):
         self.T, self.seed = T, seed
         self.carriers = memory_units(classifier, T=T).carriers
         self._traces = {}
-        self._build_common(w)
         common = dict(min=0.01, max=0.99, step=0.01, continuous_update=False, readout_format=".2f")
         self.low = w.FloatSlider(value=0.1, description="low", **common)
         self.high = w.FloatSlider(value=0.9, description="high", **common)
@@ -200,22 +184,15 @@ class SaturationExplorer(Widget):
             value=500, min=50, max=1000, step=50, description="sequences", continuous_update=False
         )
         self.data = saturation_data(self._trace(500), carriers=self.carriers)
-        self.figure = SaturationFigure(new_figure((9, 4.2), pyplot=False), self.data, blit=True)
+        self.figure = SaturationFigure.new(self.data, (9, 4.2), live=True)
         self.summary = w.HTML()
-        self._show()
-        for slider in (self.low, self.high, self.n):
-            slider.observe(self._on_change, names="value")
-        self.widget = w.VBox(
-            [
-                w.HTML(
-                    "<b>Gate saturation.</b> Each dot is a unit: how often its gate is below "
-                    "<i>low</i> (left-saturated) against above <i>high</i> (right-saturated)."
-                ),
-                w.HBox([self.low, self.high, self.n]),
-                self.message,
-                self.image,
-                self.summary,
-            ]
+        self._lay_out(
+            w,
+            "<b>Gate saturation.</b> Each dot is a unit: how often its gate is below "
+            "<i>low</i> (left-saturated) against above <i>high</i> (right-saturated).",
+            rows=[w.HBox([self.low, self.high, self.n])],
+            below=[self.summary],
+            watched=[self.low, self.high, self.n],
         )
 
     def _trace(self, n):
