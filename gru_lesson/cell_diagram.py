@@ -15,11 +15,9 @@ convention, as :class:`~gru_lesson.gru.GRU` computes it::
 with ``z`` near 0 it **writes** its candidate. The gates' bias ``b_z`` is
 ``bx_z + bh_z`` with ``reset_after=True`` and ``bx_z`` with ``False``.
 
-Everything else reads that one description, so picture, equations and code
-cannot disagree: :func:`run_step` computes a step by following its wiring (the
-tests hold it to ``GRU.trace``); :class:`CellFigure` draws it (Matplotlib), an
-arrow for every input of every node, lit by :func:`lit_values` (a trace's values
-at one step, for one unit) in :func:`draw_lit_cell` and in the gate explorer.
+Everything else reads that one description, so picture, equations and code cannot
+disagree: :func:`run_step` computes a step by following its wiring, and :class:`CellFigure`
+draws an arrow for every input of every node.
 """
 
 from __future__ import annotations
@@ -115,10 +113,12 @@ def run_step(gru, x_t, h_prev):
     """One step of ``gru`` computed by following :func:`cell_step`'s wiring, from ``x_t``
     ``(batch, input_dim)`` and ``h_prev`` ``(batch, units)``: every node's value by name."""
     gru = check_gru(gru)
-    x_t = check_array("x_t", x_t, shape=(None, gru.input_dim), names="(batch, input_dim)")
-    h_prev = check_array("h_prev", h_prev, shape=(x_t.shape[0], gru.units), names="(batch, units)")
-    check_finite("x_t", x_t)
-    check_finite("h_prev", h_prev)
+    x_t = check_array(
+        "x_t", x_t, shape=(None, gru.input_dim), names="(batch, input_dim)", finite=True
+    )
+    h_prev = check_array(
+        "h_prev", h_prev, shape=(x_t.shape[0], gru.units), names="(batch, units)", finite=True
+    )
     return _run(cell_step(gru.reset_after), _weights(gru), x_t, h_prev)
 
 
@@ -146,8 +146,9 @@ def lit_values(gru, x, trace, t, *, unit=0, sequence=0):
     gru = check_gru(gru)
     trace = _check_trace(trace, gru)
     batch, steps, _ = trace.h.shape
-    x = check_array("x", x, shape=(batch, steps, gru.input_dim), names="(batch, time, features)")
-    check_finite("x", x)
+    x = check_array(
+        "x", x, shape=(batch, steps, gru.input_dim), names="(batch, time, features)", finite=True
+    )
     for name in ("z", "r", "h_tilde", "h", "h0"):
         check_finite(f"trace.{name}", getattr(trace, name))
     t = check_int("t (step)", t, minimum=0, maximum=steps - 1)
@@ -161,10 +162,7 @@ def lit_values(gru, x, trace, t, *, unit=0, sequence=0):
     if gru.go_backwards:
         x = x[:, ::-1]
     h_prev = trace.h0 if t == 0 else trace.h[:, t - 1]
-    values = _run(
-        cell_step(gru.reset_after), _weights(gru), x[sequence : sequence + 1, t],
-        h_prev[sequence : sequence + 1],
-    )  # fmt: skip
+    values = run_step(gru, x[sequence : sequence + 1, t], h_prev[sequence : sequence + 1])
     tolerance = 1e-5 if np.dtype(gru.dtype) == np.float32 else 1e-9
     for name, node in (("z", "z"), ("r", "r"), ("h_tilde", "h~"), ("h", "h")):
         traced = getattr(trace, name)[sequence, t]
@@ -206,7 +204,6 @@ _BUS_X = {"h_prev": 1.6, "x_t": 2.2}  # the vertical lines that carry h_prev dow
 _BUS_OFFSET = {"h_prev": 0.17, "x_t": -0.17}  # where each enters a gate, from its middle
 _OUTPUT_X = 13.4  # the box "h" the state leaves through
 _SIZES = {"gate": (2.5, 0.85), "product": (2.5, 0.7), "tanh": (2.1, 0.85)}
-_SMALL_PRODUCT = (1.0, 0.7)  # (r * h_prev) @ R_h, between two nodes
 _RADIUS, _LIT_RADIUS = 0.3, 0.45  # the circles of *, 1 -, + (larger when they hold a number)
 _PILL, _LIT_PILL = (1.2, 0.66), (1.25, 0.9)  # h_prev, x_t and h (lit: room for a value)
 _COLORS = {  # of the arrows, by what they carry
@@ -215,15 +212,13 @@ _COLORS = {  # of the arrows, by what they carry
 _INK = "#333333"
 _FILL = {"gate": "#fdf3e1", "product": "#f2f2f2", "tanh": "#e8eef8"}
 _TITLE_TEXT = {"z": "z = σ", "r": "r = σ", "h~": "h~ = tanh", "R_h": "@ R_h", "W_h": "@ W_h"}
-_GATE_CMAP, _VALUE_CMAP = "viridis", "RdBu_r"  # as in the gate explorer's heatmaps
 _TITLES = {
     True: "The GRU cell, Keras' default (reset_after=True): r scales h_prev @ R_h, after the product",
     False: "The GRU cell with reset_after=False: r scales h_prev, before the product with R_h",
 }
-_LABEL_WIDTH = 30  # longer labels are broken before a " + "
 
 
-def _wrapped(label, width=_LABEL_WIDTH):
+def _wrapped(label, width=30):
     """``label`` on lines of about ``width`` characters, broken only before a ``+`` of the
     outermost sum (never inside a parenthesis), each new line starting with it."""
     pieces, depth, start = [], 0, 0
@@ -241,12 +236,6 @@ def _wrapped(label, width=_LABEL_WIDTH):
             lines.append(line)
             line = "    + " + piece
     return "\n".join([*lines, line])
-
-
-def _text_color(rgba):
-    """Black or white, whichever reads better on ``rgba``."""
-    r, g, b = rgba[:3]
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
 
 
 def _route(src, dst, places):
@@ -290,8 +279,8 @@ class CellFigure:
         self.ax = ax = fig.add_axes((0.01, bottom, 0.98, 0.92 - bottom))
         ax.set(xlim=(0, 14.05), ylim=(0, 8.2), aspect="equal")
         ax.axis("off")
-        self.gate_cmap = matplotlib.colormaps[_GATE_CMAP]
-        self.value_cmap = matplotlib.colormaps[_VALUE_CMAP]
+        self.gate_cmap = matplotlib.colormaps["viridis"]  # as in the gate explorer's heatmaps
+        self.value_cmap = matplotlib.colormaps["RdBu_r"]
         self.patches, self.titles, self.values, self.labels = {}, {}, {}, {}
         for node in self.step:
             for src in node.inputs:
@@ -329,7 +318,7 @@ class CellFigure:
                 color=_INK, zorder=4, fontweight="bold",
             )  # fmt: skip
             if self.lit:
-                self._chip(node.name, (x, y - 0.16), (0.64, 0.28), 8)
+                self._chip(node.name, (x, y), (0.78, 0.74), 8)
         else:  # a box: its name on top, (lit) a chip below
             w, h = size
             fill = "white" if self.lit else _FILL[node.kind]
@@ -340,7 +329,7 @@ class CellFigure:
                 color=_INK, zorder=4, fontweight="normal" if node.kind == "product" else "bold",
             )  # fmt: skip
             if self.lit:
-                self._chip_below(node.name, (x, y), size, 10)
+                self._chip(node.name, (x, y), size, 10)
         place = _LABEL_PLACES[node.name]
         dx, dy, ha, va = place[self.reset_after] if isinstance(place, dict) else place
         self.labels[node.name] = self.ax.text(
@@ -349,12 +338,15 @@ class CellFigure:
         )  # fmt: skip
 
     def _chip(self, key, center, size, fontsize):
-        """A chip that shows a node's value: only chips change with the values (blitting)."""
+        """A chip that shows a node's value, in the lower half of the node of ``size`` at
+        ``center``: only chips change with the values (blitting)."""
+        (x, y), (w, h) = center, size
+        chip = (x, y - h / 4 + 0.025)
         self.patches[key] = self._box(
-            center, size, 0.08, facecolor="white", edgecolor="none", zorder=4
+            chip, (w - 0.14, h / 2 - 0.09), 0.08, facecolor="white", edgecolor="none", zorder=4
         )
         self.values[key] = self.ax.text(
-            *center, "", ha="center", va="center", fontsize=fontsize, fontfamily="monospace",
+            *chip, "", ha="center", va="center", fontsize=fontsize, fontfamily="monospace",
             zorder=5,
         )  # fmt: skip
 
@@ -381,11 +373,7 @@ class CellFigure:
             va="center", fontsize=10, fontfamily="monospace", fontweight="bold", zorder=4,
         )  # fmt: skip
         if shows_value:
-            self._chip_below(key, xy, (w, h), 9)
-
-    def _chip_below(self, key, center, size, fontsize):
-        (x, y), (w, h) = center, size
-        self._chip(key, (x, y - h / 4 + 0.025), (w - 0.14, h / 2 - 0.09), fontsize)
+            self._chip(key, xy, (w, h), 9)
 
     def _bus(self, node):
         """The line an input runs along, as far as the nodes of the first column it feeds."""
@@ -464,7 +452,8 @@ class CellFigure:
             self.patches[key].set_facecolor(rgba)
             v = 0.0 if round(v, 2) == 0 else v  # no "-0.00"
             text.set_text(f"{v:.2f}" if name in GATE_NODES else f"{v:+.2f}")
-            text.set_color(_text_color(rgba))
+            r, g, b = rgba[:3]  # black or white, whichever reads better on the chip
+            text.set_color("black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white")
         z = values["z"]
         verb = (
             "the unit keeps its state" if z >= 0.9
@@ -477,14 +466,10 @@ class CellFigure:
         """The numbers the lit cell writes, by node name (read back from the picture)."""
         return {key: float(text.get_text()) for key, text in self.values.items()}
 
-    def texts(self):
-        """Every text written on the cell, labels included: what a reader sees."""
-        return [text.get_text() for text in self.ax.texts] + [self.title.get_text()]
-
 
 def _size(node, reset_after):
     if node.kind == "product" and node.name == "past" and not reset_after:
-        return _SMALL_PRODUCT
+        return (1.0, 0.7)  # (r * h_prev) @ R_h, small between two nodes
     return _SIZES.get(node.kind)
 
 
