@@ -47,12 +47,9 @@ _PIECE_SHAPES = {
 
 def _infer(pieces, input_dim, units):
     """Input size and units implied by the non-scalar pieces, checked for agreement."""
-    found = {"input_dim": [], "units": []}  # lists of (size, reason)
-    if input_dim is not None:
-        found["input_dim"].append((input_dim, "input_dim was given"))
-    if units is not None:
-        found["units"].append((units, "units was given"))
-    for name, arr in pieces.items():
+    given = {"input_dim": input_dim, "units": units}
+    found = {what: [] if n is None else [(n, f"{what} was given")] for what, n in given.items()}
+    for name, arr in pieces.items():  # found: lists of (size, reason)
         if arr.ndim == 0:
             continue
         wanted, axes = _PIECE_SHAPES.get(name.split("_")[0], _PIECE_SHAPES["b"])
@@ -62,16 +59,16 @@ def _infer(pieces, input_dim, units):
             found[what].append((size, f"{name} has shape {arr.shape}"))
     sizes = {}
     for what, claims in found.items():
-        for size, reason in claims:
-            first_size, first_reason = claims[0]
-            if size != first_size:
+        (first, first_reason), *others = claims or [(1, "")]
+        for size, reason in others:
+            if size != first:
                 raise ValueError(
-                    f"the pieces disagree on {what}: {first_reason}, so {what}={first_size}, "
+                    f"the pieces disagree on {what}: {first_reason}, so {what}={first}, "
                     f"but {reason}, so {what}={size}"
                 )
-        sizes[what] = claims[0][0] if claims else 1
-        if sizes[what] < 1:
-            raise ValueError(f"a GRU needs {what} of at least 1, but {claims[0][1]}")
+        if first < 1:
+            raise ValueError(f"a GRU needs {what} of at least 1, but {first_reason}")
+        sizes[what] = first
     return sizes["input_dim"], sizes["units"]
 
 

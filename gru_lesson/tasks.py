@@ -25,10 +25,6 @@ Why this is a fair test of memory:
   many of which are ``A``'s and ``B``'s trying to overwrite it.
 
 Labels are balanced exactly (``n // 2`` zeros), so chance accuracy is 50%.
-
-Inputs are one-hot vectors of ``D = 2 + n_filler`` features: feature 0 is
-``A``, feature 1 is ``B``, features ``2 ..`` are filler symbols. A real step
-is never all zeros, so zero vectors can serve as padding (see ``lengths``).
 """
 
 from __future__ import annotations
@@ -114,7 +110,8 @@ def make_memory_task(
 
     Returns
     -------
-    x : float32 ``(n, T, D)`` one-hot inputs (all-zero rows are padding).
+    x : float32 ``(n, T, D)`` one-hot inputs: feature 0 is ``A``, 1 is ``B``, ``2 ..`` the
+        fillers. A real step is never all zeros, so all-zero rows are padding.
     y : int32 ``(n,)`` labels, 1 when ``A`` came first.
     info : a :class:`MemoryTaskInfo`, only with ``return_info=True``.
     """

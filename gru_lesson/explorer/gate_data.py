@@ -56,9 +56,7 @@ def parse_sequence(text, n_features=4):
         raise ValueError(
             f"the sequence has {len(cleaned)} steps; the explorer takes at most {MAX_STEPS}"
         )
-    x = np.zeros((len(cleaned), n_features))
-    x[np.arange(len(cleaned)), [glyphs.index(ch) for ch in cleaned]] = 1.0
-    return x
+    return np.eye(n_features)[[glyphs.index(ch) for ch in cleaned]]
 
 
 def _cue_span(text):

@@ -250,14 +250,11 @@ class GateExplorer(Widget):
         self.play = w.Play(value=last, min=0, max=last, interval=250, description="play")
         w.link((self.play, "value"), (self.step, "value"))
         w.link((self.play, "max"), (self.step, "max"))
-        self.unit = w.Dropdown(
-            options=[
-                (f"unit {u}" + (" (memory)" if u in carriers else ""), u)
-                for u in range(classifier.gru.units)
-            ],
-            value=unit,
-            description="follow",
-        )
+        options = [
+            (f"unit {u}" + (" (memory)" if u in carriers else ""), u)
+            for u in range(classifier.gru.units)
+        ]
+        self.unit = w.Dropdown(options=options, value=unit, description="follow")
         self.flip_button = self._button(w, "flip the cue", self.flip_cue, tooltip="AB <-> BA")
         self.put_buttons = {
             s: self._button(
