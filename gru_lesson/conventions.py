@@ -114,9 +114,9 @@ def pytorch_to_keras(state_dict):
         )
     missing = [k for k in PYTORCH_KEYS[:2] if k not in state_dict]
     has_ih, has_hh = "bias_ih_l0" in state_dict, "bias_hh_l0" in state_dict
-    if missing or has_ih != has_hh:
-        if has_ih != has_hh:
-            missing.append("bias_hh_l0" if has_ih else "bias_ih_l0")
+    if has_ih != has_hh:
+        missing.append("bias_hh_l0" if has_ih else "bias_ih_l0")
+    if missing:
         raise ValueError(
             f"state_dict lacks {missing}: expected {list(PYTORCH_KEYS)} (the biases may be "
             f"absent together), got keys {sorted(state_dict.keys())}"

@@ -126,20 +126,15 @@ def memory_units(classifier, *, n=500, T=50, seed=0):
     flip_rate = np.mean(np.sign(h_T) != np.sign(h_T_flipped), axis=0)
     ranking = np.argsort(-share, kind="stable")
     carriers = [int(u) for u in ranking if abs(correlation[u]) > 0.99 and flip_rate[u] > 0.99]
+    top = carriers[0] if carriers else int(ranking[0])
     logits = h_T @ V + classifier.c[0]
     logits_flipped = h_T_flipped @ V + classifier.c[0]
+    prediction_flip_rate = float(np.mean((logits > 0) != (logits_flipped > 0)))
+    accuracy = float(np.mean((logits > 0) == (y == 1)))
     return MemoryUnits(
-        correlation=correlation,
-        share=share,
-        flip_rate=flip_rate,
-        ranking=ranking,
-        carriers=carriers,
-        top=carriers[0] if carriers else int(ranking[0]),
-        prediction_flip_rate=float(np.mean((logits > 0) != (logits_flipped > 0))),
-        accuracy=float(np.mean((logits > 0) == (y == 1))),
-        n=n,
-        T=x.shape[1],
-    )
+        correlation, share, flip_rate, ranking, carriers, top, prediction_flip_rate, accuracy,
+        n, x.shape[1],
+    )  # fmt: skip
 
 
 def _unit_run(classifier, unit, n, T, seed, delay):

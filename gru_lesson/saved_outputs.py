@@ -36,12 +36,8 @@ def drop_widget_views(notebook):
     removed = 0
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            data = output.get("data", {})
-            if (
-                output.get("metadata", {}).get(MARK)
-                and WIDGET_VIEW in data
-                and "text/plain" in data
-            ):
+            data, marked = output.get("data", {}), output.get("metadata", {}).get(MARK)
+            if marked and WIDGET_VIEW in data and "text/plain" in data:
                 del data[WIDGET_VIEW]
                 removed += 1
     return removed

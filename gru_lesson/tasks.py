@@ -74,18 +74,9 @@ def chance_accuracy(y):
 
 
 def make_memory_task(
-    n,
-    T,
-    *,
-    seed,
-    n_filler=2,
-    distractor_rate=0.2,
-    cue_window=5,
-    min_length=None,
-    padding="post",
-    labels=None,
-    return_info=False,
-):
+    n, T, *, seed, n_filler=2, distractor_rate=0.2, cue_window=5, min_length=None,
+    padding="post", labels=None, return_info=False,
+):  # fmt: skip
     """``n`` sequences of the "which came first, A or B?" task (see the module doc).
 
     Parameters

@@ -36,13 +36,6 @@ def new_figure(figsize, *, pyplot):
     return fig
 
 
-def render_png(fig):
-    """The whole figure as PNG bytes."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi)
-    return buf.getvalue()
-
-
 class BlitCanvas:
     """Redraw only what changes: Matplotlib's *blitting*, on an off-screen Agg canvas.
 
@@ -113,7 +106,11 @@ class BlitFigure:
 
     def png(self):
         """The figure as PNG bytes (only the changing parts redrawn, when made with ``blit=True``)."""
-        return self.blitter.png() if self.blitter else render_png(self.fig)
+        if self.blitter:
+            return self.blitter.png()
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", dpi=self.fig.dpi)
+        return buf.getvalue()
 
 
 RUN_TO_GET_CONTROLS = (

@@ -208,19 +208,7 @@ def gate_data(classifier, sequence, *, step=None, unit=0):
     step = T - 1 if step is None else check_int("step", step, minimum=0, maximum=T - 1)
     unit = check_int("unit", unit, minimum=0, maximum=gru.units - 1)
     trace = gru.trace(x[None])
-    h = trace.h[0].astype(float)
+    z, r, h_tilde, h = (getattr(trace, k)[0].astype(float) for k in ("z", "r", "h_tilde", "h"))
     p_steps = sigmoid(h @ classifier.V[:, 0].astype(float) + float(classifier.c[0]))
-    return GateData(
-        text=text,
-        x=x,
-        z=trace.z[0].astype(float),
-        r=trace.r[0].astype(float),
-        h_tilde=trace.h_tilde[0].astype(float),
-        h=h,
-        p_steps=p_steps,
-        step=step,
-        unit=unit,
-        truth=None if cue is None else int(text[cue.start] == "A"),  # A came first: 1
-        gru=gru,
-        trace=trace,
-    )
+    truth = None if cue is None else int(text[cue.start] == "A")  # A came first: 1
+    return GateData(text, x, z, r, h_tilde, h, p_steps, step, unit, truth, gru, trace)

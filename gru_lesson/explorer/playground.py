@@ -167,13 +167,8 @@ class HandsetFigure(BlitFigure):
         self.title.set_text(f"output (unit 0's last state): h = {data.output:+.4f}")
 
     def data(self):
-        return {
-            "x": np.array(self.x_line.get_ydata(), dtype=float),
-            **{
-                f"{n}{u}": np.array(line.get_ydata(), dtype=float)
-                for (n, u), line in self.lines.items()
-            },
-        }
+        lines = {"x": self.x_line, **{f"{n}{u}": line for (n, u), line in self.lines.items()}}
+        return {key: np.array(line.get_ydata(), dtype=float) for key, line in lines.items()}
 
 
 def plot_handset(gru, x, *, figsize=(9, 5)):
