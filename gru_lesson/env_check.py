@@ -16,6 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from gru_lesson.runtime import SUPPORTED_PYTHON, supported_range
+from gru_lesson.validation import check_flag
 
 __all__ = ["PackageCheck", "check_environment", "read_pins"]
 
@@ -67,8 +68,7 @@ def read_pins(path=REQUIREMENTS):
 
 def check_environment(path=REQUIREMENTS, show=True):
     """Compare installed versions with the pins; print a line each. Returns the checks."""
-    if not isinstance(show, bool):
-        raise TypeError(f"show must be True or False, got {type(show).__name__} {show!r}")
+    show = check_flag("show", show)
     if not Path(path).exists():
         raise FileNotFoundError(
             f"the course's requirements.txt was not found at {path}; "

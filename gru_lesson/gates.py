@@ -102,12 +102,8 @@ class MemoryUnits:
 
 
 def memory_units(classifier, *, n=500, T=50, seed=0):
-    """Find the units that carry the memory, measured on ``n`` fresh sequences of length ``T``.
-
-    Each sequence is run twice: as drawn and with its cue flipped (everything else
-    identical). A unit carries the memory when its last state tells the two labels
-    apart (correlation) *and* changes sign with the cue alone (flip rate).
-    """
+    """Find the units that carry the memory (a :class:`MemoryUnits`), measured on ``n`` fresh
+    sequences of length ``T``, each run as drawn and with its cue flipped (all else identical)."""
     _check_classifier(classifier)
     n = check_int("n (number of sequences)", n, minimum=2)  # one of each label at least
     x, y, x_flipped, _ = cue_flip_batch(n, T, seed=seed, n_filler=classifier.gru.input_dim - 2)

@@ -41,8 +41,8 @@ class BlitCanvas:
 
     The still parts of the figure (axes, ticks, labels, colour bars) are drawn
     once and kept as a picture; each :meth:`png` pastes that picture back, draws
-    the changing ``artists`` on top, and encodes the pixels as PNG. Call
-    :meth:`invalidate` when a still part changes (new limits, new ticks).
+    the changing ``artists`` on top, and encodes the pixels as PNG. Set ``background``
+    to ``None`` when a still part changes (new limits, new ticks).
     Only for figures that are never shown by pyplot: the changing artists are
     marked *animated*, which a normal draw skips.
     """
@@ -52,9 +52,6 @@ class BlitCanvas:
         self.artists = list(artists)
         for artist in self.artists:
             artist.set_animated(True)
-        self.background = None
-
-    def invalidate(self):
         self.background = None
 
     def png(self):
@@ -101,16 +98,12 @@ class BlitFigure:
             return False
         self._limits = limits
         if self.blitter:
-            self.blitter.invalidate()
+            self.blitter.background = None
         return True
 
     def png(self):
-        """The figure as PNG bytes (only the changing parts redrawn, when made with ``blit=True``)."""
-        if self.blitter:
-            return self.blitter.png()
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", dpi=self.fig.dpi)
-        return buf.getvalue()
+        """The figure as PNG bytes, only the changing parts redrawn (made with ``blit=True``)."""
+        return self.blitter.png()
 
 
 RUN_TO_GET_CONTROLS = (

@@ -286,13 +286,9 @@ class GateExplorer(Widget):
 
     def _new_data(self):
         x = parse_sequence(self.text.value, self.classifier.gru.input_dim)  # raises on bad text
-        T = x.shape[0]
         self._busy = True
-        try:  # fit the step slider to the new length without a redraw per change
-            if self.step.max != T - 1:
-                if self.step.value > T - 1:
-                    self.step.value = T - 1
-                self.step.max = T - 1
+        try:  # fit the step slider (its value too) to the new length without a redraw
+            self.step.max = x.shape[0] - 1
         finally:
             self._busy = False
         return gate_data(self.classifier, x, step=self.step.value, unit=self.unit.value)

@@ -44,9 +44,8 @@ def playground_pieces(values):
         raise ValueError(f"unknown slider(s) {sorted(unknown)}; the sliders are {sorted(known)}")
     pieces = {}
     for key, piece, index, _label, start in PLAYGROUND_SLIDERS:
-        value = check_number(f"slider {key}", values.get(key, start))
         arr = pieces.setdefault(piece, np.zeros(_PIECE_SHAPES[piece[0]]))
-        arr[index] = value
+        arr[index] = check_number(f"slider {key}", values.get(key, start))
     return pieces
 
 
@@ -107,15 +106,11 @@ def handset_data(gru, x):
 
 
 _GATE_STYLES = (  # per unit: (z's style, r's style)
-    (
-        dict(ls="-", lw=3.0, alpha=0.5),
-        dict(ls="--", lw=1.2, marker="s", ms=8, mfc="none", mew=1.2),
-    ),
-    (
-        dict(ls="-", lw=1.2, marker="o", ms=5, mfc="none", mew=1.2),
-        dict(ls=":", lw=1.5, marker="x", ms=6, mew=1.2),
-    ),
-)
+    (dict(ls="-", lw=3.0, alpha=0.5),
+     dict(ls="--", lw=1.2, marker="s", ms=8, mfc="none", mew=1.2)),
+    (dict(ls="-", lw=1.2, marker="o", ms=5, mfc="none", mew=1.2),
+     dict(ls=":", lw=1.5, marker="x", ms=6, mew=1.2)),
+)  # fmt: skip
 
 
 class HandsetFigure(BlitFigure):
