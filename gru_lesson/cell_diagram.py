@@ -378,11 +378,10 @@ class CellFigure:
     def _bus(self, node):
         """The line an input runs along, as far as the nodes of the first column it feeds."""
         bus, (_, y) = _BUS_X[node.name], self.places[node.name]
-        readers = [n for n in self.step if node.name in n.inputs]
         ends = [
             self.places[n.name][1] + (_BUS_OFFSET[node.name] if n.kind == "gate" else 0)
-            for n in readers
-            if 0 < self.places[n.name][0] - bus <= 3
+            for n in self.step
+            if node.name in n.inputs and 0 < self.places[n.name][0] - bus <= 3
         ]
         far = min(ends) if node.name == "h_prev" else max(ends)
         color = _COLORS[node.name]

@@ -79,13 +79,8 @@ def compare(name, mine, reference, *, atol=1e-12, show=True):
         raise TypeError(f"name must be text (what is compared), got {name!r}")
     atol = check_number("atol", atol, minimum=0)
     diff = max_abs_diff(*_pair(mine, reference, names=("mine", "reference")))
-    result = Comparison(
-        name=name,
-        exact=bool(np.array_equal(np.asarray(mine), np.asarray(reference))),
-        close=diff <= atol,
-        max_diff=diff,
-        tolerance=atol,
-    )
+    exact = bool(np.array_equal(np.asarray(mine), np.asarray(reference)))
+    result = Comparison(name, exact, close=diff <= atol, max_diff=diff, tolerance=atol)
     if show:
         print(result)
     return result

@@ -83,10 +83,7 @@ def keras_to_pytorch(kernel, recurrent_kernel, bias=None):
     W = check_array("kernel", kernel, ndim=2, names="(input_dim, 3*units)", finite=True)
     U = _three_blocks("kernel", W, 1, "3*units columns (blocks z, r, h)")
     R = check_array("recurrent_kernel", recurrent_kernel, shape=(U, 3 * U), finite=True)
-    out = {
-        "weight_ih_l0": reorder_gates(W).T.copy(),
-        "weight_hh_l0": reorder_gates(R).T.copy(),
-    }
+    out = {"weight_ih_l0": reorder_gates(W).T.copy(), "weight_hh_l0": reorder_gates(R).T.copy()}
     if bias is not None:
         b = check_array("bias", bias, finite=True)
         if b.shape == (3 * U,):

@@ -87,12 +87,10 @@ def handset_gru(
 ):  # fmt: skip
     """A float64 :class:`GRU` from per-gate weights named as in the equations.
 
-    All arguments are keyword-only and default to zero. Each piece is a
-    number (filling its whole block) or an array of its exact shape:
-    ``W_z, W_r, W_h``: ``(input_dim, units)``; ``R_z, R_r, R_h``:
-    ``(units, units)``; ``bx_*``, ``bh_*``: ``(units,)``. ``input_dim`` and
-    ``units`` are read from the arrays; give them only to build a larger GRU
-    from numbers alone (they default to 1).
+    Each piece is a number (filling its whole block) or an array of its exact shape:
+    ``W_*``: ``(input_dim, units)``; ``R_*``: ``(units, units)``; ``bx_*``, ``bh_*``:
+    ``(units,)``. ``input_dim`` and ``units`` are read from the arrays; give them only
+    to build a larger GRU from numbers alone (they default to 1).
 
     ``bh_*`` are the recurrent-side biases of the ``reset_after=True`` form;
     with ``reset_after=False`` there is one bias per gate (``bx_*``) and
