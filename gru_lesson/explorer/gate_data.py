@@ -172,15 +172,13 @@ class GateData:
     def readout(self):
         """The numbers at ``step`` for ``unit``, as a dict."""
         t, u = self.step, self.unit
+        values = {name: float(getattr(self, name)[t, u]) for name in ("z", "r", "h_tilde", "h")}
         return {
             "step": t,
             "symbol": self.text[t],
             "kind": self.kind_of_step(t),
             "unit": u,
-            "z": float(self.z[t, u]),
-            "r": float(self.r[t, u]),
-            "h_tilde": float(self.h_tilde[t, u]),
-            "h": float(self.h[t, u]),
+            **values,
             "p_step": float(self.p_steps[t]),
             "p_final": self.p_final,
             "truth": self.truth,

@@ -199,19 +199,12 @@ class HandsetPlayground(Widget):
         self.data = handset_data(self.gru(), parse_numbers(inputs))
         self.figure = HandsetFigure.new(self.data, (9, 5), live=True)
         sliders = list(self.sliders.values())
+        right = w.VBox([*sliders[5:], self.check_button, self.reset_button])
         self._lay_out(
             w,
             "<b>Hand-set GRU.</b> Two units, one input. The output is unit 0's last "
             "state. Type inputs and press Enter; move the sliders.",
-            rows=[
-                self.text,
-                w.HBox(
-                    [
-                        w.VBox(sliders[:5]),
-                        w.VBox([*sliders[5:], self.check_button, self.reset_button]),
-                    ]
-                ),
-            ],
+            rows=[self.text, w.HBox([w.VBox(sliders[:5]), right])],
             below=[self.verdict, self.code_box],
             watched=[*sliders, self.text],
         )
