@@ -28,9 +28,7 @@ def label_correlation(h_T, y):
     A unit whose state is constant over the sequences gets 0 (it says nothing).
     """
     h_T = check_array("h_T (last states)", h_T, ndim=2, names="(n, units)", finite=True)
-    y = check_labels("y (labels)", y)
-    if y.shape[0] != h_T.shape[0]:
-        raise ValueError(f"h_T has {h_T.shape[0]} sequences (rows) but y has {y.shape[0]} labels")
+    y = check_labels("y (labels)", y, h_T.shape[0])  # one per row of h_T
     if h_T.shape[0] < 2:
         raise ValueError(f"a correlation needs at least 2 sequences, got {h_T.shape[0]}")
     if y.min() == y.max():

@@ -54,7 +54,11 @@ def test_label_correlation_of_a_constant_unit_is_zero(rng):
 @pytest.mark.parametrize(
     "h_T, y, message",
     [
-        (np.zeros((5, 2)), np.zeros(4), "5 sequences .* but y has 4"),
+        (
+            np.zeros((5, 2)),
+            np.zeros(4),
+            r"y \(labels\) must hold 5 labels \(one per sequence\), got 4",
+        ),
         (np.zeros(5), np.zeros(5), "h_T"),
         (np.zeros((1, 2)), np.zeros(1), "at least 2 sequences"),
     ],
