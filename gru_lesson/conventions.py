@@ -34,11 +34,24 @@ from gru_lesson.validation import (
 )
 
 __all__ = [
-    "MISTAKES", "MistakeCost", "both_biases_summed", "flipped_update_gate", "gate_order_rzh",
-    "hard_sigmoid", "hard_sigmoid_gates", "keras_equations", "keras_to_pytorch", "mistake_costs",
-    "pytorch_gru_forward", "pytorch_to_keras", "random_keras_case", "randomize_biases",
-    "recurrent_bias_ignored", "reorder_gates", "reset_before_product",
-]  # fmt: skip
+    "MISTAKES",
+    "MistakeCost",
+    "both_biases_summed",
+    "flipped_update_gate",
+    "gate_order_rzh",
+    "hard_sigmoid",
+    "hard_sigmoid_gates",
+    "keras_equations",
+    "keras_to_pytorch",
+    "mistake_costs",
+    "pytorch_gru_forward",
+    "pytorch_to_keras",
+    "random_keras_case",
+    "randomize_biases",
+    "recurrent_bias_ignored",
+    "reorder_gates",
+    "reset_before_product",
+]
 
 PYTORCH_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 

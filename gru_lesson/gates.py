@@ -14,9 +14,14 @@ from gru_lesson.tasks import make_memory_task
 from gru_lesson.validation import check_array, check_int, check_labels, check_mask, check_number
 
 __all__ = [
-    "MemoryUnits", "cue_flip_batch", "cue_response", "gate_saturation", "hold_statistics",
-    "label_correlation", "memory_units",
-]  # fmt: skip
+    "MemoryUnits",
+    "cue_flip_batch",
+    "cue_response",
+    "gate_saturation",
+    "hold_statistics",
+    "label_correlation",
+    "memory_units",
+]
 
 CUE_WINDOW = 5  # the memory task's cue starts in the first CUE_WINDOW steps
 

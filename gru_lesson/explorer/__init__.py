@@ -33,9 +33,25 @@ from gru_lesson.explorer.saturation import (
 )
 
 __all__ = [
-    "GateData", "GateExplorer", "HandsetData", "HandsetPlayground", "PLAYGROUND_SLIDERS",
-    "SaturationData", "SaturationExplorer", "flip_cue", "gate_data", "handset_data",
-    "parse_numbers", "parse_sequence", "plot_cell", "plot_gates", "plot_handset",
-    "plot_saturation", "plot_unit", "playground_gru", "playground_pieces", "saturation_data",
+    "GateData",
+    "GateExplorer",
+    "HandsetData",
+    "HandsetPlayground",
+    "PLAYGROUND_SLIDERS",
+    "SaturationData",
+    "SaturationExplorer",
+    "flip_cue",
+    "gate_data",
+    "handset_data",
+    "parse_numbers",
+    "parse_sequence",
+    "plot_cell",
+    "plot_gates",
+    "plot_handset",
+    "plot_saturation",
+    "plot_unit",
+    "playground_gru",
+    "playground_pieces",
+    "saturation_data",
     "set_symbol",
-]  # fmt: skip
+]
