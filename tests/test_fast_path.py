@@ -372,3 +372,29 @@ def test_a_training_step_skips_the_inputs_gradients_unless_asked(rng):
     for name in ("x", "h0"):
         with pytest.raises(KeyError, match="pass inputs=True"):
             weights_only[name]
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_training_step_reuses_no_memory_it_hands_back(rng, reset_after, workers):
+    """The fast step writes its gradients over its own forward pass's gates: nothing it
+    returns may share memory with another result, and a second call must leave the first
+    call's results as they were."""
+    gru = random_gru(rng, reset_after=reset_after, return_sequences=True)
+    mask = random_mask(rng, "padded")
+
+    def step(seed):
+        r = np.random.default_rng(seed)
+        x, G = r.normal(size=(B, T, D)), r.normal(size=(B, T, U))
+        return fast_loss_and_grads(gru, x, G, mask=mask, inputs=True, workers=workers)
+
+    _, first = step(1)
+    arrays = {name: first[name] for name in (*gru.params, "x", "h0", "h")}
+    kept = {name: a.copy() for name, a in arrays.items()}
+    names = list(arrays)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert not np.shares_memory(arrays[a], arrays[b]), f"{a} and {b} share memory"
+    step(2)
+    for name, a in arrays.items():
+        np.testing.assert_array_equal(a, kept[name], err_msg=f"{name} changed by a later call")
