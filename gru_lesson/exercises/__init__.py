@@ -305,7 +305,8 @@ class Shape:
     The message reads "``what`` has shape (4, 3); it should have shape ``layout``:
     why.", where ``{}`` stands in ``layout`` for the case's right shape and in
     ``what`` for the part's name (``parts`` of :class:`CheckOnCases`). ``known``, a
-    function of the case, maps the shapes of classic slips to their why;
+    function of the case, maps the shapes of classic slips to their why (the
+    right shape reversed is "it looks transposed", unless ``known`` says otherwise);
     ``otherwise`` is the why of any other shape.
     """
 
@@ -318,7 +319,8 @@ class Shape:
         pairs = zip(parts, mine, expected, strict=True) if parts else [("", mine, expected)]
         for part, mine, expected in pairs:
             if mine.shape != np.shape(expected):
-                why = _given(self.known, case).get(mine.shape, self.otherwise)
+                slips = {np.shape(expected)[::-1]: "it looks transposed"} | _given(self.known, case)
+                why = slips.get(mine.shape, self.otherwise)
                 text = f"{self.what.format(part)} has shape {mine.shape}; it should have shape "
                 text += self.layout.format(np.shape(expected)) + (f": {why}" if why else "")
                 return text if text.endswith(("?", ".")) else f"{text}."

@@ -66,8 +66,7 @@ q1 = Exercise(
     shape=Shape(
         "your candidate",
         "(B, U) = {}, one row per sequence",
-        lambda expected: {expected.shape[::-1]: "it looks transposed"},
-        "check which side each matrix is multiplied on",
+        otherwise="check which side each matrix is multiplied on",
     ),
     otherwise="Right shape, but the values differ from the reset_after=False GRU's "
     "candidate. Compare your line with the equation, term by term: the input's product, "

@@ -302,7 +302,6 @@ def _mask_slips(x):
     return {
         (n, D): "you reduced over time (axis=1); reduce over the features, the last axis",
         (T, D): "you reduced over the batch (axis=0); reduce over the features, the last axis",
-        (T, n): "it looks transposed",
         (n, T, D): "you tested each feature: combine a step's features into one answer",
     }
 
