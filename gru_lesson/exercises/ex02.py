@@ -11,7 +11,7 @@ import operator
 
 import numpy as np
 
-from gru_lesson.conventions import MISTAKES, keras_equations, pytorch_to_keras
+from gru_lesson.conventions import MISTAKES, keras_equations, pytorch_to_keras, reorder_gates
 from gru_lesson.exercises import Exercise, Mistake, agrees
 from gru_lesson.gru import GRU
 
@@ -47,32 +47,25 @@ def _torch_states():
         }
 
 
-def _blocks(m, order):
-    """m's three gate blocks (axis 0, PyTorch's r, z, h) put in ``order``, e.g. "zrh"."""
-    parts = dict(zip(TORCH_ORDER, np.split(m, 3, axis=0), strict=True))
-    return np.concatenate([parts[g] for g in order], axis=0)
+def _order_problem(name, value, torch_matrix):
+    """Why a right-shaped weight or bias row is wrong: a classic mistake, else misplaced numbers.
 
-
-def _order_problem(name, value, torch_matrix, transpose):
-    """Why a right-shaped weight array is wrong, or None if no classic mistake fits."""
+    ``torch_matrix`` is PyTorch's array, its gate blocks along axis 0; a bias row is its own
+    transpose, so ``torch_matrix.T`` holds the blocks along the last axis in both cases.
+    """
     named = {TORCH_ORDER: "still in PyTorch's order r, z, n"}
     for order in ("".join(p) for p in itertools.permutations(TORCH_ORDER)):
-        candidate = _blocks(torch_matrix, order)
-        if order != "zrh" and agrees(value, candidate.T if transpose else candidate):
+        candidate = reorder_gates(torch_matrix.T, TORCH_ORDER, order)
+        if order != "zrh" and agrees(value, candidate):
             where = named.get(order, f"in the order {', '.join(order)}")
             return f"{name}: the gate blocks are {where}; Keras' order is z, r, h."
-    reshaped = [
-        m.reshape(torch_matrix.shape[::-1]) for m in (_blocks(torch_matrix, "zrh"), torch_matrix)
-    ]
-    if transpose and any(agrees(value, m) for m in reshaped):
+    in_rows = reorder_gates(torch_matrix.T, TORCH_ORDER, "zrh").T  # Keras' order, PyTorch's rows
+    if any(agrees(value, m.reshape(torch_matrix.shape[::-1])) for m in (in_rows, torch_matrix)):
         return (
             f"{name}: right shape, but the numbers are not PyTorch's rows turned into "
             "columns: use a transpose (.T), not reshape."
         )
-    return None
-
-
-_MISPLACED = "{}: right shape, but some numbers are in the wrong place."
+    return f"{name}: right shape, but some numbers are in the wrong place."
 
 
 def _weight_problem(name, layout, value, expected, torch_matrix):
@@ -84,7 +77,7 @@ def _weight_problem(name, layout, value, expected, torch_matrix):
             f"{expected.shape}{fix}."
         )
     if not agrees(value, expected):
-        return _order_problem(name, value, torch_matrix, transpose=True) or _MISPLACED.format(name)
+        return _order_problem(name, value, torch_matrix)
     return None
 
 
@@ -93,7 +86,9 @@ def _bias_problem(value, expected, b_ih, b_hh):
     if value.shape == expected.shape[::-1]:
         return f"bias has shape {value.shape}: stack the two rows (np.stack), not side by side."
     if value.ndim == 1 and value.shape[0] == expected.shape[1]:
-        if any(agrees(value, _blocks(b_ih + b_hh, o)) for o in ("zrh", TORCH_ORDER)):
+        if any(
+            agrees(value, reorder_gates(b_ih + b_hh, TORCH_ORDER, o)) for o in ("zrh", TORCH_ORDER)
+        ):
             return (
                 "bias: you added the two bias rows into one. Keras' default GRU "
                 f"(reset_after=True) keeps them apart, {rows}."
@@ -111,10 +106,8 @@ def _bias_problem(value, expected, b_ih, b_hh):
         )
         first, second = second, first
     for row, torch_row in ((first, b_ih), (second, b_hh)):
-        if not agrees(row, _blocks(torch_row, "zrh")):
-            problems.append(
-                _order_problem("bias", row, torch_row, transpose=False) or _MISPLACED.format("bias")
-            )
+        if not agrees(row, reorder_gates(torch_row, TORCH_ORDER, "zrh")):
+            problems.append(_order_problem("bias", row, torch_row))
             break
     return " ".join(problems)
 
@@ -169,20 +162,15 @@ def hidden_on_a_fresh_layer():
     return {"recurrent bias ignored", "both bias rows summed"}
 
 
-def _fresh_cases(h0_is_zero=False):
-    """Fresh GRUs (zero biases, as Keras makes them), inputs and initial states."""
+def _errors(h0_is_zero):
+    """Each mistake's |error| per step on fresh GRUs (zero biases, as Keras makes them), largest
+    over the cases: {name: (time,)}."""
+    errors = {name: 0.0 for name in MISTAKES}
     for seed in (6, 16):
         rng = np.random.default_rng(seed)
         fresh = GRU.initialize(20, 32, seed=seed)
         x = rng.normal(size=(2, 10, 20))
         h0 = np.zeros((2, 32)) if h0_is_zero else rng.uniform(-1, 1, size=(2, 32))
-        yield fresh, x, h0
-
-
-def _errors(h0_is_zero):
-    """Each mistake's |error| per step, largest over the cases: {name: (time,)}."""
-    errors = {name: 0.0 for name in MISTAKES}
-    for fresh, x, h0 in _fresh_cases(h0_is_zero):
         right = keras_equations(fresh, x, h0)
         for name, forward in MISTAKES.items():
             step_errors = np.abs(forward(fresh, x, h0) - right).max(axis=(0, 2))

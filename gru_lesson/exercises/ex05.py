@@ -197,11 +197,6 @@ def _saturation_cases():
         yield {"gate": gate, "low": low, "high": high}, gate_saturation(gate, low=low, high=high)
 
 
-def _share(gate, threshold, side):
-    """The share of steps, per unit, with the gate below (side -1) or above (+1) threshold."""
-    return (side * gate > side * threshold).mean(axis=(0, 1))
-
-
 _SATURATION_MISTAKES = {  # message: wrong answer, of the arguments and the right shares
     "Your two shares are swapped: below first, then above.": lambda below, above: (above, below),
     "Those are counts of steps; the exercise asks for shares (divide by the number "
@@ -213,9 +208,9 @@ _SATURATION_MISTAKES = {  # message: wrong answer, of the arguments and the righ
     "The two shares need not add up to 1: a gate can also be in between. Compute "
     "the share above high on its own.": lambda below: (below, 1 - below),
     "Above high means gate > high, not gate > 1 - high (the thresholds need not be "
-    "symmetric).": lambda gate, high, below: (below, _share(gate, 1 - high, +1)),
+    "symmetric).": lambda gate, high, below: (below, (gate > 1 - high).mean(axis=(0, 1))),
     "Below low means gate < low, not gate < 1 - low.": lambda gate, low, above: (
-        _share(gate, 1 - low, -1),
+        (gate < 1 - low).mean(axis=(0, 1)),
         above,
     ),
 }
@@ -225,7 +220,9 @@ q3 = Exercise(
     "Exercise 3 (saturated gates)",
     cases=_saturation_cases,
     mistakes=_SATURATION_MISTAKES,
-    pieces=lambda gate, low, high: dict(below=_share(gate, low, -1), above=_share(gate, high, +1)),
+    pieces=lambda gate, low, high: dict(
+        zip(("below", "above"), saturation_shares(gate, low, high), strict=True)
+    ),
     parts=("below", "above"),
     shape=Shape(
         "your share {}",
