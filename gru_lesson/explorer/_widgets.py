@@ -1,7 +1,5 @@
 """What the explorer's three widgets share: figures drawn off screen to PNG, by blitting,
 and a widget base with a message line, an image, and no tracebacks.
-
-Matplotlib and NumPy only at import; ipywidgets comes with the widget that is built.
 """
 
 from __future__ import annotations
@@ -77,7 +75,8 @@ class BlitFigure:
     """What the widgets' figures share: drawn once, then :meth:`update` with new data.
 
     A subclass's ``_draw(data)`` draws the still parts and returns the artists that change
-    with the data; made with ``blit=True``, :meth:`png` redraws only those (see :class:`BlitCanvas`).
+    with the data; made with ``blit=True``, its ``blitter.png()`` redraws only those
+    (see :class:`BlitCanvas`).
     """
 
     def __init__(self, fig, data, *, blit=False):
@@ -100,10 +99,6 @@ class BlitFigure:
         if self.blitter:
             self.blitter.background = None
         return True
-
-    def png(self):
-        """The figure as PNG bytes, only the changing parts redrawn (made with ``blit=True``)."""
-        return self.blitter.png()
 
 
 RUN_TO_GET_CONTROLS = (
@@ -163,7 +158,7 @@ class Widget:
         self.message.value = ""
 
     def _show(self):
-        self.image.value = self.figure.png()
+        self.image.value = self.figure.blitter.png()
 
     def _show_error(self, error):
         self.message.value = f"<span style='{ERROR_STYLE}'>⚠ {html.escape(str(error))}</span>"
@@ -221,7 +216,7 @@ class Widget:
         times.sort()
         return {
             "median_ms": statistics.median(times),
-            "p90_ms": times[min(len(times) - 1, int(np.ceil(0.9 * len(times))) - 1)],
+            "p90_ms": times[int(np.ceil(0.9 * len(times))) - 1],
             "min_ms": times[0],
             "max_ms": times[-1],
             "n": int(n),

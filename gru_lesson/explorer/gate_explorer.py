@@ -318,4 +318,4 @@ class GateExplorer(Widget):
 
     def _benchmark_slider(self):
         T = self.data.T
-        return self.step, [T - 1 - (i % 2) * (T // 2) for i in range(2)]
+        return self.step, [T - 1, T - 1 - T // 2]

@@ -68,8 +68,7 @@ def _label_offsets(ax, x, y, *, fontsize=7, dot=3.0):
     box overlaps no label placed before and no dot, and stays inside the axes; the spot
     with the least overlap when none is free. Returns a list of ``(dx, dy)``.
     """
-    fig = ax.figure
-    to_points = 72.0 / fig.dpi
+    to_points = 72.0 / ax.figure.dpi
     xy = ax.transData.transform(np.column_stack([x, y])) * to_points  # dots, in points
     frame = ax.bbox.extents * to_points  # x0, y0, x1, y1 of the axes, in points
     descent, ascent, pad = 0.25 * fontsize, 0.95 * fontsize, 1.0  # a digit's box, in points
