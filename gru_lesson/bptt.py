@@ -55,12 +55,13 @@ GRADIENT_NAMES = ("W", "R", "bx", "bh", "x", "h0")
 INPUT_NAMES = ("x", "h0")
 
 
-def check_backward_inputs(gru, x, trace, dh_seq):
+def check_backward_inputs(gru, x, trace, dh_seq, inputs):
     """The arguments of a backward pass, checked once at its entry.
 
-    Returns ``x`` in *processing* order and ``dh_seq``, both in the GRU's dtype.
-    (:func:`gru_lesson.fast.fast_backward` takes the same arguments.)
+    Returns ``x`` in *processing* order and ``dh_seq``, both in the GRU's dtype, and
+    ``inputs`` as a ``bool``. (:func:`gru_lesson.fast.fast_backward` takes the same arguments.)
     """
+    inputs = check_flag("inputs", inputs)
     x = check_gru(gru)._check_x(x)
     check_trace(trace, gru)
     B, T, _ = x.shape
@@ -79,7 +80,7 @@ def check_backward_inputs(gru, x, trace, dh_seq):
     x = x.astype(gru.dtype, copy=False)
     if gru.go_backwards:  # the trace is in processing order: read x in that order too
         x = x[:, ::-1]
-    return x, dh_seq.astype(gru.dtype, copy=False)
+    return x, dh_seq.astype(gru.dtype, copy=False), inputs
 
 
 def gru_backward(gru, x, trace, dh_seq, *, inputs=True):
@@ -100,8 +101,7 @@ def gru_backward(gru, x, trace, dh_seq, *, inputs=True):
     At a masked step the state is carried over (``h = h_prev``), so its gradient passes
     straight through to ``h_prev`` and the gates of that step get none.
     """
-    inputs = check_flag("inputs", inputs)
-    x, dh_seq = check_backward_inputs(gru, x, trace, dh_seq)  # x in processing order
+    x, dh_seq, inputs = check_backward_inputs(gru, x, trace, dh_seq, inputs)
     from gru_lesson.fast import blas_threads  # (here: gru_lesson.fast imports this module)
 
     with blas_threads(1):  # each step's products are small: one BLAS thread (notebook 03, 9.6)
@@ -167,26 +167,24 @@ def _backward(gru, x, trace, dh_seq, inputs):
 
     da = rows(da_seq)
     da_zr, da_h = da[:, : 2 * U], da[:, 2 * U :]
-    if gru.reset_after:  # R_h multiplies h_prev, its pre-activation gradient is dm
-        recurrent_h = rows(h_prev_seq), rows(dm_seq)
-    else:  # R_h multiplies q = r * h_prev, its pre-activation gradient is da_h
-        recurrent_h = rows(trace.r * h_prev_seq), da_h
-    grads = weight_gradients(gru, rows(x), rows(h_prev_seq), da_zr, da_h, *recurrent_h)
+    dm_or_q = rows(dm_seq) if gru.reset_after else rows(trace.r * h_prev_seq)
+    grads = weight_gradients(gru, rows(x), rows(h_prev_seq), da_zr, da_h, dm_or_q)
     grads["h"] = dh_all
     return Gradients.of(
         gru, grads, lambda: input_gradient(gru, da_zr, da_h).reshape(B, T, D), dh_next, inputs
     )
 
 
-def weight_gradients(gru, x, h_prev, da_zr, da_h, q, dq_h):
+def weight_gradients(gru, x, h_prev, da_zr, da_h, dm_or_q):
     """The weights' gradients, one product each over all steps and examples (the rows).
 
     ``x`` (rows, features) and ``h_prev`` (rows, units) are what each step read; ``da_zr =
-    [da_z | da_r]`` and ``da_h`` the gradients of the pre-activations; ``q`` what ``R_h``
-    multiplies and ``dq_h`` the gradient of that product: ``h_prev`` and ``dm`` (reset
-    after), ``r * h_prev`` and ``da_h`` (reset before). Used by both backward passes.
+    [da_z | da_r]`` and ``da_h`` the gradients of the pre-activations; ``dm_or_q`` is ``dm``
+    (reset after) or ``q = r * h_prev`` (reset before). Used by both backward passes.
     """
     U = gru.units
+    # What R_h multiplies, and the gradient of that product (reset after: h_prev R_h = m).
+    q, dq_h = (h_prev, dm_or_q) if gru.reset_after else (dm_or_q, da_h)
     dW, dR = np.empty_like(gru.W), np.empty_like(gru.R)
     dW[:, : 2 * U] = x.T @ da_zr
     dW[:, 2 * U :] = x.T @ da_h
@@ -289,31 +287,20 @@ def _dh_seq(gru, trace, d_output, d_final_state):
     else:
         d_out = np.zeros(trace.h.shape, gru.dtype)
         d_out[:, -1] = d_output
-    dh_seq = _through_masked_outputs(gru, trace.mask, d_out)
+    valid = trace.mask[..., None]
+    if trace.mask.all():
+        dh_seq = d_out
+    elif gru.zero_output_for_mask:
+        dh_seq = np.where(valid, d_out, 0.0)
+    else:  # a masked step's output gradient goes on to the step before, to a valid step
+        dh_seq = np.zeros_like(d_out)
+        d_repeated = np.zeros_like(d_out[:, 0])  # what later masked outputs send back
+        for t in reversed(range(d_out.shape[1])):
+            d = d_out[:, t] + d_repeated
+            dh_seq[:, t] = np.where(valid[:, t], d, 0.0)
+            d_repeated = np.where(valid[:, t], 0.0, d)
     if d_final_state is not None:
         dh_seq[:, -1] += d_final_state
-    return dh_seq
-
-
-def _through_masked_outputs(gru, mask, d_out):
-    """Backwards through the outputs of masked steps: from each step's output to its ``h``.
-
-    Forwards, a valid step outputs its ``h``; a masked step outputs zeros with
-    ``zero_output_for_mask=True``, else the previous step's output (zeros before the
-    first valid step). Backwards, a masked step's output gradient goes on to the step
-    before, until it reaches a valid step.
-    """
-    if mask.all():
-        return d_out
-    valid = mask[..., None]
-    if gru.zero_output_for_mask:
-        return np.where(valid, d_out, 0.0)
-    dh_seq = np.zeros_like(d_out)
-    d_repeated = np.zeros_like(d_out[:, 0])  # what later masked outputs send back
-    for t in reversed(range(d_out.shape[1])):
-        d = d_out[:, t] + d_repeated
-        dh_seq[:, t] = np.where(valid[:, t], d, 0.0)
-        d_repeated = np.where(valid[:, t], 0.0, d)
     return dh_seq
 
 
@@ -340,10 +327,13 @@ def _returned_and_weights(gru, returned, G):
     return (output, state), (G_output, G_state)
 
 
-def _projection_loss(returned, weights):
-    """L = sum(G * outputs): a random projection, so every output gets its own weight."""
-    return float(
-        sum(np.sum(G * out) for out, G in zip(returned, weights, strict=True) if G is not None)
+def _projection_loss(returned, weights, reduce_sum=np.sum):
+    """L = sum(G * outputs): a random projection, so every output gets its own weight.
+
+    ``reduce_sum`` sums one array: ``np.sum``, or ``tf.reduce_sum`` for Keras' tensors.
+    """
+    return sum(
+        reduce_sum(G * out) for out, G in zip(returned, weights, strict=True) if G is not None
     )
 
 
@@ -351,7 +341,7 @@ def loss_and_dh_seq(gru, trace, G):
     """``L = sum(G * what the layer returned)`` from a trace, and its ``dh_seq``: the start
     of :func:`gru_loss_and_grads` and :func:`gru_lesson.fast.fast_loss_and_grads`."""
     returned, weights = _returned_and_weights(gru, gru._layer_outputs(trace), G)
-    return _projection_loss(returned, weights), _dh_seq(gru, trace, *weights)
+    return float(_projection_loss(returned, weights)), _dh_seq(gru, trace, *weights)
 
 
 def gru_loss_and_grads(gru, x, G, initial_state=None, mask=None, *, inputs=False):

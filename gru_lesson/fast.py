@@ -326,8 +326,7 @@ def fast_backward(gru, x, trace, dh_seq, *, inputs=True, threads=1, workers=None
     (some of them views of time-major arrays). ``threads``, ``workers``: as in
     :func:`fast_trace`.
     """
-    inputs = check_flag("inputs", inputs)
-    x, dh_seq = check_backward_inputs(gru, x, trace, dh_seq)  # x in processing order
+    x, dh_seq, inputs = check_backward_inputs(gru, x, trace, dh_seq, inputs)
     workers = _check_workers(workers, x.shape[0], gru.units)
     with blas_threads(threads):
         return _backward(gru, x, trace, dh_seq, inputs, workers)
@@ -367,11 +366,10 @@ def _backward(gru, x, trace, dh_seq, inputs, workers=1, reuse=None):
     Hp = np.ascontiguousarray(steps["h_prev"]).reshape(N, U)
     ds = ds.reshape(N, 3 * U)
     da_zr, da_h = ds[:, : 2 * U], da_h.reshape(N, U)
-    q, dq_h = (Hp, ds[:, 2 * U :]) if gru.reset_after else (ds[:, 2 * U :], da_h)
     parts = [slice(p.start * B, p.stop * B) for p in _parts(T, workers)]
 
     def products(p):
-        return weight_gradients(gru, X[p], Hp[p], da_zr[p], da_h[p], q[p], dq_h[p])
+        return weight_gradients(gru, X[p], Hp[p], da_zr[p], da_h[p], ds[p, 2 * U :])
 
     sums = _on_threads(products, parts)
     grads = {name: sum(part[name] for part in sums) for name in sums[0]}

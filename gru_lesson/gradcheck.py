@@ -96,7 +96,7 @@ def gradient_check(gru, x, G, initial_state=None, mask=None, eps=1e-6, tolerance
     _, grads = gru_loss_and_grads(gru, x, G, initial_state=h0, mask=mask, inputs=True)
 
     def loss():  # the forward pass alone, reading the arrays being nudged
-        return _projection_loss(_as_pair(gru, gru(x, initial_state=h0, mask=mask)), weights)
+        return float(_projection_loss(_as_pair(gru, gru(x, initial_state=h0, mask=mask)), weights))
 
     arrays = dict(gru.params, x=x, h0=h0)
     errors = {}
@@ -133,11 +133,7 @@ def keras_gru_gradients(gru, x, G, initial_state=None, mask=None):
     with tf.GradientTape() as tape:
         tape.watch([x, h0])
         returned = _as_pair(gru, layer(x, initial_state=h0, **kwargs))
-        L = sum(
-            tf.reduce_sum(G * out)
-            for out, G in zip(returned, weights, strict=True)
-            if G is not None
-        )
+        L = _projection_loss(returned, weights, tf.reduce_sum)
     kernel, recurrent_kernel, *bias = layer.weights
     dW, dR, dx, dh0, *dbias = tape.gradient(L, [kernel, recurrent_kernel, x, h0, *bias])
     grads = {"W": dW.numpy(), "R": dR.numpy()}
@@ -146,9 +142,7 @@ def keras_gru_gradients(gru, x, G, initial_state=None, mask=None):
             grads["bx"], grads["bh"] = dbias[0].numpy()
         else:
             grads["bx"] = dbias[0].numpy()
-    grads["x"] = dx.numpy()
-    grads["h0"] = dh0.numpy()
-    return grads
+    return {**grads, "x": dx.numpy(), "h0": dh0.numpy()}
 
 
 def gradient_by_distance(

@@ -347,24 +347,20 @@ class GRU(RecurrentLayer):
         return self._layer_outputs(self.trace(x, initial_state=initial_state, mask=mask))
 
     def _layer_outputs(self, tr):
-        """What the Keras layer returns, from a trace (only ``tr.h`` and ``tr.mask`` are read)."""
-        final_state = tr.h[:, -1]
-        outputs = self._masked_outputs(tr)
+        """What the Keras layer returns, from a trace (only ``tr.h`` and ``tr.mask`` are read).
+
+        At a masked step the previous output is repeated (zeros before the first valid
+        step), or zeros with ``zero_output_for_mask=True``. The state itself is carried
+        either way, so a fully masked sequence outputs zeros but keeps its initial state.
+        """
+        outputs = tr.h
+        if not tr.mask.all():
+            outputs = np.where(tr.mask[..., None], tr.h, 0.0).astype(self.dtype)
+            if not self.zero_output_for_mask:
+                for t in range(1, outputs.shape[1]):
+                    masked = ~tr.mask[:, t]
+                    outputs[masked, t] = outputs[masked, t - 1]
         output = outputs if self.return_sequences else outputs[:, -1]
         if self.return_state:
-            return [output, final_state]
+            return [output, tr.h[:, -1]]
         return output
-
-    def _masked_outputs(self, tr):
-        """The outputs Keras returns: at a masked step the previous output is
-        repeated (zeros before the first valid step), or zeros with
-        ``zero_output_for_mask=True``. The state itself is carried either way,
-        so a fully masked sequence outputs zeros but keeps its initial state."""
-        if tr.mask.all():
-            return tr.h
-        out = np.where(tr.mask[..., None], tr.h, 0.0).astype(self.dtype)
-        if not self.zero_output_for_mask:
-            for t in range(1, out.shape[1]):
-                masked = ~tr.mask[:, t]
-                out[masked, t] = out[masked, t - 1]
-        return out

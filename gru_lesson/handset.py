@@ -102,13 +102,12 @@ def handset_gru(
     """
     reset_after = check_flag("reset_after", reset_after)
     recurrent_biases = {"bh_z": bh_z, "bh_r": bh_r, "bh_h": bh_h}
-    if not reset_after:
-        given = [name for name, v in recurrent_biases.items() if v is not None]
-        if given:
-            raise ValueError(
-                "reset_after=False has one bias per gate (bx_z, bx_r, bx_h) and no "
-                f"recurrent-side bias, but got {', '.join(given)}"
-            )
+    given = [name for name, v in recurrent_biases.items() if v is not None]
+    if given and not reset_after:
+        raise ValueError(
+            "reset_after=False has one bias per gate (bx_z, bx_r, bx_h) and no "
+            f"recurrent-side bias, but got {', '.join(given)}"
+        )
     raw = {
         "W_z": W_z, "W_r": W_r, "W_h": W_h,
         "R_z": R_z, "R_r": R_r, "R_h": R_h,
@@ -119,13 +118,14 @@ def handset_gru(
     pieces = {name: _as_piece(name, v) for name, v in raw.items()}
     D, U = _infer(pieces, _check_size("input_dim", input_dim), _check_size("units", units))
 
-    def block(name, shape):
-        return np.broadcast_to(pieces[name], shape).copy()
+    def fused(prefix, shape):  # [_z | _r | _h] side by side, each piece filling its block
+        blocks = [np.broadcast_to(pieces[f"{prefix}_{g}"], shape) for g in GATES]
+        return np.concatenate(blocks, axis=-1)
 
-    W = np.concatenate([block(f"W_{g}", (D, U)) for g in GATES], axis=1)
-    R = np.concatenate([block(f"R_{g}", (U, U)) for g in GATES], axis=1)
-    bx = np.concatenate([block(f"bx_{g}", (U,)) for g in GATES])
-    bh = np.concatenate([block(f"bh_{g}", (U,)) for g in GATES]) if reset_after else None
+    W = fused("W", (D, U))
+    R = fused("R", (U, U))
+    bx = fused("bx", (U,))
+    bh = fused("bh", (U,)) if reset_after else None
     layer = dict(return_sequences=return_sequences, return_state=return_state)
     return GRU(W, R, bx, bh, reset_after=reset_after, go_backwards=go_backwards, **layer)
 
