@@ -126,10 +126,8 @@ class GRUClassifier:
         return "GRUClassifier" + repr(self.gru).removeprefix("GRU")
 
     # ---------------------------------------------------------------- forward
-    def _check_xy(self, x, y=None):
+    def _check_xy(self, x, y):
         x = check_array("x", x, ndim=3, names="(batch, time, features)", finite=True)
-        if y is None:
-            return x, None
         y = check_labels("y (labels)", y, n=x.shape[0])
         if x.shape[0] == 0:
             raise ValueError(
@@ -206,9 +204,8 @@ class GRUClassifier:
         Each call starts a fresh ``Adam(learning_rate, clipnorm=clipnorm)`` unless an
         ``optimizer`` is passed (to continue training, pass ``model.optimizer``).
         ``mask`` (n, time), True on real steps, skips padding (see :meth:`GRU.trace`).
-        ``seed`` fixes the order of the batches. ``progress``: a mode of
-        :class:`~gru_lesson.progress.ProgressLine` (``"auto"``, ``"notebook"``,
-        ``"terminal"``, ``"lines"``, ``"off"`` or None).
+        ``seed`` fixes the order of the batches. ``progress``: one of
+        :data:`~gru_lesson.progress.MODES` or None (see :class:`~gru_lesson.progress.ProgressLine`).
         """
         x, y = self._check_xy(x, y)
         epochs = check_int("epochs", epochs, minimum=1)
@@ -248,8 +245,7 @@ class GRUClassifier:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             order = rng.permutation(N) if shuffle else np.arange(N)
-            loss_sum = correct = 0.0
-            worst_norm = 0.0
+            loss_sum = correct = worst_norm = 0.0
             for k in range(n_batches):
                 batch = order[k * batch_size : (k + 1) * batch_size]
                 loss, grads, accuracy = self.loss_and_grads(

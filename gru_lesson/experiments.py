@@ -141,14 +141,9 @@ def run_experiment(
     check_choice("progress", progress, (*MODES, None))
     data = train_val_sets(T, seed, config)
     bias = _model_options(model, update_gate_bias).get("update_gate_bias")
-    row = {
-        "model": model,
-        "T": T,
-        "seed": int(seed),
-        "update_gate_bias": (
-            bias if (bias is None or isinstance(bias, str)) else np.asarray(bias, float).tolist()
-        ),
-    }
+    if not (bias is None or isinstance(bias, str)):  # numbers, as JSON writes them
+        bias = np.asarray(bias, float).tolist()
+    row = {"model": model, "T": T, "seed": int(seed), "update_gate_bias": bias}
     row, keras_model = _build_and_train(
         row, config, data, update_gate_bias=update_gate_bias, progress=progress
     )
@@ -283,17 +278,11 @@ def run_masking_experiment(
     ``(x, y, x_val, y_val, mask_val)``. ``progress``: see :func:`train`.
     """
     check_choice("model", model, tuple(MODELS))
-    masks = [check_flag("each of masks", mask) for mask in check_list("masks", masks)]
+    masks = check_list("masks", masks, check_flag)
     check_choice("progress", progress, (*MODES, None))
     x, y, x_val, y_val = train_val_sets(T, seed, config, min_length=min_length, padding=padding)
     results = {"data": (x, y, x_val, y_val, x_val.any(axis=-1))}
-    row = {
-        "model": model,
-        "T": int(T),
-        "min_length": int(min_length),
-        "padding": padding,
-        "seed": int(seed),
-    }
+    row = dict(model=model, T=int(T), min_length=int(min_length), padding=padding, seed=int(seed))
     for mask in masks:
         results[mask] = _build_and_train(
             {**row, "mask": bool(mask)}, config, (x, y, x_val, y_val), mask=mask, progress=progress
@@ -306,13 +295,9 @@ def run_sweep(lengths, seeds, models=tuple(MODELS), *, config=CONFIG, log=print,
 
     Rows in ``done`` (from an earlier run with the same config) are kept, not recomputed.
     """
-    lengths = [
-        check_int("each of lengths (T)", T, minimum=2) for T in check_list("lengths", lengths)
-    ]
-    seeds = [check_int("each of seeds", seed, minimum=0) for seed in check_list("seeds", seeds)]
-    models = [
-        check_choice("each of models", m, tuple(MODELS)) for m in check_list("models", models)
-    ]
+    lengths = check_list("lengths", lengths, check_int, "each of lengths (T)", minimum=2)
+    seeds = check_list("seeds", seeds, check_int, minimum=0)
+    models = check_list("models", models, check_choice, choices=tuple(MODELS))
     _check_config(config)
     if log is not None and not callable(log):
         raise TypeError(f"log must be a function such as print, or None, got {log!r}")

@@ -136,10 +136,8 @@ class TrainingConfig:
 
 def _check_curriculum(curriculum, cue_window):
     """Stage lengths, increasing, each long enough to hold a cue (``cue_window + 1``)."""
-    lengths = tuple(
-        check_int("each of curriculum (a stage length)", t, minimum=cue_window + 1)
-        for t in check_list("curriculum", curriculum)
-    )
+    item = "each of curriculum (a stage length)"
+    lengths = tuple(check_list("curriculum", curriculum, check_int, item, minimum=cue_window + 1))
     if any(b <= a for a, b in zip(lengths, lengths[1:], strict=False)):
         raise ValueError(f"curriculum must be increasing lengths, got {lengths}")
     return lengths

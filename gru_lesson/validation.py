@@ -15,7 +15,7 @@ The vocabulary:
 * :func:`check_number`  a finite real number in a range (rates, biases, hyperparameters)
 * :func:`check_choice`  one of a few named options
 * :func:`check_flag`    ``True`` or ``False`` (NumPy's booleans too), nothing else
-* :func:`check_list`    a list, a tuple or another collection of values (not text)
+* :func:`check_list`    a list, a tuple or another collection (not text); optionally each value too
 * :func:`check_dtype`   float32 or float64, the two precisions the course computes in
 * :func:`check_seed`    a seed for ``numpy.random.default_rng``
 * :func:`check_mask`    a boolean ``(batch, time)`` mask
@@ -73,16 +73,12 @@ def check_array(name, value, *, ndim=None, shape=None, names=None, finite=False)
         raise TypeError(
             f"{name} must be an array of numbers, got {type(value).__name__}: {exc}"
         ) from None
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.floating)
-        or np.issubdtype(arr.dtype, np.integer)
-        or arr.dtype == bool
-    ):
+    if not any(np.issubdtype(arr.dtype, real) for real in (np.bool_, np.integer, np.floating)):
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     if not np.issubdtype(arr.dtype, np.floating) or arr.dtype.itemsize < 4:
         arr = arr.astype(np.float64)
+    axes = f" {names}" if names else ""
     if ndim is not None and arr.ndim != ndim:
-        axes = f" {names}" if names else ""
         raise ValueError(f"{name} must be {ndim}-D{axes}, got shape {arr.shape}")
     if shape is not None:
         shape = tuple(shape)
@@ -93,7 +89,6 @@ def check_array(name, value, *, ndim=None, shape=None, names=None, finite=False)
             wanted = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
             if len(shape) == 1:
                 wanted = wanted[:-1] + ",)"
-            axes = f" {names}" if names else ""
             raise ValueError(f"{name} must have shape {wanted}{axes}, got {arr.shape}")
     if finite:
         check_finite(name, arr)
@@ -143,12 +138,9 @@ def check_int(name, value, *, minimum=None, maximum=None):
     (``3.0``); refuses booleans, text, ``3.5`` and NaN.
     """
     value = _scalar(name, value, "an integer")
-    if isinstance(value, numbers.Integral):
-        value = int(value)
-    elif float(value).is_integer():
-        value = int(value)
-    else:
+    if not (isinstance(value, numbers.Integral) or float(value).is_integer()):
         raise TypeError(f"{name} must be an integer, got {_describe(value)}")
+    value = int(value)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise ValueError(f"{name} must be an integer, {_range_text(minimum, maximum)}, got {value}")
     return value
@@ -191,11 +183,17 @@ def check_flag(name, value):
     return bool(value)
 
 
-def check_list(name, values):
-    """``values`` as a list, if it is a list, a tuple or another collection (not text)."""
+def check_list(name, values, check=None, item=None, **options):
+    """``values`` as a list, if it is a list, a tuple or another collection (not text).
+
+    With ``check`` (another check of this module), each value is checked and converted by
+    ``check(item, value, **options)``; ``item`` names one value (default ``"each of <name>"``):
+    ``check_list("seeds", seeds, check_int, minimum=0)``.
+    """
     if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
         raise TypeError(f"{name} must be a list or a tuple, got {type(values).__name__} {values!r}")
-    return list(values)
+    item = item or f"each of {name}"
+    return [value if check is None else check(item, value, **options) for value in values]
 
 
 def check_dtype(dtype, name="dtype"):
