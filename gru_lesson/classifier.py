@@ -161,7 +161,7 @@ class GRUClassifier:
         Returns ``(loss, grads, accuracy)``; ``grads`` has the keys of :attr:`params`.
         """
         x, y = self._check_xy(x, y)
-        B, T, _ = x.shape
+        B = x.shape[0]
         gru = self.gru
         trace = gru.trace(x, mask=mask)
         h_T = gru._layer_outputs(trace)  # the GRU's last output

@@ -336,8 +336,7 @@ def random_keras_case(seed=0, *, batch=2, time=10, features=20, units=32, dtype=
     dtype = np.dtype(check_dtype(dtype)).name
     rng = np.random.default_rng(seed)
     fresh = GRU.initialize(features, units, seed=rng)
-    bx = rng.normal(0.0, 0.5, size=3 * units)
-    bh = rng.normal(0.0, 0.5, size=3 * units)
+    bx, bh = rng.normal(0.0, 0.5, size=(2, 3 * units))
     gru = GRU(fresh.W, fresh.R, bx, bh)
     x = rng.normal(size=(batch, time, features)).astype(dtype)
     h0 = rng.uniform(-1.0, 1.0, size=(batch, units)).astype(dtype)
