@@ -398,3 +398,36 @@ def test_a_training_step_reuses_no_memory_it_hands_back(rng, reset_after, worker
     step(2)
     for name, a in arrays.items():
         np.testing.assert_array_equal(a, kept[name], err_msg=f"{name} changed by a later call")
+
+
+def _code_part(line):
+    """A line of code without its comment and indentation: what a quote must keep."""
+    return line.split("  # ")[0].strip()
+
+
+def test_the_appendix_quotes_the_fast_path_as_it_is():
+    """Every Python block in notebook 06's text is lines of gru_lesson/fast.py, as written there
+    (a quote may annotate a line with a comment of its own)."""
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = {_code_part(line) for line in (root / "gru_lesson" / "fast.py").read_text().splitlines()}
+    notebook = json.loads(
+        (root / "notebooks" / "06_appendix_speed_and_precision.ipynb").read_text()
+    )
+    quoted = [
+        block
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "markdown"
+        for block in re.findall(r"```python\n(.*?)```", "".join(cell["source"]), re.S)
+    ]
+    assert len(quoted) >= 5  # sections 2.1 to 2.5 each quote the fast path
+    stale = [
+        line
+        for block in quoted
+        for line in block.splitlines()
+        if _code_part(line) and not line.strip().startswith("#") and _code_part(line) not in code
+    ]
+    assert not stale, f"notebook 06 quotes lines that gru_lesson/fast.py no longer has: {stale}"
