@@ -104,12 +104,17 @@ def test_markers_only_where_nbgrader_expects_them(path):
 
 
 def test_slides_start_at_the_title_and_at_each_section():
+    """As the teachers' guide says: the title and each section start a slide, each subsection
+    a sub-slide."""
+    kinds = {"## ": "slide", "### ": "subslide"}
     for path in NOTEBOOKS[1:]:  # notebook 00 has no exercise and no slides
         nb = nbformat.read(path, as_version=4)
         assert nb.cells[0].metadata["slideshow"] == {"slide_type": "slide"}
         for cell in nb.cells:
-            if cell.cell_type == "markdown" and cell.source.startswith("## "):
-                assert cell.metadata["slideshow"]["slide_type"] == "slide", cell.source[:40]
+            for heading, kind in kinds.items():
+                if cell.cell_type == "markdown" and cell.source.startswith(heading):
+                    slide = cell.metadata.get("slideshow", {}).get("slide_type")
+                    assert slide == kind, f"{path.name}: {cell.source[:40]!r} is a {slide}"
 
 
 # --------------------------------------------------------- the edition itself
