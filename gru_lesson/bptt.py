@@ -104,7 +104,7 @@ def gru_backward(gru, x, trace, dh_seq, *, inputs=True):
     x, dh_seq, inputs = check_backward_inputs(gru, x, trace, dh_seq, inputs)
     from gru_lesson.fast import blas_threads  # (here: gru_lesson.fast imports this module)
 
-    with blas_threads(1):  # each step's products are small: one BLAS thread (notebook 03, 9.6)
+    with blas_threads(1):  # each step's products are small: one BLAS thread (notebook 06, 2.6)
         return _backward(gru, x, trace, dh_seq, inputs)
 
 

@@ -9,8 +9,9 @@ a mask. The models and their training are :mod:`gru_lesson.training`'s.
 Shipped results
 ---------------
 ``scripts/sweep_lengths.py`` runs :data:`FULL_SWEEP` and
-:data:`UPDATE_BIAS_EXPERIMENT` once and writes ``gru_lesson/data/*.json``;
-:func:`load_results` reads them. ``scripts/train_reference_model.py``
+:data:`UPDATE_BIAS_EXPERIMENT` once and writes ``gru_lesson/data/length_sweep.json``
+and ``update_gate_bias.json``; ``scripts/long_memory_recipes.py`` writes
+``long_memory_recipes.json``; :func:`load_results` reads them. ``scripts/train_reference_model.py``
 writes ``gru_lesson/data/trained_gru_classifier.npz``;
 :func:`gru_lesson.trained.load_trained_classifier` reads it without TensorFlow.
 """
@@ -377,8 +378,9 @@ def save_results(name, rows, *, experiment, config=CONFIG, directory=None, **met
 
 
 def load_results(name, directory=None):
-    """The shipped results ``name`` (``"length_sweep"`` or ``"update_gate_bias"``): the dict
-    :func:`save_results` wrote, with ``"config"`` turned back into a :class:`TrainingConfig`."""
+    """The shipped results ``name`` (``"length_sweep"``, ``"update_gate_bias"`` or
+    ``"long_memory_recipes"``): the dict :func:`save_results` wrote, with ``"config"`` turned
+    back into a :class:`TrainingConfig`."""
     path = _results_path(name, directory)
     if not path.exists():
         available = sorted(p.stem for p in path.parent.glob("*.json"))

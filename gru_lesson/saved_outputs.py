@@ -10,9 +10,9 @@ the live widget, so that a reopened notebook, GitHub and nbviewer show the fallb
 It runs in two places:
 
 * ``scripts/execute_notebooks.py``, which writes the committed outputs;
-* the Jupyter server, on every save: the course's package installs a server setting
-  (``jupyter-config/gru_lesson.json``, in the environment's ``etc/jupyter``) that makes
-  ``pre_save_hook`` the contents manager's pre-save hook. Outputs of other widgets, in other
+* the Jupyter server, on every save: ``binder/server_config.py`` (run by Binder's postBuild
+  and by ``course.py lab`` and ``course.py test``) makes ``pre_save_hook`` the contents
+  manager's pre-save hook, in the environment's ``etc/jupyter/jupyter_server_config.json``. Outputs of other widgets, in other
   notebooks, are left as they are.
 """
 

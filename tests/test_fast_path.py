@@ -186,7 +186,7 @@ def test_a_long_float32_sequence_stays_close(rng):
 
 @pytest.mark.parametrize("reset_after", [True, False])
 def test_a_fast_trace_is_views_of_time_major_buffers(rng, reset_after):
-    """Notebook 03, section 9.4: step t of the states is one contiguous block, and
+    """Notebook 06, section 2.4: step t of the states is one contiguous block, and
     h_prev is the states' own buffer one step behind (h0 first), not a copy."""
     gru = random_gru(rng, reset_after=reset_after, return_sequences=True)
     x = rng.normal(size=(B, T, D))

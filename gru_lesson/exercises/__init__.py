@@ -5,9 +5,9 @@ Each notebook's exercises live in a module of this package named after it
 
     from gru_lesson.exercises import ex01
 
-    ex01.q1.check(state_after)  # "not attempted yet", what is wrong, or "correct"
-    ex01.q1.hint()              # a nudge; call again for a more specific one
-    ex01.q1.solution()          # a reference solution, when you want it
+    ex01.q2.check(state_after)  # "not attempted yet", what is wrong, or "correct"
+    ex01.q2.hint()              # a nudge; call again for a more specific one
+    ex01.q2.solution()          # a reference solution, when you want it
 
 Every answer is a function. The exercise cell defines it, and its starter body
 (``# YOUR CODE HERE`` / ``raise NotImplementedError()``, as nbgrader writes it)
