@@ -207,7 +207,7 @@ def _forward(gru, x, h0, mask, keep, workers=1):
     gates = np.empty((T, B, 3 * U), dtype) if keep else None
     h_tilde_all = np.empty((T, B, U), dtype) if keep else None
 
-    @np.errstate(over="ignore")  # exp(-a) may overflow to inf, which gives the right 0
+    @np.errstate(over="ignore")  # exp(-a) may overflow to inf: 1 / (1 + inf) = 0
     def run(rows):
         """Every step, for the batch rows ``rows``."""
         n = rows.stop - rows.start

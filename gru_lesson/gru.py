@@ -58,8 +58,8 @@ def sigmoid(a):
 
 def _sigmoid(a):
     """:func:`sigmoid` without the check of its argument (the GRU's loop calls it)."""
-    # For a very negative a, exp(-a) overflows to inf and 1 / (1 + inf) is 0, the right
-    # limit: only the warning is silenced, never the answer.
+    # For a very negative a, exp(-a) overflows to inf and 1 / (1 + inf) is 0, the sigmoid's
+    # limit there: only the warning is silenced, never the answer.
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-a))
 
