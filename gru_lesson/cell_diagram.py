@@ -213,7 +213,7 @@ _INK = "#333333"
 _FILL = {"gate": "#fdf3e1", "product": "#f2f2f2", "tanh": "#e8eef8"}
 _TITLE_TEXT = {"z": "z = σ", "r": "r = σ", "h~": "h~ = tanh", "R_h": "@ R_h", "W_h": "@ W_h"}
 _TITLES = {
-    True: "The GRU cell, Keras' default (reset_after=True): r scales h_prev @ R_h, after the product",
+    True: "The GRU cell, Keras' default (reset_after=True): r scales h_prev @ R_h + bh_h, after the product",
     False: "The GRU cell with reset_after=False: r scales h_prev, before the product with R_h",
 }
 

@@ -1,7 +1,8 @@
 """Adam, with gradient-norm clipping, in plain NumPy: what trains the NumPy GRU.
 
 It is Keras' ``keras.optimizers.Adam`` step for step (same defaults, same placement of
-``epsilon``), so a NumPy model and its Keras twin can follow the same path::
+``epsilon``), its ``clipnorm`` clipping the global norm as Keras' ``global_clipnorm`` does
+(Keras' own ``clipnorm`` clips each weight array's gradient on its own)::
 
     g      <- g * min(1, clipnorm / ||all gradients||)      (optional, "global" norm)
     m      <- m + (1 - beta_1) * (g - m)                     running mean of g

@@ -131,7 +131,7 @@ q1 = Exercise(
 
 # -------------------------------------- q2: the reset gate, reset before the product
 def reset_gate_gradient(dh, z, r, h_tilde, h_prev, R_h):
-    """da_r for the reset_after=False form, where a_h = x_t W_h + b_h + (r * h_prev) R_h, (B, U)."""
+    """da_r for the reset_after=False form, where a_h = x_t W_h + bx_h + (r * h_prev) R_h, (B, U)."""
     da_h = dh * (1 - z) * (1 - h_tilde**2)  # into the candidate, then through its tanh
     dq = da_h @ R_h.T  # q = r * h_prev is multiplied by R_h: its gradient is da_h R_h^T
     dr = dq * h_prev  # the product rule: r's partner in q is h_prev
