@@ -189,7 +189,7 @@ class GRUClassifier:
         *,
         mask=None,
         learning_rate=1e-2,
-        clipnorm=1.0,
+        global_clipnorm=1.0,
         optimizer=None,
         shuffle=True,
         progress="auto",
@@ -201,7 +201,7 @@ class GRUClassifier:
         ``validation_data=(x_val, y_val[, mask_val])`` is given; ``"grad_norm"``: the epoch's
         largest gradient norm (before clipping); ``"seconds"``: the epoch's time.
 
-        Each call starts a fresh ``Adam(learning_rate, clipnorm=clipnorm)`` unless an
+        Each call starts a fresh ``Adam(learning_rate, global_clipnorm=global_clipnorm)`` unless an
         ``optimizer`` is passed (to continue training, pass ``model.optimizer``).
         ``mask`` (n, time), True on real steps, skips padding (see :meth:`GRU.trace`).
         ``seed`` fixes the order of the batches. ``progress``: one of
@@ -227,7 +227,7 @@ class GRUClassifier:
             mask_val = validation_data[2] if len(validation_data) == 3 else None
             mask_val = check_mask(mask_val, x_val.shape[:2], name="mask_val")
         if optimizer is None:
-            optimizer = Adam(learning_rate, clipnorm=clipnorm)
+            optimizer = Adam(learning_rate, global_clipnorm=global_clipnorm)
         elif not isinstance(optimizer, Adam):
             raise TypeError(
                 f"optimizer must be a gru_lesson.optim.Adam, got {type(optimizer).__name__}"

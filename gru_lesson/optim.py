@@ -1,10 +1,10 @@
 """Adam, with gradient-norm clipping, in plain NumPy: what trains the NumPy GRU.
 
 It is Keras' ``keras.optimizers.Adam`` step for step (same defaults, same placement of
-``epsilon``), its ``clipnorm`` clipping the global norm as Keras' ``global_clipnorm`` does
-(Keras' own ``clipnorm`` clips each weight array's gradient on its own)::
+``epsilon``), with Keras' name for clipping the gradient's global norm, ``global_clipnorm``
+(Keras' ``clipnorm`` clips each weight array's gradient on its own)::
 
-    g      <- g * min(1, clipnorm / ||all gradients||)      (optional, "global" norm)
+    g      <- g * min(1, global_clipnorm / ||all gradients||)  optional: the global norm
     m      <- m + (1 - beta_1) * (g - m)                     running mean of g
     v      <- v + (1 - beta_2) * (g**2 - v)                  running mean of g**2
     alpha  =  lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)     bias correction, t = 1, 2, ...
@@ -67,13 +67,17 @@ class Adam:
     the gradient's global norm before clipping (handy to watch for exploding gradients).
     """
 
-    def __init__(self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7, clipnorm=None):
+    def __init__(
+        self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7, global_clipnorm=None
+    ):
         positive = dict(minimum=0, min_open=True)
         self.learning_rate = check_number("learning_rate", learning_rate, **positive)
         self.beta_1 = check_number("beta_1", beta_1, minimum=0, maximum=1, max_open=True)
         self.beta_2 = check_number("beta_2", beta_2, minimum=0, maximum=1, max_open=True)
         self.epsilon = check_number("epsilon", epsilon, **positive)
-        self.clipnorm = None if clipnorm is None else check_number("clipnorm", clipnorm, **positive)
+        self.global_clipnorm = None
+        if global_clipnorm is not None:
+            self.global_clipnorm = check_number("global_clipnorm", global_clipnorm, **positive)
         self.iterations = 0
         self.m = {}
         self.v = {}
@@ -81,7 +85,7 @@ class Adam:
     def __repr__(self):
         return (
             f"Adam(learning_rate={self.learning_rate}, beta_1={self.beta_1}, "
-            f"beta_2={self.beta_2}, epsilon={self.epsilon}, clipnorm={self.clipnorm})"
+            f"beta_2={self.beta_2}, epsilon={self.epsilon}, global_clipnorm={self.global_clipnorm})"
         )
 
     def step(self, params, grads):
@@ -105,10 +109,10 @@ class Adam:
                 raise ValueError(
                     f"the gradient of {k!r} has shape {g.shape}, the parameter {param.shape}"
                 )
-        if self.clipnorm is None:  # the gradients are checked once, above
+        if self.global_clipnorm is None:  # the gradients are checked once, above
             norm = _norm(grads)
         else:
-            grads, norm = _clip(grads, self.clipnorm)
+            grads, norm = _clip(grads, self.global_clipnorm)
         if not np.isfinite(norm):  # finite entries whose squares overflow
             raise ValueError(f"the gradient's global norm is {norm}: the loss has diverged")
 
