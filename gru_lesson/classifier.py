@@ -29,7 +29,7 @@ import numpy as np
 from gru_lesson.bptt import dh_seq_from_outputs, gru_backward
 from gru_lesson.gru import GRU, sigmoid
 from gru_lesson.initializers import check_update_gate_bias, glorot_uniform, set_update_gate_bias
-from gru_lesson.optim import Adam
+from gru_lesson.optim import CLIPNORM_IS_NOT_GLOBAL, Adam
 from gru_lesson.progress import ProgressLine, scores_text
 from gru_lesson.validation import (
     check_array,
@@ -193,6 +193,7 @@ class GRUClassifier:
         optimizer=None,
         shuffle=True,
         progress="auto",
+        clipnorm=None,
     ):
         """Train with mini-batch Adam; returns the history, a dict of per-epoch lists.
 
@@ -202,11 +203,16 @@ class GRUClassifier:
         largest gradient norm (before clipping); ``"seconds"``: the epoch's time.
 
         Each call starts a fresh ``Adam(learning_rate, global_clipnorm=global_clipnorm)`` unless an
-        ``optimizer`` is passed (to continue training, pass ``model.optimizer``).
+        ``optimizer`` is passed (to continue training, pass ``model.optimizer``); Keras'
+        ``clipnorm``, which clips each weight array on its own, is refused with a message.
         ``mask`` (n, time), True on real steps, skips padding (see :meth:`GRU.trace`).
         ``seed`` fixes the order of the batches. ``progress``: one of
         :data:`~gru_lesson.progress.MODES` or None (see :class:`~gru_lesson.progress.ProgressLine`).
         """
+        if clipnorm is not None:
+            raise TypeError(
+                f"fit trains with gru_lesson's Adam: {CLIPNORM_IS_NOT_GLOBAL}, got clipnorm={clipnorm!r}"
+            )
         x, y = self._check_xy(x, y)
         epochs = check_int("epochs", epochs, minimum=1)
         batch_size = check_int("batch_size", batch_size, minimum=1)

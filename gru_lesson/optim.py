@@ -60,6 +60,14 @@ def _clip(grads, clipnorm):
     return {k: g * scale for k, g in grads.items()}, norm
 
 
+# Keras' clipnorm clips each weight array on its own; this Adam clips them together, as Keras'
+# global_clipnorm does: a student used to Keras may pass clipnorm, and is told which is which.
+CLIPNORM_IS_NOT_GLOBAL = (
+    "this Adam clips all the gradients together (their global norm): pass global_clipnorm, "
+    "Keras' name for that; Keras' clipnorm clips each weight array on its own, which it does not do"
+)
+
+
 class Adam:
     """Adam (Kingma and Ba, 2015) as Keras computes it, with optional global-norm clipping.
 
@@ -68,8 +76,17 @@ class Adam:
     """
 
     def __init__(
-        self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7, global_clipnorm=None
+        self,
+        learning_rate=1e-3,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        global_clipnorm=None,
+        *,
+        clipnorm=None,
     ):
+        if clipnorm is not None:
+            raise TypeError(f"{CLIPNORM_IS_NOT_GLOBAL}, got clipnorm={clipnorm!r}")
         positive = dict(minimum=0, min_open=True)
         self.learning_rate = check_number("learning_rate", learning_rate, **positive)
         self.beta_1 = check_number("beta_1", beta_1, minimum=0, maximum=1, max_open=True)

@@ -96,7 +96,7 @@ def test_adam_updates_in_place_and_checks_its_input():
         Adam(beta_2=1.0)
     with pytest.raises(ValueError, match="global_clipnorm"):
         Adam(global_clipnorm=0)
-    with pytest.raises(TypeError, match="clipnorm"):  # Keras' other clipping, not this one
-        Adam(clipnorm=1.0)
+    with pytest.raises(TypeError, match="pass global_clipnorm.*got clipnorm=1.0"):
+        Adam(clipnorm=1.0)  # Keras' other clipping, each array on its own: not this Adam's
     with pytest.raises(TypeError, match="dict"):
         opt.step(params, [np.ones(3)])
