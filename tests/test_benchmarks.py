@@ -137,3 +137,62 @@ def test_the_redraw_hook_times_the_widgets(bench):
     assert timing["view"] == "playground" and timing["png_bytes"] > 1000
     with pytest.raises(ValueError, match="view must be one of"):
         measure_redraw(view="plot")
+
+
+# ------------------------------------------- the recorded run, as the docs quote it
+def _table_rows(text, first):
+    """The cells of each markdown table row of ``text`` whose first cell starts with ``first``."""
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in text.splitlines()]
+    return [r for r in rows if r and r[0].startswith(first)]
+
+
+def _recorded():
+    """{(what, size): (readable / Keras, fast / Keras)} from benchmarks/README.md's recorded run."""
+    text = (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    rows = _table_rows(text, "forward") + _table_rows(text, "training step, weights")
+    return {
+        (r[0].replace(", weights", ""), r[1]): (float(r[8]), float(r[4]))
+        for r in rows
+        if r[0] in ("forward", "training step, weights") and len(r) == 13  # the recorded table
+    }
+
+
+def test_the_appendix_and_the_readme_quote_the_recorded_run():
+    import json
+
+    recorded = _recorded()
+    assert len(recorded) == 8
+    nb = json.loads((ROOT / "notebooks" / "06_appendix_speed_and_precision.ipynb").read_text())
+    cells = ["".join(c["source"]) for c in nb["cells"]]
+    text = next(c for c in cells if "Where Keras is still faster" in c)
+    quoted = {
+        (r[0], r[1].strip("$")): (float(r[2]), float(r[3]))
+        for r in _table_rows(text, "forward") + _table_rows(text, "training step")
+    }
+    assert quoted == recorded
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sizes = {size for _, size in recorded}
+    rows = [r for r in _table_rows(readme, "(") if r[0].removesuffix(", the blog post's") in sizes]
+    assert len(rows) == 4
+    for r in rows:
+        size = r[0].removesuffix(", the blog post's")
+        fast_step = float(r[2].split()[0])  # "0.71 (0.66 to 0.86 over three runs)"
+        readable = tuple(float(v) for v in r[3].split(" / "))
+        assert (float(r[1]), fast_step) == (
+            recorded["forward", size][1],
+            recorded["training step", size][1],
+        )
+        assert readable == (recorded["forward", size][0], recorded["training step", size][0])
+
+
+def test_what_the_docs_say_of_the_recorded_run():
+    recorded = _recorded()
+    speedup = [readable / fast for readable, fast in recorded.values()]
+    assert (round(min(speedup), 1), round(max(speedup), 1)) == (1.3, 2.8)  # "1.3 to 2.8 times"
+    assert all(fast < 1 for _, fast in recorded.values())  # the fast path beats Keras everywhere
+    slower = {key: readable for key, (readable, _) in recorded.items() if readable > 1}
+    largest = "(256, 500, 64, 256)"
+    middle = {key: r for key, r in slower.items() if key[1] != largest}
+    assert len({size for _, size in middle}) == 2  # "at two middle sizes"
+    assert (min(middle.values()), max(middle.values())) == (1.05, 1.09)  # "by 5 to 9%"
+    assert {("forward", largest), ("training step", largest)} <= set(slower)  # clearly there
